@@ -1,0 +1,217 @@
+"""A scenario: one team's question, read from YAML and validated.
+
+Units live in the field names (`deadline_days`, `budget_usd`, `unique_tokens`, ...). Models are
+strict (unknown fields are errors) so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from planner.errors import InputError, pydantic_errors
+
+PathKindName = Literal["scratch", "continue", "distill", "finetune", "lora"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _finite(v):
+    if v is not None and isinstance(v, float) and not math.isfinite(v):
+        raise ValueError("must be a finite number")
+    return v
+
+
+class Benchmark(Strict):
+    name: str = Field(description="Benchmark whose score is mapped from loss (see docs/quality.md).")
+    score: float = Field(description="Required score (accuracy, 0-1).", gt=0, lt=1)
+
+
+class Target(Strict):
+    """Exactly one of: a loss, 'at least as good as' an open model, or a benchmark score."""
+
+    loss: float | None = Field(None, gt=0, lt=20, description="Target loss, nats/token on the law's reference data.")
+    like: str | None = Field(None, description="Open model id from catalogs/models.csv to match.")
+    benchmark: Benchmark | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        given = [k for k in ("loss", "like", "benchmark") if getattr(self, k) is not None]
+        if len(given) > 1:
+            raise ValueError(f"give exactly one of loss, like, benchmark (got {', '.join(given)})")
+        return self
+
+    @property
+    def empty(self) -> bool:
+        return self.loss is None and self.like is None and self.benchmark is None
+
+
+class Data(Strict):
+    unique_tokens: float = Field(0.0, ge=0, description="Unique pretraining-quality tokens on hand.")
+    extra_tokens_usd_per_billion: float | None = Field(
+        None, ge=0, description="Price to buy or clean one billion more unique tokens; null = cannot buy."
+    )
+    max_extra_tokens: float | None = Field(None, ge=0, description="Most extra unique tokens that can be bought.")
+    labelled_examples_on_hand: int = Field(0, ge=0, description="Labelled examples already owned.")
+    labelled_examples_needed: int = Field(0, ge=0, description="Labelled examples the task tuning needs (0 = none).")
+    labelled_example_usd: float = Field(0.0, ge=0, description="Price per labelled example bought, USD.")
+    tokens_per_example: float = Field(1000.0, gt=0, description="Average tokens per labelled example.")
+
+    _f = field_validator("unique_tokens", "extra_tokens_usd_per_billion", "max_extra_tokens",
+                         "labelled_example_usd", "tokens_per_example")(_finite)
+
+    @field_validator("unique_tokens")
+    @classmethod
+    def _plausible_tokens(cls, v):
+        if 0 < v < 1e6:
+            raise ValueError(f"{v:g} tokens is implausibly few; did you mean {v:g}e9?")
+        return v
+
+
+class Policy(Strict):
+    providers: list[str] | None = Field(None, description="Allowed cloud providers (null = all).")
+    regions: list[str] | None = Field(None, description="Allowed regions / sites (null = all).")
+    chips: list[str] | None = Field(None, description="Allowed chip ids (null = all).")
+    spot_allowed: bool = True
+    reserved_allowed: bool = True
+    buy_allowed: bool = Field(True, description="May the plan buy hardware?")
+    cloud_allowed: bool = Field(True, description="May the plan rent cloud capacity?")
+    commercial_use: bool = Field(True, description="The model will be used commercially: licences must allow it.")
+    carbon_cap_tco2e: float | None = Field(None, gt=0, description="Cap on training emissions, tonnes CO2e.")
+    max_provider_share: float | None = Field(None, gt=0, le=1, description="Cap on any one provider's share of compute spend.")
+    max_nodes_per_provider: dict[str, int] | None = Field(None, description="Quota: most nodes per provider.")
+    paths: list[PathKindName] | None = Field(None, description="Path kinds to consider (null = all).")
+    precision: Literal["bf16", "fp8"] = "bf16"
+
+
+class HeldHardware(Strict):
+    hardware: str = Field(description="Server type id from catalogs/hardware.csv.")
+    nodes: int = Field(gt=0, description="Nodes already owned (sunk cost, free to use).")
+    site: str | None = Field(None, description="Site id where they run (default: ownership.site).")
+
+
+class Ownership(Strict):
+    accounting: Literal["amortise", "resell"] = Field(
+        "amortise",
+        description="amortise: bought hardware will be reused, charge capex over its life; "
+        "resell: bought for this project, charge capex minus resale value at the deadline.",
+    )
+    site: str = Field("us-virginia", description="Site id where bought hardware is hosted.")
+
+
+class Inference(Strict):
+    lifetime_tokens: float = Field(0.0, ge=0, description="Tokens the model will serve over its life (0 = ignore).")
+    usd_per_gpu_hour: float = Field(2.5, gt=0, description="Serving price per GPU-hour.")
+    chip: str = Field("H100", description="Serving chip id.")
+    mfu: float = Field(0.3, gt=0, le=1, description="Serving utilisation (decode is well below training MFU).")
+
+
+class QualityLaw(Strict):
+    pretrain: Literal["epoch", "hoffmann"] = "epoch"
+    overrides: dict[str, float] = Field(default_factory=dict, description="Replace law constants, e.g. {E: 1.8}.")
+
+
+class Search(Strict):
+    params_grid: list[float] | None = Field(None, description="Model sizes to consider for scratch/distill paths.")
+    tokens_per_param_grid: list[float] | None = None
+
+    @field_validator("params_grid")
+    @classmethod
+    def _plausible(cls, v):
+        for p in v or []:
+            if p < 1e6:
+                raise ValueError(f"{p:g} parameters is implausibly small; did you mean {p:g}e9?")
+        return v
+
+
+class Member(Strict):
+    """A consortium member: its own target, deadline, budget and what it brings."""
+
+    name: str
+    target: Target = Field(default_factory=Target)
+    deadline_days: float | None = Field(None, gt=0)
+    budget_usd: float | None = Field(None, gt=0)
+    labelled_examples_needed: int = Field(0, ge=0)
+    brings_tokens: float = Field(0.0, ge=0, description="Unique tokens contributed to the pool.")
+    brings_hardware: list[HeldHardware] = Field(default_factory=list)
+    brings_cash_usd: float = Field(0.0, ge=0)
+    cap_share_at_budget: bool = Field(False, description="Ask that the allocated share not exceed budget_usd.")
+
+
+class Scenario(Strict):
+    name: str
+    description: str = ""
+    target: Target = Field(default_factory=Target)
+    deadline_days: float = Field(gt=0, le=3650, description="Days from today by which training must end.")
+    budget_usd: float | None = Field(None, gt=0, description="Most the plan may cost, USD (null = no cap).")
+    objective: Literal["cost", "quality", "time"] = "cost"
+    data: Data = Field(default_factory=Data)
+    policy: Policy = Field(default_factory=Policy)
+    owned_hardware: list[HeldHardware] = Field(default_factory=list)
+    ownership: Ownership = Field(default_factory=Ownership)
+    staff_usd_per_month: float = Field(0.0, ge=0, description="Team cost per month while the project runs.")
+    program_runs: int = Field(
+        1, ge=1, le=100,
+        description="Times the training is repeated before the deadline (e.g. retrain quarterly for 3 years = 12).",
+    )
+    inference: Inference = Field(default_factory=Inference)
+    quality_law: QualityLaw = Field(default_factory=QualityLaw)
+    search: Search = Field(default_factory=Search)
+    members: list[Member] = Field(default_factory=list)
+
+    _f = field_validator("deadline_days", "budget_usd", "staff_usd_per_month")(_finite)
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        p = self.policy
+        if not p.cloud_allowed and not p.buy_allowed and not self.owned_hardware:
+            raise ValueError("policy forbids both cloud and buying, and no hardware is owned: nothing can run")
+        if self.target.empty and self.budget_usd is None and not self.members:
+            raise ValueError("give a target (loss, like or benchmark) or a budget to maximise quality within")
+        if self.objective == "cost" and self.target.empty and not self.members:
+            # `plan x.yaml --budget B` with no target maximises quality within the budget.
+            object.__setattr__(self, "objective", "quality")
+        return self
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file; every problem becomes an InputError naming the file."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(str(path), "file not found", "check the path (bundled scenarios are in scenarios/)")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}: line {mark.line + 1}" if mark else str(path)
+        raise InputError(where, f"malformed YAML ({getattr(exc, 'problem', exc)})", "fix the YAML syntax") from None
+    if not isinstance(raw, dict):
+        raise InputError(str(path), "expected a mapping of fields at the top level", "see scenarios/ for examples")
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise pydantic_errors(str(path), exc) from None
+
+
+def with_overrides(scenario: Scenario, **changes) -> Scenario:
+    """A copy with CLI overrides applied (None values are ignored) and validated again."""
+    data = scenario.model_dump()
+    for key, value in changes.items():
+        if value is None:
+            continue
+        if key == "target_loss":
+            data["target"] = {"loss": value}
+        elif key == "target_like":
+            data["target"] = {"like": value}
+        else:
+            data[key] = value
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise pydantic_errors("command line", exc) from None
