@@ -1,0 +1,62 @@
+"""`plan share SCENARIO`: split a consortium's joint training cost among its members."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command(name="share")
+@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.option("--method", type=click.Choice(["shapley", "nucleolus", "least-core"]), default="shapley",
+              show_default=True, help="Allocation rule.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--solver", type=click.Choice(["cbc", "highs", "ortools"]), default="cbc", show_default=True)
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where coalition solves run: local processes, or a Ray cluster.")
+@click.option("--workers", type=int, help="Local worker processes (default: one per core).")
+@click.option("--ray-address", help="Address of a running Ray cluster (with --executor ray).")
+@click.option("--samples", type=int, default=200, show_default=True,
+              help="Sampled permutations for Shapley beyond 12 members.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False))
+def share(scenario_path, method, fmt, solver, executor, workers, ray_address, samples, seed, catalog_dir):
+    """Who pays what in a consortium: Shapley value, nucleolus or least core, with a core check.
+
+    \b
+    Examples:
+      plan share scenarios/consortium_health.yaml
+      plan share scenarios/consortium_health.yaml --method nucleolus --format json
+      plan share scenarios/consortium_10.yaml --workers 2
+    """
+    from planner.consortium.share import share as run_share
+    from planner.inputs import load_inputs
+
+    scenario, catalog = load_inputs(scenario_path, catalog_dir)
+
+    def progress(done, total):
+        if fmt == "table":
+            click.echo(f"\rcoalitions solved: {done}/{total}", err=True, nl=done == total)
+
+    result = run_share(scenario, catalog, method=method, solver=solver, executor=executor, workers=workers,
+                       ray_address=ray_address, samples=samples, seed=seed, progress=progress)
+    if fmt == "json":
+        click.echo(result.model_dump_json(indent=2))
+        return
+    usd = lambda x: "-" if x is None else f"${x:,.0f}"  # noqa: E731
+    click.echo(f"Grand coalition cost {usd(result.grand_coalition_cost_usd)} ({result.method}; "
+               f"{result.coalitions_solved} coalitions solved)")
+    rows = [["member", "alone", "allocated", "saving", "saving %", "budget"]]
+    for m in result.members:
+        rows.append([m.name, usd(m.standalone_cost_usd),
+                     usd(m.allocated_usd) + (f" ±{m.ci95_usd:,.0f}" if m.ci95_usd else ""),
+                     usd(m.saving_usd), "-" if m.saving_pct is None else f"{m.saving_pct:.1f}%", usd(m.budget_usd)])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        click.echo("  ".join(x.ljust(w) for x, w in zip(r, widths)))
+    if result.in_core is None:
+        click.echo("Core check skipped (too many members to enumerate every coalition).")
+    elif result.in_core:
+        click.echo("Stable: the allocation is in the core (no group of members would pay less on its own).")
+    else:
+        b = result.blocking_coalition
+        click.echo(f"Not stable: {', '.join(b['members'])} would save {usd(b['saves_usd'])} by leaving.")

@@ -1,0 +1,1 @@
+"""Consortium training: the cost of every coalition, and fair, stable ways to split it."""

@@ -1,0 +1,82 @@
+"""The cost of a coalition: the planner's optimum for that subset of members alone.
+
+A coalition S trains one shared base model good enough for its most demanding member, then one
+fine-tune per member (their labelled examples), pooling what its members bring: tokens, owned
+nodes and cash. Members outside S bring nothing and get nothing. c(S) is the cheapest plan's cost;
+math.inf when no plan meets every member of S (deadline = the earliest member deadline, budget =
+the sum of member budgets plus cash when every member states one).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from itertools import combinations
+
+from planner.catalog import Catalog
+from planner.errors import InputError
+from planner.executor import run_all
+from planner.scenario import Scenario
+
+
+def member_target_losses(scenario: Scenario, catalog: Catalog) -> list[float | None]:
+    """Each member's target as a loss under the planner's law (None = no quality requirement)."""
+    from planner.quality import target_loss
+
+    out = []
+    for m in scenario.members:
+        single = scenario.model_copy(update={"target": m.target, "members": []})
+        out.append(None if m.target.empty else target_loss(single, catalog))
+    return out
+
+
+def coalition_scenario(scenario: Scenario, coalition: Iterable[int], losses: list[float | None]) -> Scenario:
+    """The single-team scenario a coalition faces (validated like any scenario)."""
+    members = [scenario.members[i] for i in sorted(coalition)]
+    if not members:
+        raise InputError("coalition", "is empty")
+    wanted = [losses[i] for i in sorted(coalition) if losses[i] is not None]
+    data = scenario.data.model_dump()
+    data["unique_tokens"] = scenario.data.unique_tokens + sum(m.brings_tokens for m in members)
+    data["labelled_examples_needed"] = sum(m.labelled_examples_needed for m in members)
+    budgets = [m.budget_usd for m in members]
+    raw = scenario.model_dump()
+    raw.update(
+        name=f"{scenario.name}[{'+'.join(m.name for m in members)}]",
+        target={"loss": min(wanted)} if wanted else scenario.target.model_dump(exclude_none=True),
+        deadline_days=min(m.deadline_days or scenario.deadline_days for m in members),
+        budget_usd=(sum(budgets) + sum(m.brings_cash_usd for m in members)) if None not in budgets else None,
+        data=data,
+        owned_hardware=[h.model_dump() for h in scenario.owned_hardware]
+        + [h.model_dump() for m in members for h in m.brings_hardware],
+        members=[],
+    )
+    if not wanted and raw["target"] == {} and raw["budget_usd"] is None:
+        raise InputError(f"scenario members {[m.name for m in members]}", "no member states a target or a budget")
+    return Scenario.model_validate(raw)
+
+
+def coalition_cost(args) -> tuple[frozenset[int], float, str | None]:
+    """c(S) for one coalition: (S, cost or inf, path id). Top-level so worker processes can run it."""
+    scenario, catalog, coalition, losses, solver = args
+    from planner.planning import make_plan
+
+    plan = make_plan(coalition_scenario(scenario, coalition, losses), catalog, solver=solver, explain=False)
+    if plan.status == "infeasible":
+        return frozenset(coalition), math.inf, None
+    return frozenset(coalition), plan.total_cost_usd, plan.path.id
+
+
+def all_coalitions(n: int) -> list[frozenset[int]]:
+    return [frozenset(c) for k in range(1, n + 1) for c in combinations(range(n), k)]
+
+
+def coalition_costs(scenario: Scenario, catalog: Catalog, coalitions: list[frozenset[int]], solver: str = "cbc",
+                    executor: str = "local", workers: int | None = None, ray_address: str | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> dict[frozenset[int], float]:
+    """c(S) for each coalition; the solves are independent and go through planner.executor."""
+    losses = member_target_losses(scenario, catalog)
+    jobs = [(scenario, catalog, c, losses, solver) for c in coalitions]
+    results = run_all(coalition_cost, jobs, executor=executor, workers=workers, progress=progress,
+                      ray_address=ray_address)
+    return {s: c for s, c, _ in results}

@@ -1,0 +1,177 @@
+"""An independent evaluator: recompute a plan's cost, dates and energy from the inputs alone.
+
+It shares no code with the options builder or the MIP: it reads the Plan (what to run where),
+looks prices up in the catalog, re-runs the compute model for each segment, re-derives capital
+charges from the hardware rows and re-checks the schedule. `evaluate(...)` returns the recomputed
+figures and a list of violations; a correct planner yields figures equal to the plan's and no
+violations.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from planner import compute
+from planner.catalog import Catalog
+from planner.plan import Plan
+from planner.scenario import Scenario
+from planner.workload import Workload
+
+TOLERANCE = 1e-4  # relative; the plan's numbers pass through a MIP solver's floating point
+
+
+@dataclass
+class Evaluation:
+    total_cost_usd: float
+    end_day: float
+    energy_mwh: float
+    tco2e: float
+    cost_breakdown_usd: dict[str, float]
+    violations: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+def _close(a: float, b: float, scale: float = 1.0) -> bool:
+    return abs(a - b) <= TOLERANCE * max(abs(a), abs(b), scale)
+
+
+def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog) -> Evaluation:
+    """Recompute the plan's figures; list every disagreement with the plan or with a bound."""
+    runs = scenario.program_runs
+    bad: list[str] = []
+    cost = dict.fromkeys(("compute", "reserved", "owned_capex_net", "energy", "hosting", "data",
+                          "labelling", "inference", "staff"), 0.0)
+    energy = carbon = 0.0
+    nodes_used: dict[str, int] = {}
+    first_use: dict[str, float] = {}
+    clock = 0.0
+    for stage in plan.stages:
+        w = Workload(stage.method, stage.params, stage.active_params, stage.tokens, stage.teacher_params, stage.seq_len)
+        done = sum(s.fraction for s in stage.segments)
+        if not math.isclose(done, 1.0, abs_tol=1e-6):
+            bad.append(f"stage {stage.name}: segments do {done:.6f} of the work, not all of it")
+        for seg in stage.segments:
+            kind, chip, site, rate = _where(seg, catalog, scenario)
+            est = compute.estimate(w, catalog.chips[chip], seg.gpus, precision=_precision(scenario, catalog, chip),
+                                   spot_interruptions_per_node_day=rate, pue=site.pue,
+                                   carbon_g_per_kwh=site.carbon_g_per_kwh)
+            days = est.wall_clock_days * runs * seg.fraction
+            if seg.start_day < clock - 1e-6:
+                bad.append(f"stage {stage.name}: segment on {seg.offer} starts day {seg.start_day:.3f} "
+                           f"before the previous one ends ({clock:.3f})")
+            if not _close(seg.end_day - seg.start_day, days, 1.0):
+                bad.append(f"stage {stage.name}: segment on {seg.offer} lasts {seg.end_day - seg.start_day:.4f} "
+                           f"days, recomputed {days:.4f}")
+            clock = max(clock, seg.end_day)
+            seg_energy = est.energy_mwh * runs * seg.fraction
+            energy += seg_energy
+            carbon += est.tco2e * runs * seg.fraction
+            if kind in ("owned", "held"):
+                seg_cost = seg_energy * 1000.0 * site.electricity_usd_per_kwh
+                cost["energy"] += seg_cost
+            elif kind == "reserved":
+                seg_cost = 0.0
+            else:
+                seg_cost = est.gpu_hours * runs * seg.fraction * rate_usd(seg, catalog)
+                cost["compute"] += seg_cost
+            if not _close(seg_cost, seg.cost_usd, 1.0):
+                bad.append(f"stage {stage.name}: segment on {seg.offer} costs {seg.cost_usd:,.2f}, "
+                           f"recomputed {seg_cost:,.2f}")
+            if kind in ("owned", "reserved", "held"):
+                nodes_used[seg.offer] = max(nodes_used.get(seg.offer, 0), seg.nodes)
+                first_use[seg.offer] = min(first_use.get(seg.offer, math.inf), seg.start_day)
+    _capacity_costs(plan, scenario, catalog, nodes_used, first_use, cost, bad)
+    cost["data"], cost["labelling"] = data_costs(plan, scenario)
+    cost["inference"] = plan.cost_breakdown_usd.get("inference", 0.0)  # a property of the path, checked by quality tests
+    cost["staff"] = scenario.staff_usd_per_month * 12.0 / 365.0 * clock
+    total = sum(cost.values())
+    ev = Evaluation(total, clock, energy, carbon, cost, bad)
+    _compare(plan, ev, scenario)
+    return ev
+
+
+def _precision(scenario: Scenario, catalog: Catalog, chip: str) -> str:
+    p = scenario.policy.precision
+    return p if p == "bf16" or catalog.chips[chip].fp8_tflops else "bf16"
+
+
+def _where(seg, catalog: Catalog, scenario: Scenario):
+    """(source kind, chip id, site row, spot interruptions per node-day) for a segment."""
+    if seg.source in ("owned", "held"):
+        hw_id, site_id = seg.offer.split(":", 1)[1].split("@")
+        return seg.source, catalog.hardware[hw_id].accelerator, catalog.sites[site_id], 0.0
+    offer = catalog.offers[_offer_id(seg.offer)]
+    rate = offer.spot_interruptions_per_node_day if seg.source == "spot" else 0.0
+    return seg.source, offer.chip, catalog.sites[offer.site], rate
+
+
+def _offer_id(offer: str) -> str:
+    return offer.split(":", 1)[1] if offer.startswith("reserved-") else offer
+
+
+def rate_usd(seg, catalog: Catalog) -> float:
+    offer = catalog.offers[_offer_id(seg.offer)]
+    return offer.spot_usd_per_gpu_hour if seg.source == "spot" else offer.on_demand_usd_per_gpu_hour
+
+
+def _capacity_costs(plan, scenario, catalog, nodes_used, first_use, cost, bad) -> None:
+    """Bought servers: capex charge and hosting; reserved: whole-term fee; and delivery before first use."""
+    deadline = scenario.deadline_days
+    for pool, nodes in nodes_used.items():
+        if pool.startswith("buy:"):
+            hw = catalog.hardware[pool.split(":", 1)[1].split("@")[0]]
+            years = max(0.0, deadline - hw.lead_time_days) / 365.0
+            if scenario.ownership.accounting == "amortise":
+                charge = hw.capex_usd_per_node * min(1.0, years / hw.life_years)
+            else:
+                charge = hw.capex_usd_per_node * (1.0 - (1.0 - hw.resale_fraction_per_year) ** years)
+            cost["owned_capex_net"] += nodes * charge
+            cost["hosting"] += nodes * hw.hosting_usd_per_node_month * years * 12.0
+            if first_use[pool] < hw.lead_time_days - 1e-6:
+                bad.append(f"{pool}: used from day {first_use[pool]:.2f}, before delivery on day {hw.lead_time_days}")
+        elif pool.startswith("reserved-"):
+            years = int(pool.split("-")[1].split("y")[0])
+            offer = catalog.offers[_offer_id(pool)]
+            price = offer.reserved_1y_usd_per_gpu_hour if years == 1 else offer.reserved_3y_usd_per_gpu_hour
+            cost["reserved"] += nodes * price * offer.gpus_per_node * 8760.0 * years
+        elif pool.startswith("held:"):
+            held = {h.hardware: h.nodes for h in scenario.owned_hardware}
+            hw_id = pool.split(":", 1)[1].split("@")[0]
+            if nodes > held.get(hw_id, 0):
+                bad.append(f"{pool}: uses {nodes} nodes but only {held.get(hw_id, 0)} are owned")
+
+
+def data_costs(plan: Plan, scenario: Scenario) -> tuple[float, float]:
+    """Tokens bought beyond those on hand, and labelled examples bought beyond those on hand."""
+    d = scenario.data
+    pretrain = [s for s in plan.stages if s.method == "full" and s.name != "sft"]
+    data_usd = 0.0
+    if plan.path.kind == "scratch" and pretrain and d.extra_tokens_usd_per_billion is not None:
+        data_usd = plan.cost_breakdown_usd.get("data", 0.0)  # depends on repetition choice: see quality tests
+    missing = max(0, d.labelled_examples_needed - d.labelled_examples_on_hand)
+    return data_usd, missing * d.labelled_example_usd
+
+
+def _compare(plan: Plan, ev: Evaluation, scenario: Scenario) -> None:
+    if not _close(ev.total_cost_usd, plan.total_cost_usd, 1.0):
+        ev.violations.append(f"total cost: plan {plan.total_cost_usd:,.2f}, recomputed {ev.total_cost_usd:,.2f}")
+    for key, value in ev.cost_breakdown_usd.items():
+        if not _close(value, plan.cost_breakdown_usd.get(key, 0.0), 1.0):
+            ev.violations.append(f"cost {key}: plan {plan.cost_breakdown_usd.get(key, 0.0):,.2f}, "
+                                 f"recomputed {value:,.2f}")
+    if not _close(ev.end_day, plan.end_day, 1.0):
+        ev.violations.append(f"end day: plan {plan.end_day:.4f}, recomputed {ev.end_day:.4f}")
+    if ev.end_day > scenario.deadline_days * (1 + TOLERANCE):
+        ev.violations.append(f"ends day {ev.end_day:.2f}, after the deadline {scenario.deadline_days:g}")
+    if scenario.budget_usd is not None and ev.total_cost_usd > scenario.budget_usd * (1 + TOLERANCE):
+        ev.violations.append(f"costs {ev.total_cost_usd:,.0f}, over the budget {scenario.budget_usd:,.0f}")
+    if plan.scenario.target_loss is not None and plan.objective != "quality":
+        if plan.predicted_loss > plan.scenario.target_loss + 1e-9:
+            ev.violations.append(f"predicted loss {plan.predicted_loss:.4f} misses the target "
+                                 f"{plan.scenario.target_loss:.4f}")
+    if not _close(ev.energy_mwh, plan.energy_mwh, 1e-3):
+        ev.violations.append(f"energy: plan {plan.energy_mwh:.3f} MWh, recomputed {ev.energy_mwh:.3f}")

@@ -1,0 +1,271 @@
+"""Stage options: every way to run each stage of each candidate, priced by the compute model.
+
+This is the only place where catalogs, scenario policy and physics meet the MIP's data
+(`planner.problem`). All non-linear physics (MFU falling with scale, goodput, energy) is
+evaluated here, per option, so the MIP is exact on the options it receives.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from planner import compute
+from planner.catalog import Catalog, CloudOffer, OwnedHardware
+from planner.errors import InputError, did_you_mean
+from planner.problem import Capacity, Option, Path, Problem, StageOptions
+from planner.scenario import Scenario
+from planner.workload import Candidate, Workload
+
+HOURS_PER_YEAR = 8760.0
+DAYS_PER_MONTH = 365.0 / 12
+# Most servers a plan may buy of one type: a planning assumption, far above any bundled scenario's need.
+MAX_NEW_OWNED_NODES = 512
+# Options slower than this multiple of the deadline can only ever do a sliver of a stage; dropping them
+# keeps the MIP small without touching any plan that a sane team would choose.
+SLOWEST_USEFUL_DEADLINE_MULTIPLE = 4.0
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Where a stage can run: a cloud offer priced one way, or servers bought or held."""
+
+    id: str
+    source: str  # on_demand | spot | reserved | owned | held
+    chip_id: str
+    provider: str
+    gpus_per_node: int
+    max_nodes: int
+    usd_per_gpu_hour: float  # rental price; 0 for owned and held
+    spot_interruptions_per_node_day: float
+    site_id: str
+    capacity: Capacity | None = None
+
+
+def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candidate], **bounds) -> Problem:
+    """The MIP's data for a scenario: candidate paths, their stage options and shared capacities.
+
+    bounds may override deadline_days, budget_usd and target_loss (None keeps the scenario's).
+    """
+    deadline = bounds.get("deadline_days") or scenario.deadline_days
+    pools = cloud_pools(scenario, catalog, deadline) + owned_pools(scenario, catalog, deadline)
+    if not pools:
+        raise InputError("scenario policy", "no cloud offer or hardware is allowed by the policy",
+                         "widen policy.providers / regions / chips, or allow buying hardware")
+    runs = scenario.program_runs
+    paths = []
+    for cand in candidates:
+        stages = []
+        for stage in cand.stages:
+            options = []
+            for pool in pools:
+                options.extend(stage_options(stage.workload, pool, catalog, scenario, deadline, runs))
+            stages.append(StageOptions(name=stage.name, options=tuple(prune_options(options))))
+        if all(s.options for s in stages):
+            paths.append(Path(
+                id=cand.id, kind=cand.kind, loss=cand.predicted_loss,
+                data_usd=cand.data_cost_usd, labelling_usd=cand.labelling_cost_usd,
+                inference_usd=cand.inference_cost_usd, stages=tuple(stages),
+            ))
+    used = {o.capacity for p in paths for s in p.stages for o in s.options if o.capacity}
+    return Problem(
+        paths=tuple(paths),
+        capacities=tuple(p.capacity for p in pools if p.capacity and p.capacity.id in used),
+        deadline_days=deadline,
+        budget_usd=bounds.get("budget_usd", scenario.budget_usd),
+        target_loss=bounds.get("target_loss"),
+        staff_usd_per_day=scenario.staff_usd_per_month / DAYS_PER_MONTH,
+        carbon_cap_tco2e=scenario.policy.carbon_cap_tco2e,
+        max_provider_share=scenario.policy.max_provider_share,
+    )
+
+
+def _allowed(scenario: Scenario, provider: str | None, region: str | None, chip: str) -> bool:
+    p = scenario.policy
+    if p.chips is not None and chip.lower() not in {c.lower() for c in p.chips}:
+        return False
+    if provider is not None and p.providers is not None and provider.lower() not in {x.lower() for x in p.providers}:
+        return False
+    if region is not None and p.regions is not None and region.lower() not in {r.lower() for r in p.regions}:
+        return False
+    return True
+
+
+def cloud_pools(scenario: Scenario, catalog: Catalog, deadline_days: float) -> list[Pool]:
+    """Each allowed cloud offer as on-demand, spot and reserved pools, as policy permits.
+
+    Reserved capacity is paid for its whole term (1 or 3 years) per node; it is offered only when
+    the deadline falls within the term, so every use lies inside the paid period.
+    """
+    policy = scenario.policy
+    if not policy.cloud_allowed:
+        return []
+    quota = {k.lower(): v for k, v in (policy.max_nodes_per_provider or {}).items()}
+    pools = []
+    for offer in catalog.offers.values():
+        if not _allowed(scenario, offer.provider, offer.Region, offer.chip):
+            continue
+        max_nodes = min(offer.max_nodes, quota.get(offer.provider.lower(), offer.max_nodes))
+        if max_nodes < 1:
+            continue
+        common = dict(chip_id=offer.chip, provider=offer.provider, gpus_per_node=offer.gpus_per_node,
+                      max_nodes=max_nodes, site_id=offer.site)
+        if offer.on_demand_usd_per_gpu_hour:
+            pools.append(Pool(id=f"{offer.offer_id}:on_demand", source="on_demand",
+                              usd_per_gpu_hour=offer.on_demand_usd_per_gpu_hour,
+                              spot_interruptions_per_node_day=0.0, **common))
+        if policy.spot_allowed and offer.spot_usd_per_gpu_hour:
+            pools.append(Pool(id=f"{offer.offer_id}:spot", source="spot",
+                              usd_per_gpu_hour=offer.spot_usd_per_gpu_hour,
+                              spot_interruptions_per_node_day=offer.spot_interruptions_per_node_day, **common))
+        if policy.reserved_allowed:
+            pools.extend(_reserved_pools(offer, common, deadline_days))
+    return pools
+
+
+def _reserved_pools(offer: CloudOffer, common: dict, deadline_days: float) -> list[Pool]:
+    pools = []
+    for years, price in ((1, offer.reserved_1y_usd_per_gpu_hour), (3, offer.reserved_3y_usd_per_gpu_hour)):
+        if not price or deadline_days > 365 * years:
+            continue
+        fee = price * offer.gpus_per_node * HOURS_PER_YEAR * years
+        cap_id = f"reserved-{years}y:{offer.offer_id}"
+        capacity = Capacity(
+            id=cap_id, kind="reserved", chip=offer.chip, vendor=offer.provider,
+            unit_cost_usd=fee, hosting_usd_per_node=0.0, unit_price_usd=fee,
+            held_nodes=0, max_new_nodes=common["max_nodes"], available_day=0.0,
+        )
+        pools.append(Pool(id=cap_id, source="reserved", usd_per_gpu_hour=0.0,
+                          spot_interruptions_per_node_day=0.0, capacity=capacity, **common))
+    return pools
+
+
+def owned_pools(scenario: Scenario, catalog: Catalog, deadline_days: float) -> list[Pool]:
+    """Servers already held (free, available now) and servers that may be bought (after lead time)."""
+    pools = []
+    for held in scenario.owned_hardware:
+        hw = _hardware(catalog, held.hardware)
+        site = held.site or scenario.ownership.site
+        _site(catalog, site, "owned_hardware.site")
+        capacity = Capacity(
+            id=f"held:{hw.id}@{site}", kind="held", chip=hw.accelerator, vendor="already owned",
+            unit_cost_usd=0.0, hosting_usd_per_node=0.0, unit_price_usd=0.0,
+            held_nodes=held.nodes, max_new_nodes=0, available_day=0.0,
+        )
+        pools.append(Pool(id=capacity.id, source="held", chip_id=hw.accelerator, provider="owned",
+                          gpus_per_node=hw.gpus_per_node, max_nodes=held.nodes, usd_per_gpu_hour=0.0,
+                          spot_interruptions_per_node_day=0.0, site_id=site, capacity=capacity))
+    if not scenario.policy.buy_allowed:
+        return pools
+    site = scenario.ownership.site
+    _site(catalog, site, "ownership.site")
+    for hw in catalog.hardware.values():
+        if not _allowed(scenario, None, None, hw.accelerator) or hw.lead_time_days >= deadline_days:
+            continue
+        unit_cost, hosting = owned_node_cost_usd(hw, scenario.ownership.accounting, deadline_days)
+        capacity = Capacity(
+            id=f"buy:{hw.id}@{site}", kind="owned", chip=hw.accelerator, vendor=hw.vendor,
+            unit_cost_usd=unit_cost, hosting_usd_per_node=hosting, unit_price_usd=hw.capex_usd_per_node,
+            held_nodes=0, max_new_nodes=MAX_NEW_OWNED_NODES, available_day=float(hw.lead_time_days),
+        )
+        pools.append(Pool(id=capacity.id, source="owned", chip_id=hw.accelerator, provider="owned",
+                          gpus_per_node=hw.gpus_per_node, max_nodes=MAX_NEW_OWNED_NODES, usd_per_gpu_hour=0.0,
+                          spot_interruptions_per_node_day=0.0, site_id=site, capacity=capacity))
+    return pools
+
+
+def owned_node_cost_usd(hw: OwnedHardware, accounting: str, deadline_days: float) -> tuple[float, float]:
+    """(capital charge, hosting) per bought node over the plan, which holds it from delivery to the deadline.
+
+    amortise: capex × in-service years / useful life (the server is reused after the project);
+    resell:   capex × (1 − (1 − resale_fraction_per_year)^in-service years) (sold at the deadline).
+    """
+    years = max(0.0, deadline_days - hw.lead_time_days) / 365.0
+    if accounting == "amortise":
+        charge = hw.capex_usd_per_node * min(1.0, years / hw.life_years)
+    else:
+        charge = hw.capex_usd_per_node * (1.0 - (1.0 - hw.resale_fraction_per_year) ** years)
+    hosting = hw.hosting_usd_per_node_month * years * 12.0
+    return charge, hosting
+
+
+def node_grid(min_nodes: int, max_nodes: int) -> list[int]:
+    """Cluster sizes to offer: the smallest that fits, then doubling, and the largest allowed."""
+    sizes, n = [], max(1, min_nodes)
+    while n <= max_nodes:
+        sizes.append(n)
+        n *= 2
+    if sizes and sizes[-1] != max_nodes and max_nodes >= min_nodes:
+        sizes.append(max_nodes)
+    return sizes
+
+
+def stage_options(w: Workload, pool: Pool, catalog: Catalog, scenario: Scenario,
+                  deadline_days: float, runs: int) -> list[Option]:
+    """One Option per cluster size on which the stage fits in memory and can matter by the deadline."""
+    chip = catalog.chips[pool.chip_id]
+    precision = scenario.policy.precision
+    if precision == "fp8" and not chip.fp8_tflops:
+        precision = "bf16"
+    min_gpus = compute.min_gpus(w, chip)
+    if min_gpus is None:
+        return []
+    min_nodes = math.ceil(min_gpus / pool.gpus_per_node)
+    site = catalog.sites[pool.site_id]
+    options = []
+    for nodes in node_grid(min_nodes, pool.max_nodes):
+        gpus = nodes * pool.gpus_per_node
+        est = compute.estimate(
+            w, chip, gpus, precision=precision,
+            spot_interruptions_per_node_day=pool.spot_interruptions_per_node_day,
+            pue=site.pue, carbon_g_per_kwh=site.carbon_g_per_kwh,
+        )
+        days = est.wall_clock_days * runs
+        if days > SLOWEST_USEFUL_DEADLINE_MULTIPLE * deadline_days:
+            continue
+        energy_mwh = est.energy_mwh * runs
+        own = pool.source in ("owned", "held")
+        options.append(Option(
+            id=f"{pool.id}:{nodes}n", offer=pool.id.rsplit(":", 1)[0] if not own else pool.id,
+            provider=pool.provider, chip=pool.chip_id, source=pool.source, nodes=nodes, gpus=gpus,
+            days=days,
+            compute_usd=0.0 if own else est.gpu_hours * runs * pool.usd_per_gpu_hour,
+            energy_usd=energy_mwh * 1000.0 * site.electricity_usd_per_kwh if own else 0.0,
+            energy_mwh=energy_mwh, tco2e=est.tco2e * runs,
+            capacity=pool.capacity.id if pool.capacity else None,
+        ))
+    return options
+
+
+def prune_options(options: list[Option]) -> list[Option]:
+    """Drop options another option of the same pool beats on every count.
+
+    Option a dominates b (same pool, so same provider, capacity and lead time) when it is no slower,
+    no dearer, emits no more and needs no more nodes: any plan using b does at least as well with a.
+    """
+    def key(o):
+        return (o.days, o.compute_usd + o.energy_usd, o.tco2e, o.nodes if o.capacity else 0)
+
+    kept = []
+    for b in options:
+        kb = key(b)
+        dominated = any(
+            a is not b and a.offer == b.offer and a.source == b.source and a.capacity == b.capacity
+            and all(x <= y for x, y in zip(key(a), kb)) and key(a) != kb
+            for a in options
+        )
+        if not dominated:
+            kept.append(b)
+    return kept
+
+
+def _hardware(catalog: Catalog, hw_id: str) -> OwnedHardware:
+    if hw_id not in catalog.hardware:
+        raise InputError(f"scenario owned_hardware: hardware '{hw_id}'", "unknown server type",
+                         did_you_mean(hw_id, catalog.hardware))
+    return catalog.hardware[hw_id]
+
+
+def _site(catalog: Catalog, site_id: str, field: str) -> None:
+    if site_id not in catalog.sites:
+        raise InputError(f"scenario {field}: '{site_id}'", "unknown site", did_you_mean(site_id, catalog.sites))

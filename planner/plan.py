@@ -1,0 +1,104 @@
+"""The Plan: a typed result, built from a solver solution plus the inputs that explain it.
+
+Tables, JSON, Markdown and HTML are views of this object (planner.report). The JSON form is the
+stable schema procurement systems read; its version is `schema_version`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Segment(_Out):
+    offer: str = Field(description="Cloud offer id, or the server pool (buy:/held:) id.")
+    provider: str
+    chip: str
+    source: Literal["on_demand", "spot", "reserved", "owned", "held"]
+    nodes: int
+    gpus: int
+    fraction: float = Field(description="Share of the stage's work done in this segment.")
+    start_day: float
+    end_day: float
+    cost_usd: float = Field(description="Rental (cloud) or electricity (owned) for this segment.")
+    energy_mwh: float
+    tco2e: float
+
+
+class StagePlan(_Out):
+    name: str
+    method: Literal["full", "lora", "qlora"]
+    params: float
+    active_params: float
+    teacher_params: float
+    seq_len: int
+    tokens: float
+    flops: float
+    segments: list[Segment]
+
+
+class Procurement(_Out):
+    action: Literal["buy", "reserve"]
+    item: str = Field(description="Server type or cloud offer reserved.")
+    chip: str
+    quantity_nodes: int
+    unit_price_usd: float = Field(description="List price per node (buy) or whole-term fee per node (reserve).")
+    charged_usd: float = Field(description="What the plan is charged: capex net of resale / amortised share, or the fee.")
+    vendor: str
+    order_by_day: float = Field(description="Latest day to order so it arrives before first use.")
+    first_use_day: float
+
+
+class PathSummary(_Out):
+    id: str
+    kind: Literal["scratch", "continue", "distill", "finetune", "lora"]
+    base: str | None
+    teacher: str | None
+    params: float
+    tokens: float
+    licence: str | None
+
+
+class ScenarioBounds(_Out):
+    name: str
+    deadline_days: float
+    budget_usd: float | None
+    target: dict
+    target_loss: float | None = Field(description="The target as a loss under the planner's law (null = none).")
+    objective: str
+
+
+class Diagnosis(_Out):
+    extra_budget_usd: float | None = None
+    extra_days: float | None = None
+    looser_target_loss: float | None = None
+    more_quota: str | None = None
+    message: str
+
+
+class Plan(_Out):
+    schema_version: int = SCHEMA_VERSION
+    status: Literal["optimal", "feasible", "infeasible"]
+    gap: float | None = None
+    objective: str
+    solver: str
+    scenario: ScenarioBounds
+    total_cost_usd: float | None = None
+    cost_breakdown_usd: dict[str, float] = Field(default_factory=dict)
+    predicted_loss: float | None = None
+    end_day: float | None = None
+    energy_mwh: float | None = None
+    tco2e: float | None = None
+    path: PathSummary | None = None
+    stages: list[StagePlan] = Field(default_factory=list)
+    procurement: list[Procurement] = Field(default_factory=list)
+    explanations: list[str] = Field(default_factory=list)
+    diagnosis: Diagnosis | None = None
+    model_size: dict[str, int] = Field(default_factory=dict, description="MIP variables and constraints.")

@@ -1,0 +1,188 @@
+"""One way through: scenario -> target -> candidates -> options -> MIP -> solution -> Plan."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from planner import compute
+from planner.catalog import Catalog
+from planner.diagnose import diagnose
+from planner.options import build_problem
+from planner.paths import generate_candidates, prune
+from planner.plan import (Diagnosis, PathSummary, Plan, Procurement, ScenarioBounds, Segment, StagePlan)
+from planner.problem import Problem
+from planner.quality import target_loss as resolve_target_loss
+from planner.scenario import Scenario
+from planner.solve import Solution, solve
+from planner.workload import Candidate
+
+
+def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_limit_s: float | None = None,
+              write_lp: str | None = None, explain: bool = True,
+              progress: Callable[[str], None] | None = None) -> Plan:
+    """Solve the scenario and return a typed Plan (status 'infeasible' with a diagnosis when none exists)."""
+    say = progress or (lambda msg: None)
+    target = resolve_target_loss(scenario, catalog)
+    objective = scenario.objective
+    say(f"target loss: {target:.4f}" if target is not None else "no quality target: maximising quality")
+    candidates = prune(generate_candidates(scenario, catalog, target_loss=target if objective != "quality" else None))
+    say(f"{len(candidates)} candidate paths after pruning")
+    problem = build_problem(scenario, catalog, candidates, target_loss=target if objective != "quality" else None)
+    n_options = sum(len(s.options) for p in problem.paths for s in p.stages)
+    say(f"{n_options} stage options on {len(problem.capacities)} shared capacities; solving with {solver}")
+    solution = solve(problem, objective=objective, solver=solver, time_limit_s=time_limit_s, write_lp=write_lp)
+    bounds = ScenarioBounds(
+        name=scenario.name, deadline_days=scenario.deadline_days, budget_usd=scenario.budget_usd,
+        target=scenario.target.model_dump(exclude_none=True), target_loss=target, objective=objective,
+    )
+    if solution.status == "infeasible":
+        return Plan(status="infeasible", objective=objective, solver=solver, scenario=bounds,
+                    diagnosis=_diagnosis(problem, objective, solver))
+    by_id = {c.id: c for c in candidates}
+    plan = to_plan(solution, problem, by_id[solution.path_id], bounds, solver)
+    if explain:
+        plan.explanations.extend(explanations(plan, solution, problem, scenario, catalog, solver))
+    return plan
+
+
+def to_plan(sol: Solution, problem: Problem, cand: Candidate, bounds: ScenarioBounds, solver: str) -> Plan:
+    """Translate a solver solution into the Plan schema."""
+    path = next(p for p in problem.paths if p.id == sol.path_id)
+    options = {o.id: o for s in path.stages for o in s.options}
+    stages = []
+    for stage_opts, stage in zip(path.stages, cand.stages):
+        segs = sorted((s for s in sol.segments if s.stage == stage_opts.name), key=lambda s: s.start_day)
+        w = stage.workload
+        stages.append(StagePlan(
+            name=stage.name, method=w.method, params=w.params, active_params=w.active_params,
+            teacher_params=w.teacher_params, seq_len=w.seq_len, tokens=w.tokens, flops=compute.stage_flops(w),
+            segments=[_segment(seg, options[seg.option]) for seg in segs],
+        ))
+    return Plan(
+        status=sol.status, gap=sol.gap, objective=bounds.objective, solver=solver, scenario=bounds,
+        total_cost_usd=sol.total_cost_usd, cost_breakdown_usd=dict(sol.cost_breakdown_usd),
+        predicted_loss=cand.predicted_loss, end_day=sol.end_day, energy_mwh=sol.energy_mwh, tco2e=sol.tco2e,
+        path=PathSummary(id=cand.id, kind=cand.kind, base=cand.base, teacher=cand.teacher,
+                         params=cand.params, tokens=cand.tokens, licence=cand.licence),
+        stages=stages, procurement=_procurement(sol, problem),
+        model_size={"variables": sol.n_variables, "constraints": sol.n_constraints},
+    )
+
+
+def _segment(seg, opt) -> Segment:
+    return Segment(offer=opt.offer, provider=opt.provider, chip=opt.chip, source=opt.source, nodes=opt.nodes,
+                   gpus=opt.gpus, fraction=seg.fraction, start_day=seg.start_day, end_day=seg.end_day,
+                   cost_usd=seg.cost_usd, energy_mwh=seg.energy_mwh, tco2e=seg.tco2e)
+
+
+def _procurement(sol: Solution, problem: Problem) -> list[Procurement]:
+    caps = {c.id: c for c in problem.capacities}
+    path = next(p for p in problem.paths if p.id == sol.path_id)
+    options = {o.id: o for s in path.stages for o in s.options}
+    items = []
+    for cap_id, nodes in sol.capacities.items():
+        cap = caps[cap_id]
+        if nodes <= 0 or cap.kind == "held":
+            continue
+        first_use = min(s.start_day for s in sol.segments if options[s.option].capacity == cap_id)
+        items.append(Procurement(
+            action="buy" if cap.kind == "owned" else "reserve", item=cap_id.split(":", 1)[1], chip=cap.chip,
+            quantity_nodes=nodes, unit_price_usd=cap.unit_price_usd,
+            charged_usd=nodes * (cap.unit_cost_usd + cap.hosting_usd_per_node), vendor=cap.vendor,
+            order_by_day=max(0.0, first_use - cap.available_day), first_use_day=first_use,
+        ))
+    return items
+
+
+def _diagnosis(problem: Problem, objective: str, solver: str) -> Diagnosis:
+    d = diagnose(problem, solver=solver)
+    parts = []
+    if d.extra_budget_usd is not None:
+        parts.append(f"raise the budget by {d.extra_budget_usd:,.0f} USD")
+    if d.extra_days is not None:
+        parts.append(f"extend the deadline by {d.extra_days:,.1f} days")
+    if d.looser_target_loss is not None:
+        parts.append(f"loosen the target loss by {d.looser_target_loss:.4f}")
+    if d.more_quota:
+        parts.append(d.more_quota)
+    message = ("No plan meets every bound. Smallest single changes that make one exist: " + "; ".join(parts)
+               if parts else "No plan exists, and relaxing budget, deadline, target or quota alone does not help: "
+               "check the policy (providers, chips, paths) and the data on hand.")
+    return Diagnosis(extra_budget_usd=d.extra_budget_usd, extra_days=d.extra_days,
+                     looser_target_loss=d.looser_target_loss, more_quota=d.more_quota, message=message)
+
+
+def explanations(plan: Plan, sol: Solution, problem: Problem, scenario: Scenario, catalog: Catalog,
+                 solver: str) -> list[str]:
+    """Why this plan, in numbers: the runner-up path, the other way of sourcing, owning break-even."""
+    notes = []
+    if plan.scenario.target_loss is not None:
+        notes.append(f"Path '{plan.path.id}' predicts loss {plan.predicted_loss:.4f} against a target of "
+                     f"{plan.scenario.target_loss:.4f}.")
+    others = tuple(p for p in problem.paths if p.id != sol.path_id)
+    if others:
+        alt = solve(dataclasses.replace(problem, paths=others), objective=plan.objective, solver=solver)
+        if alt.status != "infeasible":
+            notes.append(f"Runner-up path '{alt.path_id}' costs {alt.total_cost_usd:,.0f} USD "
+                         f"({alt.total_cost_usd - sol.total_cost_usd:+,.0f} USD) and ends on day {alt.end_day:.0f}.")
+        else:
+            notes.append("No other candidate path meets every bound.")
+    uses_owned = any(s.source in ("owned", "held") for st in plan.stages for s in st.segments)
+    flipped = _only_sources(problem, cloud=uses_owned)
+    if flipped is not None:
+        alt = solve(flipped, objective=plan.objective, solver=solver)
+        other = "cloud-only" if uses_owned else "owned-hardware"
+        if alt.status != "infeasible":
+            notes.append(f"The best {other} plan costs {alt.total_cost_usd:,.0f} USD "
+                         f"({alt.total_cost_usd - sol.total_cost_usd:+,.0f} USD).")
+        else:
+            notes.append(f"No {other} plan meets every bound.")
+    notes.extend(breakeven_notes(plan, scenario, catalog))
+    return notes
+
+
+def _only_sources(problem: Problem, cloud: bool) -> Problem | None:
+    """The problem restricted to cloud options (cloud=True) or to owned/held ones; None if that leaves nothing."""
+    def keep(o):
+        return (o.source in ("on_demand", "spot", "reserved")) == cloud
+
+    paths = []
+    for p in problem.paths:
+        stages = tuple(dataclasses.replace(s, options=tuple(o for o in s.options if keep(o))) for s in p.stages)
+        if all(s.options for s in stages):
+            paths.append(dataclasses.replace(p, stages=stages))
+    return dataclasses.replace(problem, paths=tuple(paths)) if paths else None
+
+
+def breakeven_notes(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[str]:
+    """For each chip in the plan: the utilisation above which owning a server beats renting one.
+
+    Owning costs capex/life + hosting per year whether used or not, plus electricity when used; renting
+    costs the cheapest allowed on-demand price per hour used. Break-even utilisation
+    u* = (capex/life + hosting·12) / (8760 · (rent_per_node_hour − electricity_per_node_hour)).
+    """
+    from planner.options import cloud_pools
+
+    notes = []
+    site = catalog.sites[scenario.ownership.site]
+    rent = {}
+    for pool in cloud_pools(scenario, catalog, scenario.deadline_days):
+        if pool.source == "on_demand":
+            rate = pool.usd_per_gpu_hour * pool.gpus_per_node
+            rent[pool.chip_id] = min(rate, rent.get(pool.chip_id, rate))
+    for chip in sorted({s.chip for st in plan.stages for s in st.segments}):
+        for hw in (h for h in catalog.hardware.values() if h.accelerator == chip):
+            if chip not in rent:
+                continue
+            power_cost = hw.power_kw_per_node * site.pue * site.electricity_usd_per_kwh
+            margin = rent[chip] - power_cost
+            fixed = hw.capex_usd_per_node / hw.life_years + hw.hosting_usd_per_node_month * 12
+            if margin <= 0:
+                continue
+            u = fixed / (8760 * margin)
+            verdict = "never pays off" if u > 1 else f"pays off above {u:.0%} utilisation"
+            notes.append(f"Owning {hw.id} ({chip}) vs renting at {rent[chip]:,.2f} USD/node-hour: "
+                         f"{verdict} over its {hw.life_years:g}-year life.")
+            break
+    return notes
