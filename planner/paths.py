@@ -1,0 +1,348 @@
+"""Candidate paths to a quality target, and pruning of dominated candidates.
+
+A candidate is an ordered tuple of stages (each a `Workload`) plus its data costs and the loss
+the quality layer predicts for the finished model. Kinds:
+
+* scratch(N, D):         pretrain an N-parameter model on D tokens;
+* continue(base, D):     continue pretraining open weights on D more tokens;
+* distill(teacher, N, D): train an N-parameter student on D tokens of an open teacher's logits
+                          (the teacher's forward passes are part of the stage's compute);
+* finetune(base) / lora(base): task-tune open weights (full SFT; LoRA or QLoRA).
+
+Tokens come from the scenario's unique tokens on hand; when a path needs more, it may repeat
+them (worth less each epoch, Muennighoff et al. 2023) or buy more at the scenario's price, and
+each choice is a separate candidate. When the scenario needs task tuning (labelled examples
+needed > 0), every path ends with an 'sft' stage. See docs/quality.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import get_args
+
+import numpy as np
+
+from planner import quality
+from planner.compute import memory_per_gpu_bytes, stage_flops
+from planner.quality import QualityLaws, QualityRangeError
+from planner.workload import Candidate, Method, Stage, Workload
+
+# Sizes for scratch and distilled models: 1, 1.5, 2, 3, 5, 7 x 10^k from 100M to 1T (successive
+# ratio <= 1.67; the iso-loss cost curve is flat within ~5% for N in 0.75-1.5 x N*).
+DEFAULT_PARAMS_GRID = tuple(m * 10.0**e for e in range(8, 12) for m in (1, 1.5, 2, 3, 5, 7)) + (1e12,)
+# Tokens per parameter swept when there is no target to solve for (quality objective).
+DEFAULT_TOKENS_PER_PARAM_GRID = (5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560)
+# Unique-token pools offered when data runs short: enough for 1, 2 or 4 epochs. Up to 4 epochs
+# repeated tokens are worth nearly as much as new ones (Muennighoff et al. 2023).
+EPOCH_OPTIONS = (1, 2, 4)
+LOSS_TOLERANCE = 1e-9
+
+
+def generate_candidates(scenario, catalog, target_loss: float | None = None) -> list[Candidate]:
+    """Candidate paths for a scenario.
+
+    target_loss: with a value, only candidates predicted to meet it (token counts are solved
+    exactly for each model size); None (quality objective) gives every candidate on the size x
+    tokens-per-parameter grid. Candidate.params is the finished model's total parameters;
+    Candidate.tokens the tokens of its main stage (pretraining, continued pretraining,
+    distillation, or task tuning for finetune/lora paths).
+    """
+    return search_candidates(scenario, catalog, target_loss)[0]
+
+
+def search_candidates(scenario, catalog, target_loss: float | None = None) -> tuple[list[Candidate], list[str]]:
+    """generate_candidates plus one line per option the quality laws refused, and why."""
+    ctx = _Context.build(scenario, catalog, target_loss)
+    kinds = set(scenario.policy.paths or ("scratch", "continue", "distill", "finetune", "lora"))
+    found: dict[str, Candidate] = {}
+    refused: list[str] = []
+    builders = {"scratch": _scratch, "continue": _continue, "distill": _distill, "finetune": _tuned, "lora": _tuned}
+    for builder in dict.fromkeys(builders[k] for k in builders if k in kinds):  # _tuned once for both kinds
+        for item in builder(ctx):
+            if isinstance(item, str):
+                refused.append(item)
+            elif item.kind in kinds and ctx.meets(item.predicted_loss):
+                found.setdefault(item.id, item)
+    return list(found.values()), refused
+
+
+def memory_need_bytes(candidate: Candidate) -> float:
+    """The candidate's memory need: its largest stage's whole training footprint on one device
+    (weights, optimiser state, teacher, activations; planner.compute.memory_per_gpu_bytes)."""
+    return max((memory_per_gpu_bytes(s.workload, 1) for s in candidate.stages), default=0.0)
+
+
+def prune(candidates: list[Candidate]) -> list[Candidate]:
+    """Drop candidates another candidate dominates.
+
+    d dominates c when d is no worse on every count and better on one: predicted loss, training
+    FLOPs of each method (full, LoRA, QLoRA are compared separately since a FLOP of each costs a
+    different amount), data + labelling cost, inference cost and memory need. Under any positive
+    linear price on these counts a dominated candidate costs strictly more than its dominator, so
+    the cheapest candidate always survives. Order of the survivors is kept.
+    """
+    if not candidates:
+        return []
+    methods = get_args(Method)
+    rows = []
+    for c in candidates:
+        flops = dict.fromkeys(methods, 0.0)
+        for s in c.stages:
+            flops[s.workload.method] += stage_flops(s.workload)
+        rows.append([c.predicted_loss, *flops.values(), c.data_cost_usd + c.labelling_cost_usd,
+                     c.inference_cost_usd, memory_need_bytes(c)])
+    values = np.array(rows)
+    order = np.lexsort(values.T[::-1])  # a dominator sorts before what it dominates
+    front = np.empty_like(values)
+    size = 0
+    keep = np.zeros(len(candidates), dtype=bool)
+    for i in order:
+        row = values[i]
+        kept = front[:size]
+        if not np.any(np.all(kept <= row, axis=1) & np.any(kept < row, axis=1)):
+            front[size] = row
+            size += 1
+            keep[i] = True
+    return [c for c, k in zip(candidates, keep) if k]
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every path builder reads, resolved once per call."""
+
+    scenario: object
+    laws: QualityLaws
+    models: dict
+    target: float | None
+    params_grid: tuple[float, ...]
+    tokens_per_param_grid: tuple[float, ...]
+    sft: tuple[float, float]  # (tokens, labelling USD); tokens 0 when no task tuning is needed
+    serve_usd_per_flop: float
+
+    @classmethod
+    def build(cls, scenario, catalog, target: float | None) -> _Context:
+        laws = quality.laws_for(scenario)
+        data, search = scenario.data, scenario.search
+        params = set(search.params_grid or DEFAULT_PARAMS_GRID)
+        lifetime = scenario.inference.lifetime_tokens
+        if target is not None and search.params_grid is None:
+            try:
+                params.add(quality.cheapest_for_loss(target, laws.pretrain).params)
+                if lifetime > 0:
+                    params.add(quality.inference_aware_allocation(target, lifetime, laws.pretrain).params)
+            except QualityRangeError:
+                pass  # the grid sizes then report why the target is out of reach
+        sft = (0.0, 0.0)
+        if data.labelled_examples_needed > 0:
+            sft = (
+                quality.sft_tokens(data.labelled_examples_needed, data.tokens_per_example, laws.finetune.sft_epochs),
+                quality.labelling_cost_usd(data.labelled_examples_needed, data.labelled_examples_on_hand,
+                                           data.labelled_example_usd),
+            )
+        serve = 0.0
+        if lifetime > 0:
+            chip = catalog.chips[scenario.inference.chip]
+            flops_per_gpu_hour = scenario.inference.mfu * chip.bf16_tflops * 1e12 * 3600.0
+            serve = scenario.inference.usd_per_gpu_hour / flops_per_gpu_hour
+        return cls(scenario, laws, dict(catalog.models), target, tuple(sorted(params)),
+                   tuple(search.tokens_per_param_grid or DEFAULT_TOKENS_PER_PARAM_GRID), sft, serve)
+
+    def meets(self, loss: float) -> bool:
+        return self.target is None or loss <= self.target + LOSS_TOLERANCE
+
+    def open_models(self, role: str) -> Iterator[object]:
+        """Catalog models the licence policy allows and whose training tokens are known."""
+        for model in self.models.values():
+            if not quality.licence_allows(model, self.scenario.policy.commercial_use):
+                continue
+            if model.training_tokens is None or not math.isfinite(model.training_tokens):
+                yield f"{role} {model.id}: training tokens not disclosed, so its loss cannot be predicted"
+                continue
+            yield model
+
+    def supply(self, effective: float) -> list[tuple[float, float, float]]:
+        """Ways to get `effective` effective tokens: (real tokens, unique pool, tokens bought).
+
+        The pool on hand, repeated as needed, and, if tokens can be bought, pools big enough for
+        1, 2 or 4 epochs (capped at max_extra_tokens). Pools that cannot give that many effective
+        tokens at any number of epochs are left out; if none can, QualityRangeError.
+        """
+        data = self.scenario.data
+        on_hand = data.unique_tokens
+        pools = {on_hand}
+        most = on_hand
+        if data.extra_tokens_usd_per_billion is not None:
+            most += math.inf if data.max_extra_tokens is None else data.max_extra_tokens
+            pools |= {min(effective / e, most) for e in EPOCH_OPTIONS if effective / e > on_hand}
+        rep = self.laws.repetition
+        ways = [(quality.real_tokens_needed(effective, pool, rep), pool, pool - on_hand)
+                for pool in sorted(pools) if pool > 0 and effective < quality.repetition_ceiling(pool, rep)]
+        if not ways:
+            raise QualityRangeError(
+                rep.name, "effective_tokens", effective, 0.0, quality.repetition_ceiling(most, rep),
+                "more than the unique tokens on hand, and any that may be bought, give at any number of epochs",
+            )
+        return ways
+
+    def grid_tokens(self, params: float) -> list[float]:
+        """Effective tokens to offer when there is no target to solve for."""
+        return [r * params for r in self.tokens_per_param_grid]
+
+    def finish(self, kind: str, ident: str, loss: float, stages: list[Stage], params: float, active: float,
+               tokens: float, bought: float, notes: tuple[str, ...], **extra) -> Candidate:
+        """Append task tuning, price the data and serving, and make the Candidate."""
+        sft_tokens, labelling = self.sft
+        if sft_tokens > 0 and kind not in ("finetune", "lora"):
+            stages.append(Stage("sft", Workload("full", params, active, sft_tokens)))
+        price = self.scenario.data.extra_tokens_usd_per_billion or 0.0
+        serve = quality.inference_flops(active, self.scenario.inference.lifetime_tokens) * self.serve_usd_per_flop
+        return Candidate(
+            id=ident, kind=kind, predicted_loss=loss, stages=tuple(stages), params=params, tokens=tokens,
+            data_cost_usd=bought / 1e9 * price, labelling_cost_usd=labelling if sft_tokens > 0 else 0.0,
+            inference_cost_usd=serve, notes=notes, **extra,
+        )
+
+
+def format_count(x: float) -> str:
+    """7e9 -> '7B', 1.4e12 -> '1.4T' (three significant digits)."""
+    for scale, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+        if x >= scale:
+            return f"{x / scale:.3g}{unit}"
+    return f"{x:.3g}"
+
+
+def _data_note(real: float, pool: float, bought: float) -> tuple[str, ...]:
+    notes = []
+    if bought > 0:
+        notes.append(f"buys {format_count(bought)} unique tokens")
+    if real > pool * (1 + 1e-9):
+        notes.append(f"{real / pool:.2f} epochs over {format_count(pool)} unique tokens")
+    return tuple(notes)
+
+
+def _ident(prefix: str, real: float, bought: float) -> str:
+    return f"{prefix}-{format_count(real)}" + (f"-buy{format_count(bought)}" if bought else "")
+
+
+def _scratch(ctx: _Context):
+    law = ctx.laws.pretrain
+    for n in ctx.params_grid:
+        label = f"scratch {format_count(n)}"
+        try:
+            choices = ctx.grid_tokens(n) if ctx.target is None else [quality.tokens_for_loss(n, ctx.target, law)]
+        except QualityRangeError as exc:
+            yield f"{label}: {exc}"
+            continue
+        for effective in choices:
+            try:
+                loss = quality.loss(n, effective, law)
+                notes = quality.pretrain_notes(n, effective, law)
+                ways = ctx.supply(effective)
+            except QualityRangeError as exc:
+                yield f"{label} on {format_count(effective)}: {exc}"
+                continue
+            for real, pool, bought in ways:
+                yield ctx.finish(
+                    "scratch", _ident(f"scratch-{format_count(n)}", real, bought), loss,
+                    [Stage("pretrain", Workload("full", n, n, real))], n, n, real, bought,
+                    notes + _data_note(real, pool, bought),
+                )
+
+
+def _continue(ctx: _Context):
+    law = ctx.laws.pretrain
+    for base in ctx.open_models("continue"):
+        if isinstance(base, str):
+            yield base
+            continue
+        n, d0 = base.params_active, base.training_tokens
+        try:
+            choices = ctx.grid_tokens(n) if ctx.target is None else [
+                quality.tokens_to_continue(n, d0, ctx.target, law)]
+        except QualityRangeError as exc:
+            yield f"continue {base.id}: {exc}"
+            continue
+        for effective in choices:
+            if effective <= 0:
+                continue  # the base already meets the target: finetune/lora paths cover it
+            try:
+                loss = quality.continued_loss(n, d0, effective, law)
+                notes = quality.pretrain_notes(n, d0 + effective, law)
+                ways = ctx.supply(effective)
+            except QualityRangeError as exc:
+                yield f"continue {base.id} on {format_count(effective)}: {exc}"
+                continue
+            notes += _moe_note(base) + ("continued pretraining: L(N, D0 + D_new), a planner heuristic",)
+            for real, pool, bought in ways:
+                yield ctx.finish(
+                    "continue", _ident(f"continue-{base.id}", real, bought), loss,
+                    [Stage("continued-pretrain", Workload("full", base.params_total, n, real))],
+                    base.params_total, n, real, bought, notes + _data_note(real, pool, bought),
+                    base=base.id, licence=base.licence,
+                )
+
+
+def _distill(ctx: _Context):
+    pretrain, law = ctx.laws.pretrain, ctx.laws.distillation
+    for teacher in ctx.open_models("distill teacher"):
+        if isinstance(teacher, str):
+            yield teacher
+            continue
+        n_t, d_t = teacher.params_active, teacher.training_tokens
+        for n in ctx.params_grid:
+            if n >= n_t:
+                continue  # students smaller than their teacher only
+            label = f"distill {teacher.id} -> {format_count(n)}"
+            try:
+                choices = ctx.grid_tokens(n) if ctx.target is None else [
+                    quality.tokens_for_distilled_loss(ctx.target, n_t, d_t, n, pretrain, law)]
+            except QualityRangeError as exc:
+                yield f"{label}: {exc}"
+                continue
+            for effective in choices:
+                try:
+                    loss = quality.distilled_loss(n_t, d_t, n, effective, pretrain, law)
+                    notes = quality.distillation_notes(quality.supervised_loss(n_t, d_t, law), n, effective, law)
+                    notes += quality.pretrain_notes(n, effective, pretrain) + _moe_note(teacher)
+                    ways = ctx.supply(effective)
+                except QualityRangeError as exc:
+                    yield f"{label} on {format_count(effective)}: {exc}"
+                    continue
+                for real, pool, bought in ways:
+                    stage = Stage("distill", Workload("full", n, n, real, teacher_params=teacher.params_total))
+                    yield ctx.finish(
+                        "distill", _ident(f"distill-{teacher.id}-{format_count(n)}", real, bought), loss, [stage],
+                        n, n, real, bought, notes + _data_note(real, pool, bought),
+                        teacher=teacher.id, licence=teacher.licence,
+                    )
+
+
+def _tuned(ctx: _Context):
+    """Task tuning of open weights as released: full SFT, LoRA and QLoRA (needs labelled examples)."""
+    sft_tokens = ctx.sft[0]
+    if sft_tokens <= 0:
+        return
+    for base in ctx.open_models("finetune"):
+        if isinstance(base, str):
+            yield base
+            continue
+        try:
+            loss = quality.loss(base.params_active, base.training_tokens, ctx.laws.pretrain)
+            notes = quality.pretrain_notes(base.params_active, base.training_tokens, ctx.laws.pretrain)
+        except QualityRangeError as exc:
+            yield f"finetune {base.id}: {exc}"
+            continue
+        for kind, method, prefix in (("finetune", "full", "finetune"), ("lora", "lora", "lora"),
+                                     ("lora", "qlora", "qlora")):
+            stage = Stage("sft", Workload(method, base.params_total, base.params_active, sft_tokens))
+            yield ctx.finish(kind, f"{prefix}-{base.id}", loss, [stage], base.params_total, base.params_active,
+                             sft_tokens, 0.0, notes + _moe_note(base), base=base.id, licence=base.licence)
+
+
+def _moe_note(model) -> tuple[str, ...]:
+    if model.params_active < model.params_total:
+        return (f"{model.id} is a mixture of experts: its loss is predicted from its active parameters "
+                "(conservative)",)
+    return ()

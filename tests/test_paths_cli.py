@@ -1,0 +1,51 @@
+"""`plan candidates`: table and JSON output, and bad targets as one-line input errors."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from planner.cli import cli, main
+
+
+def run(*args):
+    return CliRunner().invoke(cli, ["candidates", *args], catch_exceptions=False)
+
+
+def test_json_lists_candidates_cheapest_compute_first():
+    result = run("scenarios/startup_7b.yaml", "--format", "json", "--limit", "0")
+    assert result.exit_code == 0
+    out = json.loads(result.output)
+    assert out["target"]["description"].startswith("like llama-2-7b")
+    found = out["candidates"]
+    assert len(found) == out["after_pruning"] <= out["generated"]
+    assert [c["flops"] for c in found] == sorted(c["flops"] for c in found)
+    assert {"kind", "predicted_loss", "flops", "data_cost_usd", "stages"} <= set(found[0])
+    assert all(c["predicted_loss"] <= out["target"]["loss"] + 1e-9 for c in found)
+    assert {c["kind"] for c in found} >= {"scratch", "finetune", "lora"}
+    assert all(c["stages"][-1]["name"] == "sft" for c in found)
+
+
+def test_table_and_target_override():
+    result = run("scenarios/university_cluster.yaml", "--target-loss", "2.4", "--limit", "3")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert "loss 2.4 under 'epoch'" in lines[0]
+    assert lines[2].split()[:4] == ["id", "kind", "loss", "FLOPs"]
+    assert lines[3].startswith("scratch-") and "pretrain[full" in lines[3]
+    assert lines[-1].startswith("... ")
+
+
+def test_all_lists_the_whole_grid():
+    narrow = json.loads(run("scenarios/university_cluster.yaml", "--format", "json").output)
+    wide = json.loads(run("scenarios/university_cluster.yaml", "--format", "json", "--all", "--no-prune").output)
+    assert wide["generated"] > narrow["generated"]
+    assert any(c["predicted_loss"] > 2.25 for c in wide["candidates"])
+
+
+def test_unreachable_target_is_one_line_and_exit_2(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["candidates", "scenarios/startup_7b.yaml", "--target-loss", "1.5"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "irreducible loss" in err
