@@ -58,7 +58,7 @@ def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog) -> Evaluation:
             kind, chip, site, rate = _where(seg, catalog, scenario)
             est = compute.estimate(w, catalog.chips[chip], seg.gpus, precision=_precision(scenario, catalog, chip),
                                    spot_interruptions_per_node_day=rate, pue=site.pue,
-                                   carbon_g_per_kwh=site.carbon_g_per_kwh)
+                                   carbon_g_per_kwh=site.carbon_g_per_kwh, gpus_per_node=seg.gpus // seg.nodes)
             days = est.wall_clock_days * runs * seg.fraction
             if seg.start_day < clock - 1e-6:
                 bad.append(f"stage {stage.name}: segment on {seg.offer} starts day {seg.start_day:.3f} "
@@ -128,7 +128,7 @@ def _capacity_costs(plan, scenario, catalog, nodes_used, first_use, cost, bad) -
             if scenario.ownership.accounting == "amortise":
                 charge = hw.capex_usd_per_node * min(1.0, years / hw.life_years)
             else:
-                charge = hw.capex_usd_per_node * (1.0 - (1.0 - hw.resale_fraction_per_year) ** years)
+                charge = hw.capex_usd_per_node * (1.0 - hw.resale_recovery_fraction * (1.0 - hw.resale_fraction_per_year) ** years)
             cost["owned_capex_net"] += nodes * charge
             cost["hosting"] += nodes * hw.hosting_usd_per_node_month * years * 12.0
             if first_use[pool] < hw.lead_time_days - 1e-6:

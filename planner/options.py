@@ -7,12 +7,14 @@ evaluated here, per option, so the MIP is exact on the options it receives.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 from planner import compute
 from planner.catalog import Catalog, CloudOffer, OwnedHardware
 from planner.errors import InputError, did_you_mean
+from planner.presolve import greedy_upper_bound
 from planner.problem import Capacity, Option, Path, Problem, StageOptions
 from planner.scenario import Scenario
 from planner.workload import Candidate, Workload
@@ -42,35 +44,21 @@ class Pool:
     capacity: Capacity | None = None
 
 
-def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candidate], **bounds) -> Problem:
+def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candidate], objective: str = "cost",
+                  **bounds) -> Problem:
     """The MIP's data for a scenario: candidate paths, their stage options and shared capacities.
 
     bounds may override deadline_days, budget_usd and target_loss (None keeps the scenario's).
+    Under the quality objective, candidates are visited best loss first, and once one of them has a
+    simple feasible plan (presolve.greedy_upper_bound) no worse-loss candidate can win, so their
+    options are never built.
     """
     deadline = bounds.get("deadline_days") or scenario.deadline_days
     pools = cloud_pools(scenario, catalog, deadline) + owned_pools(scenario, catalog, deadline)
     if not pools:
         raise InputError("scenario policy", "no cloud offer or hardware is allowed by the policy",
                          "widen policy.providers / regions / chips, or allow buying hardware")
-    runs = scenario.program_runs
-    paths = []
-    for cand in candidates:
-        stages = []
-        for stage in cand.stages:
-            options = []
-            for pool in pools:
-                options.extend(stage_options(stage.workload, pool, catalog, scenario, deadline, runs))
-            stages.append(StageOptions(name=stage.name, options=tuple(prune_options(options))))
-        if all(s.options for s in stages):
-            paths.append(Path(
-                id=cand.id, kind=cand.kind, loss=cand.predicted_loss,
-                data_usd=cand.data_cost_usd, labelling_usd=cand.labelling_cost_usd,
-                inference_usd=cand.inference_cost_usd, stages=tuple(stages),
-            ))
-    used = {o.capacity for p in paths for s in p.stages for o in s.options if o.capacity}
-    return Problem(
-        paths=tuple(paths),
-        capacities=tuple(p.capacity for p in pools if p.capacity and p.capacity.id in used),
+    settings = dict(
         deadline_days=deadline,
         budget_usd=bounds.get("budget_usd", scenario.budget_usd),
         target_loss=bounds.get("target_loss"),
@@ -78,6 +66,47 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
         carbon_cap_tco2e=scenario.policy.carbon_cap_tco2e,
         max_provider_share=scenario.policy.max_provider_share,
     )
+    if objective == "quality":
+        candidates = sorted(candidates, key=lambda c: c.predicted_loss)
+    paths, best_loss = [], math.inf
+    for cand in candidates:
+        if cand.predicted_loss > best_loss:
+            break
+        path = path_options(cand, pools, catalog, scenario, deadline)
+        if path is None:
+            continue
+        paths.append(path)
+        if objective == "quality" and math.isfinite(greedy_upper_bound(Problem(
+                paths=(path,), capacities=_capacities(pools, [path]), **settings))):
+            best_loss = path.loss
+    if not paths:
+        raise InputError(f"scenario {scenario.name}", "no candidate path can run on any allowed offer or hardware",
+                         "allow more chips or providers, or larger clusters (policy.max_nodes_per_provider)")
+    return Problem(paths=tuple(paths), capacities=_capacities(pools, paths), **settings)
+
+
+def _capacities(pools: list[Pool], paths: list[Path]) -> tuple[Capacity, ...]:
+    used = {o.capacity for p in paths for s in p.stages for o in s.options if o.capacity}
+    return tuple(p.capacity for p in pools if p.capacity and p.capacity.id in used)
+
+
+def path_options(cand: Candidate, pools: list[Pool], catalog: Catalog, scenario: Scenario,
+                 deadline: float) -> Path | None:
+    """A candidate with the pruned options of each of its stages (None if some stage fits nowhere)."""
+    carbon = scenario.policy.carbon_cap_tco2e is not None
+    share = scenario.policy.max_provider_share is not None
+    stages = []
+    for stage in cand.stages:
+        options = []
+        for pool in pools:
+            options.extend(stage_options(stage.workload, pool, catalog, scenario, deadline, scenario.program_runs))
+        if not options:
+            return None
+        stages.append(StageOptions(name=stage.name, options=tuple(prune_options(
+            options, carbon_matters=carbon, provider_matters=share))))
+    return Path(id=cand.id, kind=cand.kind, loss=cand.predicted_loss, data_usd=cand.data_cost_usd,
+                labelling_usd=cand.labelling_cost_usd, inference_usd=cand.inference_cost_usd,
+                stages=tuple(stages))
 
 
 def _allowed(scenario: Scenario, provider: str | None, region: str | None, chip: str) -> bool:
@@ -178,13 +207,13 @@ def owned_node_cost_usd(hw: OwnedHardware, accounting: str, deadline_days: float
     """(capital charge, hosting) per bought node over the plan, which holds it from delivery to the deadline.
 
     amortise: capex × in-service years / useful life (the server is reused after the project);
-    resell:   capex × (1 − (1 − resale_fraction_per_year)^in-service years) (sold at the deadline).
+    resell:   capex × (1 − recovery × (1 − resale_fraction_per_year)^in-service years) (sold at the deadline).
     """
     years = max(0.0, deadline_days - hw.lead_time_days) / 365.0
     if accounting == "amortise":
         charge = hw.capex_usd_per_node * min(1.0, years / hw.life_years)
     else:
-        charge = hw.capex_usd_per_node * (1.0 - (1.0 - hw.resale_fraction_per_year) ** years)
+        charge = hw.capex_usd_per_node * (1.0 - hw.resale_value_fraction(years))
     hosting = hw.hosting_usd_per_node_month * years * 12.0
     return charge, hosting
 
@@ -207,7 +236,7 @@ def stage_options(w: Workload, pool: Pool, catalog: Catalog, scenario: Scenario,
     precision = scenario.policy.precision
     if precision == "fp8" and not chip.fp8_tflops:
         precision = "bf16"
-    min_gpus = compute.min_gpus(w, chip)
+    min_gpus = compute.min_gpus(w, chip, gpus_per_node=pool.gpus_per_node)
     if min_gpus is None:
         return []
     min_nodes = math.ceil(min_gpus / pool.gpus_per_node)
@@ -215,11 +244,8 @@ def stage_options(w: Workload, pool: Pool, catalog: Catalog, scenario: Scenario,
     options = []
     for nodes in node_grid(min_nodes, pool.max_nodes):
         gpus = nodes * pool.gpus_per_node
-        est = compute.estimate(
-            w, chip, gpus, precision=precision,
-            spot_interruptions_per_node_day=pool.spot_interruptions_per_node_day,
-            pue=site.pue, carbon_g_per_kwh=site.carbon_g_per_kwh,
-        )
+        est = _estimate(w, chip, gpus, precision, pool.spot_interruptions_per_node_day,
+                        site.pue, site.carbon_g_per_kwh, pool.gpus_per_node)
         days = est.wall_clock_days * runs
         if days > SLOWEST_USEFUL_DEADLINE_MULTIPLE * deadline_days:
             continue
@@ -237,26 +263,55 @@ def stage_options(w: Workload, pool: Pool, catalog: Catalog, scenario: Scenario,
     return options
 
 
-def prune_options(options: list[Option]) -> list[Option]:
-    """Drop options another option of the same pool beats on every count.
+@functools.lru_cache(maxsize=100_000)
+def _estimate(w, chip, gpus, precision, spot_rate, pue, carbon, gpus_per_node):
+    """compute.estimate, memoised: many offers share a chip, node size and site, and coalitions share stages."""
+    return compute.estimate(w, chip, gpus, precision=precision, spot_interruptions_per_node_day=spot_rate,
+                            pue=pue, carbon_g_per_kwh=carbon, gpus_per_node=gpus_per_node)
 
-    Option a dominates b (same pool, so same provider, capacity and lead time) when it is no slower,
-    no dearer, emits no more and needs no more nodes: any plan using b does at least as well with a.
+
+def prune_options(options: list[Option], carbon_matters: bool = False,
+                  provider_matters: bool = False) -> list[Option]:
+    """Drop options that another option beats on every count the MIP sees.
+
+    Cloud options (no shared capacity) are interchangeable across offers: a dominates b when it is
+    no slower, no dearer (and, under a carbon cap, emits no more; under a provider-share cap, is
+    from the same provider). Options on a shared capacity compete only within it, and a must also
+    need no more nodes. Any plan using b then does at least as well with a in its place.
     """
-    def key(o):
-        return (o.days, o.compute_usd + o.energy_usd, o.tco2e, o.nodes if o.capacity else 0)
-
+    groups: dict[tuple, list[Option]] = {}
+    for o in options:
+        key = ("capacity", o.capacity) if o.capacity else ("cloud", o.provider if provider_matters else "")
+        groups.setdefault(key, []).append(o)
     kept = []
-    for b in options:
-        kb = key(b)
-        dominated = any(
-            a is not b and a.offer == b.offer and a.source == b.source and a.capacity == b.capacity
-            and all(x <= y for x, y in zip(key(a), kb)) and key(a) != kb
-            for a in options
-        )
-        if not dominated:
-            kept.append(b)
+    for (kind, _), group in groups.items():
+        extra = [] if kind == "cloud" else ["nodes"]
+        kept.extend(_pareto(group, carbon_matters, extra))
     return kept
+
+
+def _pareto(options: list[Option], carbon_matters: bool, extra: list[str]) -> list[Option]:
+    """Options not dominated on (days, cost[, tco2e][, nodes]); exact duplicates keep their first."""
+    def key(o):
+        k = [o.days, o.compute_usd + o.energy_usd]
+        if carbon_matters:
+            k.append(o.tco2e)
+        return tuple(k + [getattr(o, f) for f in extra])
+
+    ranked = sorted(options, key=key)
+    if not carbon_matters and not extra:  # two criteria: one sweep by days keeping falling cost
+        front, best = [], float("inf")
+        for o in ranked:
+            if o.compute_usd + o.energy_usd < best:
+                front.append(o)
+                best = o.compute_usd + o.energy_usd
+        return front
+    front = []
+    for o in ranked:  # sorted, so only earlier options can dominate later ones
+        ko = key(o)
+        if not any(all(x <= y for x, y in zip(key(a), ko)) for a in front):
+            front.append(o)
+    return front
 
 
 def _hardware(catalog: Catalog, hw_id: str) -> OwnedHardware:

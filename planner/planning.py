@@ -11,6 +11,7 @@ from planner.diagnose import diagnose
 from planner.options import build_problem
 from planner.paths import generate_candidates, prune
 from planner.plan import (Diagnosis, PathSummary, Plan, Procurement, ScenarioBounds, Segment, StagePlan)
+from planner.presolve import presolve
 from planner.problem import Problem
 from planner.quality import target_loss as resolve_target_loss
 from planner.scenario import Scenario
@@ -28,7 +29,8 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
     say(f"target loss: {target:.4f}" if target is not None else "no quality target: maximising quality")
     candidates = prune(generate_candidates(scenario, catalog, target_loss=target if objective != "quality" else None))
     say(f"{len(candidates)} candidate paths after pruning")
-    problem = build_problem(scenario, catalog, candidates, target_loss=target if objective != "quality" else None)
+    problem = presolve(build_problem(scenario, catalog, candidates, objective,
+                                     target_loss=target if objective != "quality" else None), objective)
     n_options = sum(len(s.options) for p in problem.paths for s in p.stages)
     say(f"{n_options} stage options on {len(problem.capacities)} shared capacities; solving with {solver}")
     solution = solve(problem, objective=objective, solver=solver, time_limit_s=time_limit_s, write_lp=write_lp)

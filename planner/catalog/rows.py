@@ -176,13 +176,15 @@ class OwnedHardware(Row):
     resale_fraction_per_year: Annotated[float, Field(gt=0, lt=1)] = Field(
         description="Fraction of the server's market value LOST per year (0.2756 = 28%/yr); "
                     "value after t years = (1 - f)^t.")
+    resale_recovery_fraction: Annotated[float, Field(gt=0, le=1)] = Field(
+        description="Share of the market value a seller realises (broker margin, de-installation, shipping).")
     hosting_usd_per_node_month: NonNegative = Field(
         description="Colocation / hosting, USD per node-month, electricity excluded.")
     vendor: Text = Field(description="Who sells it.")
 
     def resale_value_fraction(self, years: float) -> float:
-        """Fraction of the purchase price the server still fetches after `years`."""
-        return (1.0 - self.resale_fraction_per_year) ** years
+        """Fraction of the purchase price a sale realises after `years`: market value × recovery."""
+        return self.resale_recovery_fraction * (1.0 - self.resale_fraction_per_year) ** years
 
     def problems(self) -> list[Problem]:
         found = []

@@ -44,6 +44,11 @@ def run(scenario_path, fmt, out, report, write_lp, catalog_dir, solver, time_lim
 
     scenario, catalog = load_inputs(scenario_path, catalog_dir)
     scenario = with_overrides(scenario, **overrides)
+    if scenario.members:  # a consortium: plan the joint training of all members (`plan share` splits its cost)
+        from planner.consortium.coalition import coalition_scenario, member_target_losses
+
+        everyone = range(len(scenario.members))
+        scenario = coalition_scenario(scenario, everyone, member_target_losses(scenario, catalog))
     plan = make_plan(scenario, catalog, solver=solver, time_limit_s=time_limit_s, write_lp=write_lp,
                      progress=lambda msg: click.echo(msg, err=True) if fmt == "table" and not out else None)
     text = render(plan, fmt)

@@ -103,7 +103,10 @@ def share(scenario: Scenario, catalog: Catalog, method: str = "shapley", solver:
 def _sampled_shapley(scenario, catalog, n, samples, seed, run):
     """Permutation-sampled Shapley: solve every prefix coalition the sampled orders need, in parallel."""
     orders = games.sample_permutations(n, samples, seed)
-    needed = sorted({frozenset(order[:k]) for order in orders for k in range(1, n + 1)}, key=len)
-    costs = coalition_costs(scenario, catalog, needed, **run)
+    prefixes = {frozenset(order[:k]) for order in orders for k in range(1, n + 1)}
+    costs = coalition_costs(scenario, catalog, sorted(prefixes, key=len), **run)
+    # An infeasible prefix is costed by its cheapest feasible one-member extension (games.py): solve those too.
+    while todo := games.coalitions_needed_for_cover(n, costs, prefixes):
+        costs.update(coalition_costs(scenario, catalog, todo, **run))
     values, half_width = games.shapley_from_permutations(n, costs, orders)
     return values, half_width, costs
