@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from planner import compute
+from planner import compute, quality
 from planner.catalog import Catalog
 from planner.plan import Plan
 from planner.scenario import Scenario
@@ -85,8 +85,11 @@ def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog) -> Evaluation:
                 nodes_used[seg.offer] = max(nodes_used.get(seg.offer, 0), seg.nodes)
                 first_use[seg.offer] = min(first_use.get(seg.offer, math.inf), seg.start_day)
     _capacity_costs(plan, scenario, catalog, nodes_used, first_use, cost, bad)
-    cost["data"], cost["labelling"] = data_costs(plan, scenario)
-    cost["inference"] = plan.cost_breakdown_usd.get("inference", 0.0)  # a property of the path, checked by quality tests
+    cost["data"], cost["labelling"] = data_costs(plan, scenario, bad)
+    loss = recompute_loss(plan, scenario, catalog)
+    if not math.isclose(loss, plan.predicted_loss, rel_tol=1e-6):
+        bad.append(f"predicted loss: plan {plan.predicted_loss:.6f}, recomputed {loss:.6f}")
+    cost["inference"] = serving_cost_usd(plan, scenario, catalog)
     cost["staff"] = scenario.staff_usd_per_month * 12.0 / 365.0 * clock
     total = sum(cost.values())
     ev = Evaluation(total, clock, energy, carbon, cost, bad)
@@ -145,15 +148,50 @@ def _capacity_costs(plan, scenario, catalog, nodes_used, first_use, cost, bad) -
                 bad.append(f"{pool}: uses {nodes} nodes but only {held.get(hw_id, 0)} are owned")
 
 
-def data_costs(plan: Plan, scenario: Scenario) -> tuple[float, float]:
-    """Tokens bought beyond those on hand, and labelled examples bought beyond those on hand."""
+def data_costs(plan: Plan, scenario: Scenario, bad: list[str]) -> tuple[float, float]:
+    """Unique tokens bought at the scenario's price, and labelled examples bought beyond those on hand."""
     d = scenario.data
-    pretrain = [s for s in plan.stages if s.method == "full" and s.name != "sft"]
-    data_usd = 0.0
-    if plan.path.kind == "scratch" and pretrain and d.extra_tokens_usd_per_billion is not None:
-        data_usd = plan.cost_breakdown_usd.get("data", 0.0)  # depends on repetition choice: see quality tests
-    missing = max(0, d.labelled_examples_needed - d.labelled_examples_on_hand)
+    bought = plan.path.unique_tokens_bought
+    if bought > 0 and d.extra_tokens_usd_per_billion is None:
+        bad.append(f"buys {bought:.3g} tokens, but the scenario cannot buy any")
+    if d.max_extra_tokens is not None and bought > d.max_extra_tokens * (1 + TOLERANCE):
+        bad.append(f"buys {bought:.3g} tokens, more than max_extra_tokens {d.max_extra_tokens:.3g}")
+    data_usd = bought / 1e9 * (d.extra_tokens_usd_per_billion or 0.0)
+    tuned = any(s.name == "sft" for s in plan.stages)
+    missing = max(0, d.labelled_examples_needed - d.labelled_examples_on_hand) if tuned else 0
     return data_usd, missing * d.labelled_example_usd
+
+
+def serving_cost_usd(plan: Plan, scenario: Scenario, catalog: Catalog) -> float:
+    """Lifetime serving: 2·N_active FLOPs per token (Sardana et al. 2024) at the scenario's chip, MFU and price."""
+    inf = scenario.inference
+    if inf.lifetime_tokens <= 0:
+        return 0.0
+    chip = catalog.chips[inf.chip]
+    active = plan.stages[-1].active_params
+    gpu_hours = 2.0 * active * inf.lifetime_tokens / (chip.bf16_tflops * 1e12 * inf.mfu * 3600.0)
+    return gpu_hours * inf.usd_per_gpu_hour
+
+
+def recompute_loss(plan: Plan, scenario: Scenario, catalog: Catalog) -> float:
+    """The finished model's loss from the path's parameters, tokens and data, by the scenario's laws."""
+    laws = quality.laws_for(scenario)
+    law = laws.pretrain
+    main = plan.stages[0]
+    pool = scenario.data.unique_tokens + plan.path.unique_tokens_bought
+    kind = plan.path.kind
+    if kind in ("finetune", "lora"):
+        base = catalog.models[plan.path.base]
+        return quality.loss(base.params_active, base.training_tokens, law)
+    effective = quality.effective_tokens(main.tokens, pool, laws.repetition)
+    if kind == "scratch":
+        return quality.loss(main.active_params, effective, law)
+    if kind == "continue":
+        base = catalog.models[plan.path.base]
+        return quality.continued_loss(base.params_active, base.training_tokens, effective, law)
+    teacher = catalog.models[plan.path.teacher]
+    return quality.distilled_loss(teacher.params_active, teacher.training_tokens, main.active_params, effective,
+                                  law, laws.distillation)
 
 
 def _compare(plan: Plan, ev: Evaluation, scenario: Scenario) -> None:

@@ -200,7 +200,7 @@ class _Context:
         serve = quality.inference_flops(active, self.scenario.inference.lifetime_tokens) * self.serve_usd_per_flop
         return Candidate(
             id=ident, kind=kind, predicted_loss=loss, stages=tuple(stages), params=params, tokens=tokens,
-            data_cost_usd=bought / 1e9 * price, labelling_cost_usd=labelling if sft_tokens > 0 else 0.0,
+            tokens_bought=bought, data_cost_usd=bought / 1e9 * price, labelling_cost_usd=labelling if sft_tokens > 0 else 0.0,
             inference_cost_usd=serve, notes=notes, **extra,
         )
 

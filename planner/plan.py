@@ -62,7 +62,8 @@ class PathSummary(_Out):
     base: str | None
     teacher: str | None
     params: float
-    tokens: float
+    tokens: float = Field(description="Tokens of the main training stage (real tokens, repeats included).")
+    unique_tokens_bought: float = Field(description="Unique tokens bought or cleaned beyond those on hand.")
     licence: str | None
 
 

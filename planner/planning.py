@@ -43,6 +43,7 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
                     diagnosis=_diagnosis(problem, objective, solver))
     by_id = {c.id: c for c in candidates}
     plan = to_plan(solution, problem, by_id[solution.path_id], bounds, solver)
+    plan.explanations.extend(by_id[solution.path_id].notes)
     if explain:
         plan.explanations.extend(explanations(plan, solution, problem, scenario, catalog, solver))
     return plan
@@ -66,7 +67,8 @@ def to_plan(sol: Solution, problem: Problem, cand: Candidate, bounds: ScenarioBo
         total_cost_usd=sol.total_cost_usd, cost_breakdown_usd=dict(sol.cost_breakdown_usd),
         predicted_loss=cand.predicted_loss, end_day=sol.end_day, energy_mwh=sol.energy_mwh, tco2e=sol.tco2e,
         path=PathSummary(id=cand.id, kind=cand.kind, base=cand.base, teacher=cand.teacher,
-                         params=cand.params, tokens=cand.tokens, licence=cand.licence),
+                         params=cand.params, tokens=cand.tokens, unique_tokens_bought=cand.tokens_bought,
+                         licence=cand.licence),
         stages=stages, procurement=_procurement(sol, problem),
         model_size={"variables": sol.n_variables, "constraints": sol.n_constraints},
     )

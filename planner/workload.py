@@ -44,8 +44,8 @@ class Candidate:
     """One way to reach the quality target: an ordered list of stages plus its data costs.
 
     predicted_loss is the loss the quality model predicts for the finished model (nats/token on
-    the law's reference distribution). data_cost_usd covers tokens bought or cleaned beyond those
-    on hand; labelling_cost_usd covers labelled examples bought; inference_cost_usd is the
+    the law's reference distribution). tokens_bought are unique tokens bought or cleaned beyond
+    those on hand, and data_cost_usd their price; labelling_cost_usd covers labelled examples bought; inference_cost_usd is the
     lifetime serving cost when the scenario states expected inference tokens (else 0).
     """
 
@@ -55,6 +55,7 @@ class Candidate:
     stages: tuple[Stage, ...]
     params: float
     tokens: float
+    tokens_bought: float = 0.0
     data_cost_usd: float = 0.0
     labelling_cost_usd: float = 0.0
     inference_cost_usd: float = 0.0

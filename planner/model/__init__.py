@@ -1,0 +1,58 @@
+"""The training-plan MIP, built from pure data (a Problem) as a PuLP problem.
+
+build_model runs, in order, the variable families, the cost terms and objectives, then the
+constraint families; each is one small function whose docstring states its math (docs/model.md
+lists them). The model needs no big-M: every link between binaries and continuous quantities is
+a direct inequality (x ≤ u, Σ u ≤ y, t ≥ a·u, B ≥ n·u).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pulp
+
+from planner.model import constraints, objective, variables
+from planner.model.index import Index
+from planner.model.plan_model import PlanModel
+from planner.problem import Problem
+
+OBJECTIVES = ("cost", "quality", "time")
+
+VARIABLES = (variables.add_path_choice, variables.add_option_use, variables.add_schedule,
+             variables.add_new_nodes)
+EXPRESSIONS = (objective.cost_terms, objective.objectives)
+CONSTRAINTS = (
+    constraints.one_path,
+    constraints.fraction_within_use,
+    constraints.one_option_per_segment,
+    constraints.segments_filled_in_order,
+    constraints.stage_done_once,
+    constraints.segments_in_sequence,
+    constraints.lead_time,
+    constraints.plan_end,
+    constraints.deadline,
+    constraints.capacity_nodes,
+    constraints.budget,
+    constraints.quality_target,
+    constraints.carbon_cap,
+    constraints.provider_share,
+)
+
+
+def build_model(problem: Problem, objective: str = "cost", **overrides) -> PlanModel:
+    """Build the MIP for `problem`, minimising `objective` ('cost', 'quality' or 'time').
+
+    overrides replace Problem fields for this build, e.g. deadline_days=None drops the deadline.
+    """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
+    problem = dataclasses.replace(problem, **overrides)
+    m = PlanModel(problem, objective, Index.of(problem), pulp.LpProblem("training_plan", pulp.LpMinimize))
+    for family in (*VARIABLES, *EXPRESSIONS, *CONSTRAINTS):
+        family(m)
+    m.lp.setObjective(m.objectives[objective])
+    return m
+
+
+__all__ = ["OBJECTIVES", "PlanModel", "build_model"]

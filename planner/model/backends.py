@@ -1,0 +1,141 @@
+"""Run one built PuLP problem on CBC, HiGHS or OR-Tools, silently, and normalise the outcome.
+
+CBC and HiGHS are called through PuLP. For OR-Tools the PuLP problem is translated row by row to
+`pywraplp` (SCIP, or its CBC when SCIP is missing), so all three solve the very same model. After a
+run the PuLP variables hold the solution, whichever solver found it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+
+import highspy
+import pulp
+
+SOLVERS = ("cbc", "highs", "ortools")
+MIP_REL_GAP = 1e-9  # 'optimal' means proven to this relative gap (HiGHS would stop at 1e-4)
+# HiGHS 1.16 at its default 1e-6 has rejected its own optimum as infeasible by 1.00006e-6
+# ("Solve error"); 1e-7 avoids that and matches CBC's tolerance.
+HIGHS_MIP_FEASIBILITY_TOLERANCE = 1e-7
+
+
+@dataclass(frozen=True)
+class Run:
+    """status: 'optimal', 'feasible' (stopped early with a plan), 'infeasible' (proven) or
+    'timeout' (stopped early without a plan). bound: best proven lower bound on the objective."""
+
+    status: str
+    bound: float | None
+    seconds: float
+
+
+def run(lp: pulp.LpProblem, solver: str, time_limit_s: float | None = None) -> Run:
+    if solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
+    started = time.perf_counter()
+    status, bound = {"cbc": _cbc, "highs": _highs, "ortools": _ortools}[solver](lp, time_limit_s)
+    return Run(status, bound, time.perf_counter() - started)
+
+
+def _pulp_status(lp: pulp.LpProblem, time_limit_s: float | None) -> str:
+    if lp.status == pulp.LpStatusOptimal:
+        return "optimal" if lp.sol_status == pulp.LpSolutionOptimal else "feasible"
+    if lp.status == pulp.LpStatusInfeasible:
+        return "infeasible"
+    if lp.status == pulp.LpStatusNotSolved and time_limit_s is not None:
+        return "timeout"
+    raise RuntimeError(f"{lp.solver.name} failed (status {pulp.LpStatus[lp.status]}); try another solver")
+
+
+def _cbc(lp: pulp.LpProblem, time_limit_s: float | None) -> tuple[str, float | None]:
+    """CBC through PuLP; its log (kept off screen) gives the lower bound when stopped early."""
+    with tempfile.TemporaryDirectory() as folder:
+        log_path = os.path.join(folder, "cbc.log")
+        with warnings.catch_warnings():  # PuLP 3.3 flags the bundled CBC as deprecated for PuLP 4
+            warnings.simplefilter("ignore", DeprecationWarning)
+            command = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapRel=MIP_REL_GAP, logPath=log_path)
+        lp.solve(command)
+        with open(log_path) as log:
+            found = re.search(r"^Lower bound:\s*(\S+)", log.read(), re.MULTILINE)
+    status = _pulp_status(lp, time_limit_s)
+    return status, float(found.group(1)) if found and status == "feasible" else None
+
+
+def _highs(lp: pulp.LpProblem, time_limit_s: float | None) -> tuple[str, float | None]:
+    """HiGHS through PuLP. Its MIP presolve has wrongly declared feasible models infeasible (or
+    ended in 'Solve error'; ERGO-Code/HiGHS#2204, #2432, and on this model with 1.16), so such an
+    outcome is re-checked with presolve off."""
+    options = dict(msg=False, timeLimit=time_limit_s, gapRel=MIP_REL_GAP,
+                   mip_feasibility_tolerance=HIGHS_MIP_FEASIBILITY_TOLERANCE)
+    with _quiet_stdout():  # HiGHS prints a banner from C when first created, whatever its options
+        lp.solve(pulp.HiGHS(**options))
+        if lp.solverModel.getModelStatus() in (highspy.HighsModelStatus.kInfeasible,
+                                               highspy.HighsModelStatus.kSolveError):
+            lp.solve(pulp.HiGHS(**options, presolve="off"))
+    status = _pulp_status(lp, time_limit_s)
+    return status, lp.solverModel.getInfo().mip_dual_bound if status == "feasible" else None
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """Send file descriptor 1 (C-level stdout) to /dev/null for the duration."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 1)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def _ortools(lp: pulp.LpProblem, time_limit_s: float | None) -> tuple[str, float | None]:
+    """Translate the PuLP rows, bounds and objective to pywraplp, solve, copy values back."""
+    from ortools.linear_solver import pywraplp
+
+    solver = pywraplp.Solver.CreateSolver("SCIP") or pywraplp.Solver.CreateSolver("CBC")
+    solver.SuppressOutput()
+    infinity = solver.infinity()
+    columns = {}
+    for v in lp.variables():
+        low = -infinity if v.lowBound is None else v.lowBound
+        high = infinity if v.upBound is None else v.upBound
+        make = solver.IntVar if v.cat == pulp.LpInteger else solver.NumVar
+        columns[v.name] = make(low, high, v.name)
+    for row in lp.constraints():
+        rhs = -row.constant
+        low = rhs if row.sense in (pulp.LpConstraintEQ, pulp.LpConstraintGE) else -infinity
+        high = rhs if row.sense in (pulp.LpConstraintEQ, pulp.LpConstraintLE) else infinity
+        constraint = solver.Constraint(low, high, row.name)
+        for v, coefficient in row.items():
+            constraint.SetCoefficient(columns[v.name], coefficient)
+    objective = solver.Objective()
+    for v, coefficient in lp.objective.items():
+        objective.SetCoefficient(columns[v.name], coefficient)
+    objective.SetOffset(lp.objective.constant)
+    objective.SetMinimization()
+    if time_limit_s is not None:
+        solver.SetTimeLimit(max(1, int(time_limit_s * 1000)))
+    parameters = pywraplp.MPSolverParameters()
+    parameters.SetDoubleParam(parameters.RELATIVE_MIP_GAP, MIP_REL_GAP)
+    result = solver.Solve(parameters)
+    if result in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        for v in lp.variables():
+            v.varValue = columns[v.name].solution_value()
+    if result == pywraplp.Solver.OPTIMAL:
+        return "optimal", None
+    if result == pywraplp.Solver.FEASIBLE:
+        return "feasible", objective.BestBound()
+    if result == pywraplp.Solver.INFEASIBLE:
+        return "infeasible", None
+    if result == pywraplp.Solver.NOT_SOLVED:
+        return "timeout", None
+    raise RuntimeError(f"OR-Tools returned status {result}")

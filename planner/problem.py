@@ -1,0 +1,169 @@
+"""The MIP's input: precomputed options for every stage of every candidate path, as pure data.
+
+Everything non-linear (hours, utilisation, energy, prices) was computed upstream, so the model is
+exact on these numbers. Ids must be unique where they are looked up (paths, capacities, stage names
+within a path, option ids within a stage); `Problem` checks this and the references between them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Literal
+
+from planner.errors import InputError, did_you_mean
+
+CapacityKind = Literal["held", "owned", "reserved"]
+Source = Literal["on_demand", "spot", "reserved", "owned", "held"]
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """A pool of nodes bought, reserved or already held once and shared by every stage.
+
+    unit_cost_usd is per new node over the plan: owned = capex net of resale (or the amortised
+    share), reserved = the whole-term fee, held = 0. hosting_usd_per_node is charged per new node.
+    unit_price_usd is the list price per node, for the procurement list only. held_nodes are already
+    owned and free; at most max_new_nodes more may be bought or reserved; any node of the pool is
+    usable from available_day on (lead time; 0 for held hardware). Hardware partly held and partly
+    to be bought is two entries: kind 'held' (cost 0, available_day 0) and kind 'owned'.
+    """
+
+    id: str
+    kind: CapacityKind
+    chip: str
+    vendor: str
+    unit_cost_usd: float
+    hosting_usd_per_node: float
+    unit_price_usd: float
+    held_nodes: int
+    max_new_nodes: int
+    available_day: float
+
+
+@dataclass(frozen=True)
+class Option:
+    """One way to do a whole stage: `nodes` nodes (`gpus` GPUs) of one offer for `days` days.
+
+    compute_usd is the rental for the whole stage (0 on owned or held hardware); energy_usd the
+    electricity paid separately (owned hardware; 0 on cloud, where it is in the price). A stage may
+    be split across options: a fraction f of the stage costs, lasts and emits f times these figures.
+    capacity names the Capacity whose nodes the option uses (None for on-demand and spot).
+    """
+
+    id: str
+    offer: str
+    provider: str
+    chip: str
+    source: Source
+    nodes: int
+    gpus: int
+    days: float
+    compute_usd: float
+    energy_usd: float
+    energy_mwh: float
+    tco2e: float
+    capacity: str | None = None
+
+
+@dataclass(frozen=True)
+class StageOptions:
+    """A stage of a path (e.g. 'pretrain', 'sft') and the options that can do it."""
+
+    name: str
+    options: tuple[Option, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "options", tuple(self.options))
+
+
+@dataclass(frozen=True)
+class Path:
+    """A candidate way to reach the quality target: stages run in order, with fixed costs.
+
+    loss is the predicted loss of the finished model; data, labelling and inference costs are paid
+    once if the path is chosen.
+    """
+
+    id: str
+    kind: str
+    loss: float
+    data_usd: float
+    labelling_usd: float
+    inference_usd: float
+    stages: tuple[StageOptions, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "stages", tuple(self.stages))
+
+    @property
+    def fixed_usd(self) -> float:
+        return self.data_usd + self.labelling_usd + self.inference_usd
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The question for the MIP: candidate paths, shared capacities and the user's bounds.
+
+    Bounds left as None are absent. max_provider_share caps any one provider's share of rental
+    spend (compute_usd). max_segments is how many sequential segments a stage may be split into.
+    """
+
+    paths: tuple[Path, ...]
+    capacities: tuple[Capacity, ...] = ()
+    deadline_days: float | None = None
+    budget_usd: float | None = None
+    target_loss: float | None = None
+    staff_usd_per_day: float = 0.0
+    carbon_cap_tco2e: float | None = None
+    max_provider_share: float | None = None
+    max_segments: int = 2
+
+    def __post_init__(self):
+        object.__setattr__(self, "paths", tuple(self.paths))
+        object.__setattr__(self, "capacities", tuple(self.capacities))
+        _check(self)
+
+    def capacity(self, capacity_id: str) -> Capacity:
+        return next(c for c in self.capacities if c.id == capacity_id)
+
+    def path(self, path_id: str) -> Path:
+        return next(p for p in self.paths if p.id == path_id)
+
+
+def _check(problem: Problem) -> None:
+    """Unique ids, known capacity references, non-negative numbers; raise InputError otherwise."""
+    if not problem.paths:
+        raise InputError("problem", "no candidate path", "give at least one path")
+    if problem.max_segments < 1:
+        raise InputError("problem: max_segments", f"must be at least 1 (got {problem.max_segments})")
+    _unique("problem: paths", [p.id for p in problem.paths])
+    _unique("problem: capacities", [c.id for c in problem.capacities])
+    capacity_ids = {c.id for c in problem.capacities}
+    for capacity in problem.capacities:
+        _non_negative(f"problem: capacity '{capacity.id}'", capacity)
+    for path in problem.paths:
+        _non_negative(f"problem: path '{path.id}'", path)
+        _unique(f"problem: path '{path.id}' stages", [s.name for s in path.stages])
+        for stage in path.stages:
+            where = f"problem: path '{path.id}' stage '{stage.name}'"
+            _unique(f"{where} options", [o.id for o in stage.options])
+            for option in stage.options:
+                _non_negative(f"{where} option '{option.id}'", option)
+                if option.capacity is not None and option.capacity not in capacity_ids:
+                    raise InputError(f"{where} option '{option.id}'",
+                                     f"unknown capacity '{option.capacity}'",
+                                     did_you_mean(option.capacity, capacity_ids))
+    _non_negative("problem", problem)
+
+
+def _unique(where: str, ids: list[str]) -> None:
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise InputError(where, f"duplicate ids {duplicates}", "give each entry its own id")
+
+
+def _non_negative(where: str, record) -> None:
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+            raise InputError(f"{where}: field '{f.name}'", f"must not be negative (got {value})")

@@ -1,0 +1,256 @@
+"""An independent reference for the planner's MIP; shares no code with planner.model or planner.solve.
+
+`brute_force(problem, objective)` enumerates every path and, per stage, every ordered sequence of
+1..max_segments options (no option twice in a row: that equals using it once). The capacity bought
+is then fixed (largest need per pool), and what is left is continuous: the fraction of each stage
+per segment, the start days and the end day. With one segment per stage it is solved by hand
+(whole stages, each as early as possible); otherwise by a small LP (scipy linprog).
+
+`check_solution(problem, solution)` recomputes a Solution's dates, ordering, lead times, capacity
+use, costs and bounds from the Problem and returns what disagrees.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linprog
+
+TIE_SLACK = 1e-6  # relative slack kept on the first objective when breaking ties by cost
+
+
+@dataclass(frozen=True)
+class Optimum:
+    value: float  # of the objective asked for: USD, loss or days
+    cost_usd: float
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A path with an ordered sequence of options per stage and its fixed costs."""
+
+    path: object
+    sequences: tuple  # per stage: tuple of Option
+    fixed_usd: float  # data + labelling + inference + capacity fees and hosting
+
+
+def brute_force(problem, objective: str = "cost") -> Optimum | None:
+    candidates = list(_candidates(problem))
+    if objective == "cost":
+        best = _best(problem, candidates, "cost")
+        return None if best is None else Optimum(best, best)
+    if objective == "time":
+        end = _best(problem, candidates, "time")
+        if end is None:
+            return None
+        cost = _best(problem, candidates, "cost", end_limit=end + TIE_SLACK * max(1.0, end))
+        return Optimum(end, cost)
+    feasible_losses = [c.path.loss for c in candidates if _solve_continuous(problem, c, "time") is not None]
+    if not feasible_losses:
+        return None
+    loss = min(feasible_losses)
+    chosen = [c for c in candidates if c.path.loss <= loss + TIE_SLACK * max(1.0, abs(loss))]
+    return Optimum(loss, _best(problem, chosen, "cost"))
+
+
+def _best(problem, candidates, minimise, end_limit=None):
+    values = [_solve_continuous(problem, c, minimise, end_limit) for c in candidates]
+    values = [v for v in values if v is not None]
+    return min(values) if values else None
+
+
+def _candidates(problem):
+    for path in problem.paths:
+        if problem.target_loss is not None and path.loss > problem.target_loss:
+            continue
+        per_stage = [list(_sequences(stage.options, problem.max_segments)) for stage in path.stages]
+        for sequences in itertools.product(*per_stage):
+            used = [o for seq in sequences for o in seq]
+            fixed = path.data_usd + path.labelling_usd + path.inference_usd
+            for cap in problem.capacities:
+                need = max([o.nodes - cap.held_nodes for o in used if o.capacity == cap.id] + [0])
+                if need > cap.max_new_nodes:
+                    break
+                fixed += (cap.unit_cost_usd + cap.hosting_usd_per_node) * need
+            else:
+                yield Candidate(path, sequences, fixed)
+
+
+def _sequences(options, max_segments):
+    for length in range(1, max_segments + 1):
+        for seq in itertools.product(options, repeat=length):
+            if all(a.id != b.id for a, b in zip(seq, seq[1:])):
+                yield seq
+
+
+def _ready(problem, option):
+    if option.capacity is None:
+        return 0.0
+    return next(c for c in problem.capacities if c.id == option.capacity).available_day
+
+
+def _solve_continuous(problem, cand, minimise, end_limit=None):
+    """Min cost (USD) or min end (days) of one candidate, or None if it cannot meet the bounds."""
+    if all(len(seq) == 1 for seq in cand.sequences):
+        return _whole_stages(problem, cand, minimise, end_limit)
+    return _linear_program(problem, cand, minimise, end_limit)
+
+
+def _whole_stages(problem, cand, minimise, end_limit):
+    day = 0.0
+    options = [seq[0] for seq in cand.sequences]
+    for o in options:
+        day = max(day, _ready(problem, o)) + o.days
+    fractions = [1.0] * len(options)
+    if not _bounds_met(problem, options, fractions, day, end_limit):
+        return None
+    cost = cand.fixed_usd + sum(o.compute_usd + o.energy_usd for o in options) + problem.staff_usd_per_day * day
+    if problem.budget_usd is not None and cost > problem.budget_usd * (1 + 1e-9) + 1e-6:
+        return None
+    return cost if minimise == "cost" else day
+
+
+def _bounds_met(problem, options, fractions, end, end_limit):
+    if problem.deadline_days is not None and end > problem.deadline_days + 1e-9:
+        return False
+    if end_limit is not None and end > end_limit + 1e-9:
+        return False
+    if problem.carbon_cap_tco2e is not None:
+        if sum(o.tco2e * f for o, f in zip(options, fractions)) > problem.carbon_cap_tco2e + 1e-9:
+            return False
+    if problem.max_provider_share is not None:
+        total = sum(o.compute_usd * f for o, f in zip(options, fractions))
+        for provider in {o.provider for o in options}:
+            own = sum(o.compute_usd * f for o, f in zip(options, fractions) if o.provider == provider)
+            if own > problem.max_provider_share * total + 1e-6:
+                return False
+    return True
+
+
+def _linear_program(problem, cand, minimise, end_limit):
+    """Variables: fraction f_q and start t_q of each segment q (in execution order), end E."""
+    segments = [(stage, o) for stage, seq in enumerate(cand.sequences) for o in seq]
+    n = len(segments)
+    f, t, end = (lambda q: q), (lambda q: n + q), 2 * n
+    size = 2 * n + 1
+    rows, rhs = [], []
+
+    def at_most(coefficients: dict, bound: float):
+        row = np.zeros(size)
+        for column, value in coefficients.items():
+            row[column] += value
+        rows.append(row)
+        rhs.append(bound)
+
+    for q in range(n - 1):  # t_{q+1} ≥ t_q + days_q f_q
+        at_most({t(q): 1, f(q): segments[q][1].days, t(q + 1): -1}, 0)
+    at_most({t(n - 1): 1, f(n - 1): segments[-1][1].days, end: -1}, 0)
+    spend = {f(q): o.compute_usd + o.energy_usd for q, (_, o) in enumerate(segments)}
+    if problem.budget_usd is not None:
+        at_most({**spend, end: problem.staff_usd_per_day}, problem.budget_usd - cand.fixed_usd)
+    if problem.carbon_cap_tco2e is not None:
+        at_most({f(q): o.tco2e for q, (_, o) in enumerate(segments)}, problem.carbon_cap_tco2e)
+    if problem.max_provider_share is not None:
+        for provider in {o.provider for _, o in segments}:
+            at_most({f(q): o.compute_usd * ((o.provider == provider) - problem.max_provider_share)
+                     for q, (_, o) in enumerate(segments)}, 0)
+    equal = np.zeros((len(cand.sequences), size))
+    for q, (stage, _) in enumerate(segments):
+        equal[stage, f(q)] = 1
+    end_bound = min([b for b in (problem.deadline_days, end_limit) if b is not None], default=None)
+    bounds = ([(0, 1)] * n + [(_ready(problem, o), None) for _, o in segments] + [(0, end_bound)])
+    objective = np.zeros(size)
+    if minimise == "cost":
+        for column, value in spend.items():
+            objective[column] = value
+        objective[end] = problem.staff_usd_per_day
+    else:
+        objective[end] = 1
+    result = linprog(objective, A_ub=np.array(rows), b_ub=rhs, A_eq=equal, b_eq=np.ones(len(equal)),
+                     bounds=bounds, method="highs")
+    if result.status == 2:
+        return None
+    assert result.status == 0, result.message
+    return result.fun + (cand.fixed_usd if minimise == "cost" else 0.0)
+
+
+def check_solution(problem, solution, tol: float = 1e-6) -> list[str]:
+    """Everything in `solution` that disagrees with `problem`, recomputed from scratch."""
+    errors = []
+
+    def near(a, b, what):
+        if not math.isclose(a, b, rel_tol=tol, abs_tol=1e-4):
+            errors.append(f"{what}: {a} != {b}")
+
+    path = next(p for p in problem.paths if p.id == solution.path_id)
+    near(solution.loss, path.loss, "loss")
+    if problem.target_loss is not None and path.loss > problem.target_loss:
+        errors.append("loss above target")
+    stage_rank = {s.name: r for r, s in enumerate(path.stages)}
+    options = {(s.name, o.id): o for s in path.stages for o in s.options}
+    order = [(stage_rank[s.stage], s.slot) for s in solution.segments]
+    if order != sorted(order):
+        errors.append(f"segments out of order: {order}")
+    done = {s.name: 0.0 for s in path.stages}
+    day, used = 0.0, []
+    for seg in solution.segments:
+        o = options[(seg.stage, seg.option)]
+        used.append((o, seg.fraction))
+        done[seg.stage] += seg.fraction
+        if not 0 < seg.fraction <= 1 + tol or not 1 <= seg.slot <= problem.max_segments:
+            errors.append(f"bad fraction or slot {seg}")
+        slack = tol * max(1.0, day)
+        if seg.start_day < day - slack or seg.start_day < _ready(problem, o) - slack:
+            errors.append(f"segment starts too early: {seg}")
+        near(seg.end_day - seg.start_day, o.days * seg.fraction, f"duration of {seg.option}")
+        near(seg.cost_usd, (o.compute_usd + o.energy_usd) * seg.fraction, f"cost of {seg.option}")
+        near(seg.energy_mwh, o.energy_mwh * seg.fraction, "segment energy")
+        near(seg.tco2e, o.tco2e * seg.fraction, "segment carbon")
+        day = seg.end_day
+    for stage, fraction in done.items():
+        near(fraction, 1.0, f"stage {stage} done")
+    near(solution.end_day, day, "end day")
+    if problem.deadline_days is not None and day > problem.deadline_days + tol * max(1.0, day):
+        errors.append("deadline missed")
+    bought = solution.capacities
+    hardware = {}
+    for cap in problem.capacities:
+        nodes = bought.get(cap.id, 0)
+        need = max([o.nodes - cap.held_nodes for o, _ in used if o.capacity == cap.id] + [0])
+        if not need <= nodes <= cap.max_new_nodes:
+            errors.append(f"capacity {cap.id}: {nodes} nodes, need {need}, max {cap.max_new_nodes}")
+        hardware[cap.kind] = hardware.get(cap.kind, 0.0) + cap.unit_cost_usd * nodes
+        hardware["hosting"] = hardware.get("hosting", 0.0) + cap.hosting_usd_per_node * nodes
+    expected = {
+        "compute": sum(o.compute_usd * f for o, f in used),
+        "reserved": hardware.get("reserved", 0.0),
+        "owned_capex_net": hardware.get("owned", 0.0) + hardware.get("held", 0.0),
+        "energy": sum(o.energy_usd * f for o, f in used),
+        "hosting": hardware.get("hosting", 0.0),
+        "data": path.data_usd,
+        "labelling": path.labelling_usd,
+        "inference": path.inference_usd,
+        "staff": problem.staff_usd_per_day * day,
+    }
+    if set(solution.cost_breakdown_usd) != set(expected):
+        errors.append(f"cost keys {sorted(solution.cost_breakdown_usd)}")
+    for key, value in expected.items():
+        near(solution.cost_breakdown_usd.get(key, math.nan), value, f"cost {key}")
+    total = sum(expected.values())
+    near(solution.total_cost_usd, total, "total cost")
+    if problem.budget_usd is not None and total > problem.budget_usd * (1 + tol) + 1e-4:
+        errors.append("over budget")
+    near(solution.energy_mwh, sum(o.energy_mwh * f for o, f in used), "energy")
+    carbon = sum(o.tco2e * f for o, f in used)
+    near(solution.tco2e, carbon, "carbon")
+    if problem.carbon_cap_tco2e is not None and carbon > problem.carbon_cap_tco2e * (1 + tol) + 1e-6:
+        errors.append("over carbon cap")
+    if problem.max_provider_share is not None:
+        for provider in {o.provider for o, _ in used}:
+            own = sum(o.compute_usd * f for o, f in used if o.provider == provider)
+            if own > problem.max_provider_share * expected["compute"] * (1 + tol) + 1e-4:
+                errors.append(f"provider {provider} above its share")
+    return errors

@@ -1,0 +1,85 @@
+"""Random small Problems for property tests: 1–3 paths × 1–2 stages × 1–4 options, 0–2 capacities.
+
+`random_problem(rng)` takes any random.Random (hypothesis passes a shrinkable one through
+`problems()`); bounds are sometimes absent, sometimes loose and sometimes binding. Numbers are
+rounded so that a failing example is readable.
+"""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import strategies as st
+
+from planner.problem import Capacity, Option, Path, Problem, StageOptions
+
+PROVIDERS = ("aws", "gcp", "lambda")
+
+
+def random_capacity(rng: random.Random, number: int) -> Capacity:
+    kind = rng.choice(("held", "owned", "reserved"))
+    if kind == "held":
+        return Capacity(f"held-{number}", "held", "h100", "nvidia", 0.0, 0.0, 250_000.0,
+                        held_nodes=rng.randint(1, 8), max_new_nodes=0, available_day=0.0)
+    return Capacity(
+        f"{kind}-{number}", kind, "h100", "nvidia",
+        unit_cost_usd=float(rng.randint(1, 60) * 1000),
+        hosting_usd_per_node=float(rng.randint(0, 5) * 500) if kind == "owned" else 0.0,
+        unit_price_usd=300_000.0,
+        held_nodes=rng.choice((0, 0, 2)),
+        max_new_nodes=rng.randint(0, 16),
+        available_day=float(rng.randint(0, 80)) if kind == "owned" else float(rng.randint(0, 20)),
+    )
+
+
+def random_option(rng: random.Random, number: int, capacities: list[Capacity]) -> Option:
+    nodes = rng.randint(1, 16)
+    days = float(rng.randint(5, 120))
+    energy_mwh = round(rng.uniform(1, 100) * nodes * days / 100, 1)
+    tco2e = round(energy_mwh * rng.uniform(0.05, 0.5), 2)
+    capacity = rng.choice(capacities) if capacities and rng.random() < 0.5 else None
+    if capacity is None:
+        source = rng.choice(("on_demand", "spot"))
+        compute, energy, provider = float(rng.randint(1, 100) * 10_000), 0.0, rng.choice(PROVIDERS)
+    else:
+        source = capacity.kind
+        compute = 0.0
+        energy = float(rng.randint(0, 40) * 1000) if capacity.kind != "reserved" else 0.0
+        provider = "self" if capacity.kind != "reserved" else rng.choice(PROVIDERS)
+    return Option(f"opt-{number}", f"{source}-offer", provider, "h100", source, nodes, 8 * nodes, days,
+                  compute, energy, energy_mwh, tco2e, capacity.id if capacity else None)
+
+
+def random_path(rng: random.Random, number: int, capacities: list[Capacity], max_stages: int,
+                max_options: int) -> Path:
+    stages = [StageOptions(name, [random_option(rng, i, capacities) for i in range(rng.randint(1, max_options))])
+              for name in ("pretrain", "sft")[: rng.randint(1, max_stages)]]
+    return Path(f"path-{number}", rng.choice(("scratch", "continue", "distill")),
+                loss=round(rng.uniform(1.5, 3.0), 2),
+                data_usd=float(rng.randint(0, 50) * 1000), labelling_usd=float(rng.randint(0, 5) * 1000),
+                inference_usd=float(rng.choice((0, 0, 20_000))), stages=stages)
+
+
+def sometimes(rng: random.Random, value: float, probability: float = 0.6) -> float | None:
+    return value if rng.random() < probability else None
+
+
+def random_problem(rng: random.Random, max_paths: int = 3, max_stages: int = 2, max_options: int = 4,
+                   max_capacities: int = 2) -> Problem:
+    capacities = [random_capacity(rng, i) for i in range(rng.randint(0, max_capacities))]
+    paths = [random_path(rng, i, capacities, max_stages, max_options) for i in range(rng.randint(1, max_paths))]
+    return Problem(
+        paths, capacities,
+        deadline_days=sometimes(rng, float(rng.randint(20, 250))),
+        budget_usd=sometimes(rng, float(rng.randint(2, 200) * 10_000)),
+        target_loss=sometimes(rng, round(rng.uniform(1.5, 3.0), 2), 0.3),
+        staff_usd_per_day=float(rng.choice((0, 0, 1000, 5000))),
+        carbon_cap_tco2e=sometimes(rng, float(rng.randint(1, 100)), 0.2),
+        max_provider_share=sometimes(rng, rng.choice((0.5, 0.8)), 0.2),
+        max_segments=rng.choice((1, 2, 2)),
+    )
+
+
+def problems(**sizes) -> st.SearchStrategy[Problem]:
+    """Hypothesis strategy over random_problem (shrinks through the random draws)."""
+    return st.randoms(use_true_random=False).map(lambda rng: random_problem(rng, **sizes))

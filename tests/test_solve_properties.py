@@ -1,0 +1,99 @@
+"""Properties on random small instances: the MIP equals brute force, solvers agree, every plan
+passes the independent checker, and bounds move the optimum the right way (metamorphic tests)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+from brute_force import brute_force, check_solution
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from problem_factory import problems
+
+from planner.solve import solve
+
+FAST = "highs"  # the quickest backend on tiny instances; test_solvers_agree covers the others
+
+
+def close(a: float, b: float, rel_tol: float = 1e-6) -> bool:
+    return math.isclose(a, b, rel_tol=rel_tol, abs_tol=1e-6)
+
+
+def checked(problem, objective="cost", solver=FAST, **overrides):
+    solution = solve(problem, objective, solver, **overrides)
+    if solution.has_plan:
+        assert check_solution(dataclasses.replace(problem, **overrides), solution) == []
+    return solution
+
+
+@pytest.mark.parametrize("objective", ["cost", "quality", "time"])
+@settings(max_examples=100, deadline=None)
+@given(problem=problems())
+def test_mip_optimum_equals_brute_force(objective, problem):
+    expected = brute_force(problem, objective)
+    found = checked(problem, objective)
+    assert (expected is None) == (found.status == "infeasible")
+    if expected is not None:
+        assert found.status == "optimal"
+        assert close(found.objective_value, expected.value)
+        # the cost of a tie-break is within solver tolerance of the objective's optimum
+        assert close(found.total_cost_usd, expected.cost_usd, 1e-6 if objective == "cost" else 1e-5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(problem=problems(), objective=st.sampled_from(["cost", "quality", "time"]))
+def test_cbc_highs_and_ortools_agree(problem, objective):
+    results = [checked(problem, objective, solver) for solver in ("cbc", "highs", "ortools")]
+    assert len({r.status for r in results}) == 1
+    if results[0].has_plan:
+        assert all(close(r.objective_value, results[0].objective_value) for r in results)
+
+
+@settings(max_examples=40, deadline=None)
+@given(problem=problems(), extra_days=st.integers(1, 100))
+def test_a_later_deadline_never_costs_more(problem, extra_days):
+    assume(problem.deadline_days is not None)
+    before = checked(problem)
+    after = checked(problem, deadline_days=problem.deadline_days + extra_days)
+    if before.has_plan:
+        assert after.has_plan and after.objective_value <= before.objective_value * (1 + 1e-7) + 1e-6
+
+
+@settings(max_examples=40, deadline=None)
+@given(problem=problems(), factor=st.floats(1.0, 4.0))
+def test_a_larger_budget_never_gives_a_worse_loss(problem, factor):
+    assume(problem.budget_usd is not None)
+    before = checked(problem, "quality")
+    after = checked(problem, "quality", budget_usd=problem.budget_usd * factor)
+    if before.has_plan:
+        assert after.has_plan and after.loss <= before.loss
+
+
+@settings(max_examples=40, deadline=None)
+@given(problem=problems(), pick=st.integers(0, 10_000))
+def test_removing_an_option_never_lowers_cost(problem, pick):
+    places = [(k, s, i) for k, path in enumerate(problem.paths) for s, stage in enumerate(path.stages)
+              for i in range(len(stage.options))]
+    k, s, i = places[pick % len(places)]
+    path = problem.paths[k]
+    stage = path.stages[s]
+    smaller_stage = dataclasses.replace(stage, options=stage.options[:i] + stage.options[i + 1:])
+    smaller_path = dataclasses.replace(path, stages=path.stages[:s] + (smaller_stage,) + path.stages[s + 1:])
+    smaller = dataclasses.replace(problem, paths=problem.paths[:k] + (smaller_path,) + problem.paths[k + 1:])
+    before, after = checked(problem), checked(smaller)
+    if after.has_plan:
+        assert before.has_plan and before.objective_value <= after.objective_value * (1 + 1e-7) + 1e-6
+
+
+@settings(max_examples=40, deadline=None)
+@given(problem=problems(), pick=st.integers(0, 10), more_held=st.integers(1, 8))
+def test_adding_held_capacity_never_raises_cost(problem, pick, more_held):
+    assume(problem.capacities)
+    capacities = list(problem.capacities)
+    pool = capacities[pick % len(capacities)]
+    capacities[pick % len(capacities)] = dataclasses.replace(pool, held_nodes=pool.held_nodes + more_held)
+    before, after = checked(problem), checked(problem, capacities=tuple(capacities))
+    if before.has_plan:
+        assert after.has_plan and after.objective_value <= before.objective_value * (1 + 1e-7) + 1e-6
