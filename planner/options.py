@@ -58,6 +58,8 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
     if not pools:
         raise InputError("scenario policy", "no cloud offer or hardware is allowed by the policy",
                          "widen policy.providers / regions / chips, or allow buying hardware")
+    pools = prune_pools(pools, catalog, carbon_matters=scenario.policy.carbon_cap_tco2e is not None,
+                        provider_matters=scenario.policy.max_provider_share is not None)
     settings = dict(
         deadline_days=deadline,
         budget_usd=bounds.get("budget_usd", scenario.budget_usd),
@@ -150,6 +152,32 @@ def cloud_pools(scenario: Scenario, catalog: Catalog, deadline_days: float) -> l
         if policy.reserved_allowed:
             pools.extend(_reserved_pools(offer, common, deadline_days))
     return pools
+
+
+def prune_pools(pools: list[Pool], catalog: Catalog, carbon_matters: bool, provider_matters: bool) -> list[Pool]:
+    """Drop rental pools another one beats outright, before any option is estimated.
+
+    Two rental pools on the same chip, node size and interruption rate (and, under a carbon cap,
+    the same site physics) give options of identical duration; the one no dearer and allowing no
+    fewer nodes yields an option at least as good for every cluster size (prune_options would drop
+    the other's options anyway; this skips estimating them).
+    """
+    def physics(p: Pool):
+        site = catalog.sites[p.site_id]
+        return (p.chip_id, p.gpus_per_node, p.spot_interruptions_per_node_day,
+                (site.pue, site.carbon_g_per_kwh) if carbon_matters else None,
+                p.provider if provider_matters else None)
+
+    rental = [p for p in pools if p.capacity is None]
+    kept = [p for p in pools if p.capacity is not None]
+    for p in rental:
+        beaten = any(q is not p and physics(q) == physics(p) and q.usd_per_gpu_hour <= p.usd_per_gpu_hour
+                     and q.max_nodes >= p.max_nodes
+                     and (q.usd_per_gpu_hour, -q.max_nodes, q.id) < (p.usd_per_gpu_hour, -p.max_nodes, p.id)
+                     for q in rental)
+        if not beaten:
+            kept.append(p)
+    return kept
 
 
 def _reserved_pools(offer: CloudOffer, common: dict, deadline_days: float) -> list[Pool]:

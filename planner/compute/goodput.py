@@ -55,6 +55,12 @@ def goodput(
     fail = check_range("failures_per_node_day", failures_per_node_day, 0.0, MAX_RATE_PER_NODE_DAY)
     delta = check_range("checkpoint_write_hours", checkpoint_write_hours, 0.0, 24.0)
     restart = check_range("restart_hours", restart_hours, 0.0, 24.0)
+    return goodput_unchecked(n_gpus, gpus_per_node, hours, spot, fail, delta, restart)
+
+
+def goodput_unchecked(n_gpus: int, gpus_per_node: int, hours: float, spot: float, fail: float, delta: float,
+                      restart: float) -> float:
+    """`goodput` without argument checks, for inner loops whose arguments were checked once."""
     n_nodes = math.ceil(n_gpus / gpus_per_node)
     rate_per_hour = n_nodes * (fail + spot) / 24.0
     interval = hours if rate_per_hour == 0 else min(math.sqrt(2.0 * delta / rate_per_hour), hours)

@@ -19,6 +19,8 @@ from planner.compute._checks import check_count, check_range
 from planner.compute.chip import DEFAULT_GPUS_PER_NODE, MAX_GPUS, ChipSpec, node_size, peak_flops_per_s
 from planner.compute.energy import energy_kwh, system_power_w
 from planner.compute.flops import stage_flops
+from planner.compute.goodput import (CHECKPOINT_WRITE_HOURS, FAILURES_PER_NODE_DAY, RESTART_HOURS,
+                                     goodput_unchecked)
 from planner.compute.goodput import goodput as goodput_fraction
 from planner.compute.memory import memory_per_gpu_bytes, min_gpus
 from planner.compute.mfu import chip_family, mfu as mfu_fraction
@@ -79,9 +81,10 @@ def estimate(
     flops = stage_flops(w)
     utilisation = mfu_fraction(chip, precision, n_gpus, node)
     compute_hours = flops / (n_gpus * peak_flops_per_s(chip, precision) * utilisation) / 3600.0
-    good = 1.0
-    for _ in range(FIXED_POINT_ROUNDS):
-        good = goodput_fraction(n_gpus, node, compute_hours / good, spot_interruptions_per_node_day)
+    good = goodput_fraction(n_gpus, node, compute_hours, spot_interruptions_per_node_day)  # checks arguments
+    for _ in range(FIXED_POINT_ROUNDS - 1):
+        good = goodput_unchecked(n_gpus, node, compute_hours / good, spot_interruptions_per_node_day,
+                                 FAILURES_PER_NODE_DAY, CHECKPOINT_WRITE_HOURS, RESTART_HOURS)
     wall_hours = compute_hours / good
     gpu_hours = n_gpus * wall_hours
     kwh = energy_kwh(chip, gpu_hours, pue)
