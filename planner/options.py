@@ -49,9 +49,11 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
     """The MIP's data for a scenario: candidate paths, their stage options and shared capacities.
 
     bounds may override deadline_days, budget_usd and target_loss (None keeps the scenario's).
-    Under the quality objective, candidates are visited best loss first, and once one of them has a
-    simple feasible plan (presolve.greedy_upper_bound) no worse-loss candidate can win, so their
-    options are never built.
+    Candidates are visited in order of promise and those that cannot win are never priced:
+    under the cost objective, cheapest cost floor first (candidate_cost_floor), stopping once the
+    floor exceeds the cost of a simple feasible plan already found (presolve.greedy_upper_bound);
+    under the quality objective, best loss first, stopping once a candidate has a feasible plan.
+    Any objective drops candidates whose floor exceeds the budget.
     """
     deadline = bounds.get("deadline_days") or scenario.deadline_days
     pools = cloud_pools(scenario, catalog, deadline) + owned_pools(scenario, catalog, deadline)
@@ -68,19 +70,24 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
         carbon_cap_tco2e=scenario.policy.carbon_cap_tco2e,
         max_provider_share=scenario.policy.max_provider_share,
     )
-    if objective == "quality":
-        candidates = sorted(candidates, key=lambda c: c.predicted_loss)
-    paths, best_loss = [], math.inf
-    for cand in candidates:
-        if cand.predicted_loss > best_loss:
-            break
+    rates = _usd_per_flop_floor(pools, catalog, scenario, deadline)
+    bounds = {c.id: candidate_cost_floor(c, rates, scenario) for c in candidates}
+    budget = settings["budget_usd"] if settings["budget_usd"] is not None else math.inf
+    candidates = [c for c in candidates if bounds[c.id] <= budget * (1 + 1e-9)]
+    order = (lambda c: (c.predicted_loss, bounds[c.id])) if objective == "quality" else (lambda c: bounds[c.id])
+    paths, best_loss, best_cost = [], math.inf, math.inf
+    for cand in sorted(candidates, key=order):
+        if cand.predicted_loss > best_loss or bounds[cand.id] > best_cost * (1 + 1e-9):
+            break  # sorted: no later candidate can beat a plan already found
         path = path_options(cand, pools, catalog, scenario, deadline)
         if path is None:
             continue
         paths.append(path)
-        if objective == "quality" and math.isfinite(greedy_upper_bound(Problem(
-                paths=(path,), capacities=_capacities(pools, [path]), **settings))):
-            best_loss = path.loss
+        found = greedy_upper_bound(Problem(paths=(path,), capacities=_capacities(pools, [path]), **settings))
+        if objective == "quality" and math.isfinite(found):
+            best_loss = min(best_loss, path.loss)
+        if objective == "cost":
+            best_cost = min(best_cost, found)
     if not paths:
         raise InputError(f"scenario {scenario.name}", "no candidate path can run on any allowed offer or hardware",
                          "allow more chips or providers, or larger clusters (policy.max_nodes_per_provider)")
@@ -90,6 +97,50 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
 def _capacities(pools: list[Pool], paths: list[Path]) -> tuple[Capacity, ...]:
     used = {o.capacity for p in paths for s in p.stages for o in s.options if o.capacity}
     return tuple(p.capacity for p in pools if p.capacity and p.capacity.id in used)
+
+
+def _usd_per_flop_floor(pools: list[Pool], catalog: Catalog, scenario: Scenario,
+                        deadline: float) -> dict[str, dict[str, float]]:
+    """Per pool and precision, a floor on USD per training FLOP: the hourly rate over the most FLOPs an
+    accelerator of the pool can deliver in an hour (peak × one-node MFU, the highest; goodput ≤ 1).
+
+    Rental: the price. Reserved: the term price per GPU-hour (a fee over at most a term of use).
+    Owned: capital charge and hosting per GPU-hour of a node kept busy until the deadline, plus
+    electricity. Held: electricity only.
+    """
+    floors = {}
+    for pool in pools:
+        chip = catalog.chips[pool.chip_id]
+        site = catalog.sites[pool.site_id]
+        gpn = pool.gpus_per_node
+        energy = compute.energy_kwh(chip, 1.0, site.pue) * site.electricity_usd_per_kwh  # per GPU-hour
+        if pool.source in ("on_demand", "spot"):
+            hourly = pool.usd_per_gpu_hour
+        elif pool.source == "reserved":
+            hourly = pool.capacity.unit_cost_usd / (gpn * HOURS_PER_YEAR * _term_years(pool.capacity.id))
+        elif pool.source == "owned":
+            cap = pool.capacity
+            hours = max(deadline - cap.available_day, 1e-9) * 24.0
+            hourly = (cap.unit_cost_usd + cap.hosting_usd_per_node) / (gpn * hours) + energy
+        else:
+            hourly = energy
+        precisions = ("bf16", "fp8") if chip.fp8_tflops else ("bf16",)
+        floors[pool.id] = {p: hourly / (compute.peak_flops_per_s(chip, p) * compute.mfu(chip, p, gpn, gpn) * 3600.0)
+                           for p in precisions}
+    return floors
+
+
+def _term_years(capacity_id: str) -> int:
+    return int(capacity_id.split("-")[1].split("y")[0])
+
+
+def candidate_cost_floor(cand: Candidate, floors: dict[str, dict[str, float]], scenario: Scenario) -> float:
+    """A lower bound on any plan's cost for this candidate: fixed costs plus each stage's FLOPs at the
+    cheapest floor rate of any pool (capacity shared between stages only lowers no one's floor)."""
+    precision = scenario.policy.precision
+    cheapest = min((f.get(precision, f["bf16"]) for f in floors.values()), default=math.inf)
+    flops = sum(compute.stage_flops(s.workload) for s in cand.stages) * scenario.program_runs
+    return cand.data_cost_usd + cand.labelling_cost_usd + cand.inference_cost_usd + flops * cheapest
 
 
 def path_options(cand: Candidate, pools: list[Pool], catalog: Catalog, scenario: Scenario,

@@ -1,0 +1,82 @@
+"""End to end: every bundled scenario yields a plan the independent evaluator confirms."""
+
+from pathlib import Path
+
+import pytest
+
+from planner.consortium.coalition import coalition_scenario, member_target_losses
+from planner.evaluate import evaluate
+from planner.inputs import load_inputs
+from planner.planning import make_plan
+from planner.scenario import with_overrides
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+def _joint(scenario, catalog):
+    if scenario.members:
+        return coalition_scenario(scenario, range(len(scenario.members)), member_target_losses(scenario, catalog))
+    return scenario
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_every_scenario_has_a_plan_the_evaluator_confirms(path):
+    scenario, catalog = load_inputs(path)
+    scenario = _joint(scenario, catalog)
+    plan = make_plan(scenario, catalog)
+    assert plan.status == "optimal"
+    ev = evaluate(plan, scenario, catalog)
+    assert ev.violations == []
+    assert ev.total_cost_usd == pytest.approx(plan.total_cost_usd, rel=1e-4)
+    assert plan.end_day <= scenario.deadline_days * (1 + 1e-6)
+    if plan.scenario.target_loss is not None:
+        assert plan.predicted_loss <= plan.scenario.target_loss + 1e-9
+    assert plan.explanations, "a plan explains itself"
+
+
+@pytest.mark.parametrize("objective", ["quality", "time"])
+def test_other_objectives_are_confirmed_too(objective):
+    scenario, catalog = load_inputs(ROOT / "scenarios" / "startup_7b.yaml")
+    scenario = with_overrides(scenario, objective=objective)
+    plan = make_plan(scenario, catalog, explain=False)
+    assert plan.status == "optimal"
+    assert evaluate(plan, scenario, catalog).violations == []
+
+
+def test_small_lab_ends_up_tuning_open_weights():
+    scenario, catalog = load_inputs(ROOT / "scenarios" / "small_lab_finetune.yaml")
+    plan = make_plan(scenario, catalog, explain=False)
+    assert plan.path.kind in ("finetune", "lora") and plan.path.base
+
+
+def test_enterprise_flips_from_cloud_to_owned_as_the_program_grows():
+    """One run in 180 days rents; eight runs over four years buy servers, and the report says why."""
+    scenario, catalog = load_inputs(ROOT / "scenarios" / "enterprise_70b.yaml")
+    short = make_plan(with_overrides(scenario, program_runs=1, deadline_days=180), catalog)
+    long = make_plan(scenario, catalog)
+    sources = lambda p: {s.source for st in p.stages for s in st.segments}  # noqa: E731
+    assert sources(short) <= {"on_demand", "spot", "reserved"}
+    assert "owned" in sources(long)
+    assert any(x.action == "buy" for x in long.procurement)
+    assert any("cloud-only plan costs" in e for e in long.explanations)
+    assert any("owned-hardware plan costs" in e for e in short.explanations)
+
+
+def test_a_later_deadline_never_costs_more():
+    scenario, catalog = load_inputs(ROOT / "scenarios" / "enterprise_70b.yaml")
+    costs = [make_plan(with_overrides(scenario, program_runs=2, deadline_days=d), catalog, explain=False).total_cost_usd
+             for d in (300, 400, 600)]
+    assert costs[0] >= costs[1] - 1e-6 * costs[1] and costs[1] >= costs[2] - 1e-6 * costs[2]
+
+
+def test_impossible_request_gets_a_diagnosis_with_numbers():
+    scenario, catalog = load_inputs(ROOT / "scenarios" / "startup_7b.yaml")
+    plan = make_plan(with_overrides(scenario, budget_usd=10_000), catalog)
+    assert plan.status == "infeasible"
+    d = plan.diagnosis
+    assert d.extra_budget_usd is not None and d.extra_budget_usd > 0
+    # the fix it names works: that much more budget gives a plan
+    fixed = make_plan(with_overrides(scenario, budget_usd=10_000 + d.extra_budget_usd * 1.0001), catalog, explain=False)
+    assert fixed.status == "optimal"
+    assert "budget" in d.message
