@@ -45,10 +45,12 @@ class Pool:
 
 
 def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candidate], objective: str = "cost",
-                  **bounds) -> Problem:
+                  **bounds) -> Problem | None:
     """The MIP's data for a scenario: candidate paths, their stage options and shared capacities.
 
     bounds may override deadline_days, budget_usd and target_loss (None keeps the scenario's).
+    Returns None when no candidate survives (its cost floor exceeds the budget, or no allowed
+    hardware fits a stage): the caller reports that no plan exists.
     Candidates are visited in order of promise and those that cannot win are never priced:
     under the cost objective, cheapest cost floor first (candidate_cost_floor), stopping once the
     floor exceeds the cost of a simple feasible plan already found (presolve.greedy_upper_bound);
@@ -89,8 +91,7 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
         if objective == "cost":
             best_cost = min(best_cost, found)
     if not paths:
-        raise InputError(f"scenario {scenario.name}", "no candidate path can run on any allowed offer or hardware",
-                         "allow more chips or providers, or larger clusters (policy.max_nodes_per_provider)")
+        return None  # nothing fits the budget, or no stage fits any allowed hardware: no plan exists
     return Problem(paths=tuple(paths), capacities=_capacities(pools, paths), **settings)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from planner import compute
 from planner.catalog import Catalog
-from planner.diagnose import diagnose
+from planner.errors import InputError
 from planner.options import build_problem
 from planner.paths import generate_candidates, prune
 from planner.plan import (Diagnosis, PathSummary, Plan, Procurement, ScenarioBounds, Segment, StagePlan)
@@ -19,8 +19,11 @@ from planner.solve import Solution, solve
 from planner.workload import Candidate
 
 
+MAX_DEADLINE_DAYS = 3650.0  # the scenario schema's upper bound; used to find how many days a plan needs
+
+
 def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_limit_s: float | None = None,
-              write_lp: str | None = None, explain: bool = True,
+              write_lp: str | None = None, explain: bool = True, diagnose: bool = True,
               progress: Callable[[str], None] | None = None) -> Plan:
     """Solve the scenario and return a typed Plan (status 'infeasible' with a diagnosis when none exists)."""
     say = progress or (lambda msg: None)
@@ -29,18 +32,27 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
     say(f"target loss: {target:.4f}" if target is not None else "no quality target: maximising quality")
     candidates = prune(generate_candidates(scenario, catalog, target_loss=target if objective != "quality" else None))
     say(f"{len(candidates)} candidate paths after pruning")
-    problem = presolve(build_problem(scenario, catalog, candidates, objective,
-                                     target_loss=target if objective != "quality" else None), objective)
-    n_options = sum(len(s.options) for p in problem.paths for s in p.stages)
-    say(f"{n_options} stage options on {len(problem.capacities)} shared capacities; solving with {solver}")
-    solution = solve(problem, objective=objective, solver=solver, time_limit_s=time_limit_s, write_lp=write_lp)
     bounds = ScenarioBounds(
         name=scenario.name, deadline_days=scenario.deadline_days, budget_usd=scenario.budget_usd,
         target=scenario.target.model_dump(exclude_none=True), target_loss=target, objective=objective,
     )
-    if solution.status == "infeasible":
+    problem = build_problem(scenario, catalog, candidates, objective,
+                            target_loss=target if objective != "quality" else None) if candidates else None
+    solution = None
+    if problem is not None:
+        problem = presolve(problem, objective)
+        n_options = sum(len(s.options) for p in problem.paths for s in p.stages)
+        say(f"{n_options} stage options on {len(problem.capacities)} shared capacities; solving with {solver}")
+        solution = solve(problem, objective=objective, solver=solver, time_limit_s=time_limit_s, write_lp=write_lp)
+    if solution is None or not solution.has_plan:
+        status = "infeasible" if solution is None or solution.status == "infeasible" else solution.status
+        if status != "infeasible":
+            raise InputError("--time-limit", f"the solver stopped ({status}) before finding any plan",
+                             "give it more time")
+        if diagnose:
+            say("no plan meets every bound: re-solving with each bound relaxed")
         return Plan(status="infeasible", objective=objective, solver=solver, scenario=bounds,
-                    diagnosis=_diagnosis(problem, objective, solver))
+                    diagnosis=diagnose_scenario(scenario, catalog, target, solver) if diagnose else None)
     by_id = {c.id: c for c in candidates}
     plan = to_plan(solution, problem, by_id[solution.path_id], bounds, solver)
     plan.explanations.extend(by_id[solution.path_id].notes)
@@ -99,22 +111,44 @@ def _procurement(sol: Solution, problem: Problem) -> list[Procurement]:
     return items
 
 
-def _diagnosis(problem: Problem, objective: str, solver: str) -> Diagnosis:
-    d = diagnose(problem, solver=solver)
+def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None, solver: str) -> Diagnosis:
+    """The smallest single change that makes a plan exist, each found by planning again with one bound
+    relaxed (candidates and options are rebuilt, since bounds also shape them upstream)."""
+    def relaxed(**changes) -> Plan:
+        return make_plan(scenario.model_copy(update=changes), catalog, solver=solver, explain=False, diagnose=False)
+
+    extra_budget = extra_days = looser = None
+    quota = None
+    if scenario.budget_usd is not None:
+        p = relaxed(budget_usd=None, objective="cost" if target is not None else scenario.objective)
+        if p.status != "infeasible":
+            extra_budget = max(0.0, p.total_cost_usd - scenario.budget_usd)
+    p = relaxed(deadline_days=MAX_DEADLINE_DAYS, objective="time")
+    if p.status != "infeasible" and p.end_day > scenario.deadline_days:
+        extra_days = p.end_day - scenario.deadline_days
+    if target is not None:
+        p = relaxed(objective="quality")
+        if p.status != "infeasible" and p.predicted_loss > target:
+            looser = p.predicted_loss - target
+    if scenario.policy.max_nodes_per_provider:
+        p = relaxed(policy=scenario.policy.model_copy(update={"max_nodes_per_provider": None}))
+        if p.status != "infeasible":
+            used = {s.provider: s.nodes for st in p.stages for s in st.segments}
+            quota = "raise the provider quotas to " + ", ".join(f"{k}: {v} nodes" for k, v in sorted(used.items()))
     parts = []
-    if d.extra_budget_usd is not None:
-        parts.append(f"raise the budget by {d.extra_budget_usd:,.0f} USD")
-    if d.extra_days is not None:
-        parts.append(f"extend the deadline by {d.extra_days:,.1f} days")
-    if d.looser_target_loss is not None:
-        parts.append(f"loosen the target loss by {d.looser_target_loss:.4f}")
-    if d.more_quota:
-        parts.append(d.more_quota)
+    if extra_budget is not None:
+        parts.append(f"raise the budget by {extra_budget:,.0f} USD")
+    if extra_days is not None:
+        parts.append(f"extend the deadline by {extra_days:,.1f} days")
+    if looser is not None:
+        parts.append(f"loosen the target loss by {looser:.4f} (to {target + looser:.4f})")
+    if quota:
+        parts.append(quota)
     message = ("No plan meets every bound. Smallest single changes that make one exist: " + "; ".join(parts)
                if parts else "No plan exists, and relaxing budget, deadline, target or quota alone does not help: "
                "check the policy (providers, chips, paths) and the data on hand.")
-    return Diagnosis(extra_budget_usd=d.extra_budget_usd, extra_days=d.extra_days,
-                     looser_target_loss=d.looser_target_loss, more_quota=d.more_quota, message=message)
+    return Diagnosis(extra_budget_usd=extra_budget, extra_days=extra_days, looser_target_loss=looser,
+                     more_quota=quota, message=message)
 
 
 def explanations(plan: Plan, sol: Solution, problem: Problem, scenario: Scenario, catalog: Catalog,

@@ -61,7 +61,8 @@ def coalition_cost(args) -> tuple[frozenset[int], float, str | None]:
     scenario, catalog, coalition, losses, solver = args
     from planner.planning import make_plan
 
-    plan = make_plan(coalition_scenario(scenario, coalition, losses), catalog, solver=solver, explain=False)
+    plan = make_plan(coalition_scenario(scenario, coalition, losses), catalog, solver=solver, explain=False,
+                     diagnose=False)
     if plan.status == "infeasible":
         return frozenset(coalition), math.inf, None
     return frozenset(coalition), plan.total_cost_usd, plan.path.id

@@ -1,0 +1,62 @@
+"""What a plan decides, in a form two plans can be compared by: the path, and which chips, sourced how.
+
+Two plans make the same decision when they take the same candidate path and use the same chips
+sourced the same way (rented, bought, already owned). Cluster sizes, offers within a provider and
+the split between on-demand and spot are tactics, not decisions, and are left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.plan import Plan
+
+SOURCING = {"on_demand": "rented", "spot": "rented", "reserved": "rented", "owned": "bought", "held": "already owned"}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """path is None when there is no plan; uses holds sorted (sourcing, chip) pairs."""
+
+    path: str | None
+    uses: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def headline(self) -> str:
+        if self.path is None:
+            return "no plan"
+        return f"path {self.path} on " + " + ".join(f"{how} {chip}" for how, chip in self.uses)
+
+
+def decision(plan: Plan) -> Decision:
+    if plan.status == "infeasible":
+        return Decision(None)
+    uses = sorted({(SOURCING[s.source], s.chip) for st in plan.stages for s in st.segments})
+    return Decision(plan.path.id, tuple(uses))
+
+
+def change(a: Decision, b: Decision) -> str:
+    """What differs from a to b, e.g. 'bought → rented; Gaudi3 → H100'."""
+    if a.path is None or b.path is None:
+        return f"{a.headline} → {b.headline}"
+    parts = []
+    for i, name in ((0, "sourcing"), (1, "chips")):
+        old, new = sorted({u[i] for u in a.uses}), sorted({u[i] for u in b.uses})
+        if old != new:
+            parts.append(f"{' + '.join(old)} → {' + '.join(new)}")
+    if a.path != b.path:
+        parts.append(f"path {a.path} → {b.path}")
+    return "; ".join(parts) or "same decision"
+
+
+def summary(plan: Plan) -> str:
+    """One line: path kind/id, then each distinct cluster (nodes × GPUs chip, sourcing, provider)."""
+    if plan.status == "infeasible":
+        return "no plan: " + (plan.diagnosis.message if plan.diagnosis else "no plan meets every bound")
+    clusters = []
+    for st in plan.stages:
+        for s in st.segments:
+            text = f"{s.nodes}x{s.gpus // max(s.nodes, 1)} {s.chip} {s.source.replace('_', '-')} ({s.provider})"
+            if text not in clusters:
+                clusters.append(text)
+    return f"{plan.path.kind}/{plan.path.id}: " + " + ".join(clusters)

@@ -1,0 +1,141 @@
+"""Move uncertain inputs by multipliers, by building modified copies of the Catalog and Scenario.
+
+Frontier, sensitivity and risk studies re-plan or re-evaluate with some inputs scaled. The planning
+code runs unchanged on the copies:
+
+* cloud_price: an offer's on-demand, spot and reserved prices (per provider, or "*" for all);
+* capex: a server type's price and network share (per server id, or "*");
+* electricity: every site's USD per kWh (paid on owned and held hardware; cloud prices include it);
+* mfu: a chip's peak throughput, bf16 and fp8 (per chip id, or "*"). Hours scale by 1/m exactly as
+  if MFU scaled by m. The board power is pinned to the unscaled figure, so energy per hour does not
+  move, and the scenario's serving MFU is divided by m when the serving chip is scaled, so the
+  serving cost (which reads the same peak) does not move either;
+* lead_time: every server type's days from order to use;
+* failure_rate: planner.compute.goodput.FAILURE_RATE_SCALE, set only inside `scaled_failures`.
+  Estimates are memoised by chip (planner.options), so chips of a catalog built for another
+  failure rate carry that rate in their notes and never share cached figures with the originals.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.catalog import Catalog
+from planner.errors import InputError
+from planner.plan import Diagnosis, Plan, ScenarioBounds
+from planner.planning import make_plan
+from planner.scenario import Scenario
+
+# The module, not the function planner.compute re-exports under the same name.
+goodput_module = importlib.import_module("planner.compute.goodput")
+ALL = "*"
+KINDS = ("cloud_price", "capex", "electricity", "mfu", "failure_rate", "lead_time")
+
+
+class Multipliers(BaseModel):
+    """How far each input is moved: 1.0 leaves it as the catalog and compute model have it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cloud_price: dict[str, float] = Field(default_factory=dict, description="Provider (or '*') -> multiplier.")
+    capex: dict[str, float] = Field(default_factory=dict, description="Server id (or '*') -> multiplier.")
+    electricity: float = Field(1.0, gt=0)
+    mfu: dict[str, float] = Field(default_factory=dict, description="Chip id (or '*') -> multiplier.")
+    failure_rate: float = Field(1.0, ge=0)
+    lead_time: float = Field(1.0, ge=0)
+
+    @classmethod
+    def single(cls, factor: str, value: float) -> Multipliers:
+        """One input moved: factor is 'kind' or 'kind:key' (e.g. 'cloud_price:AWS', 'mfu:*', 'lead_time')."""
+        kind, _, key = factor.partition(":")
+        if kind not in KINDS:
+            raise InputError(f"factor '{factor}'", "unknown input", "use one of " + ", ".join(KINDS))
+        if kind in ("cloud_price", "capex", "mfu"):
+            return cls(**{kind: {key or ALL: value}})
+        return cls(**{kind: value})
+
+    def of(self, kind: str, key: str) -> float:
+        """The multiplier on `key` of a per-item input: its own times the one for all items."""
+        table = getattr(self, kind)
+        return table.get(key, 1.0) * table.get(ALL, 1.0)
+
+    def times(self, other: Multipliers) -> Multipliers:
+        """Both moves at once (multipliers multiply)."""
+        def merged(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
+            return {k: a.get(k, 1.0) * b.get(k, 1.0) for k in a.keys() | b.keys()}
+
+        return Multipliers(cloud_price=merged(self.cloud_price, other.cloud_price),
+                           capex=merged(self.capex, other.capex), electricity=self.electricity * other.electricity,
+                           mfu=merged(self.mfu, other.mfu), failure_rate=self.failure_rate * other.failure_rate,
+                           lead_time=self.lead_time * other.lead_time)
+
+
+def apply(scenario: Scenario, catalog: Catalog, m: Multipliers) -> tuple[Scenario, Catalog]:
+    """Copies of the scenario and catalog with every input scaled as `m` says (module doc)."""
+    offers = {}
+    for key, o in catalog.offers.items():
+        k = m.of("cloud_price", o.provider)
+        offers[key] = o if k == 1.0 else o.model_copy(update={
+            name: getattr(o, name) * k for name in ("Price", "SpotPrice", "reserved_1y_usd_per_gpu_hour",
+                                                    "reserved_3y_usd_per_gpu_hour") if getattr(o, name)})
+    hardware = {}
+    for key, h in catalog.hardware.items():
+        k = m.of("capex", key)
+        hardware[key] = h.model_copy(update={
+            "server_usd": h.server_usd * k, "network_usd_per_node": h.network_usd_per_node * k,
+            "capex_usd_per_node": h.capex_usd_per_node * k, "lead_time_days": h.lead_time_days * m.lead_time})
+    sites = {key: s.model_copy(update={"electricity_usd_per_kwh": s.electricity_usd_per_kwh * m.electricity})
+             for key, s in catalog.sites.items()}
+    tag = f"[failure rate x{m.failure_rate:g}]" if m.failure_rate != 1.0 else ""
+    chips = {}
+    for key, c in catalog.chips.items():
+        k = m.of("mfu", key)
+        update = {"notes": f"{c.notes or ''} {tag}".strip()} if tag else {}
+        if k != 1.0:
+            update.update(bf16_tflops=c.bf16_tflops * k, tdp_w=c.power_w,
+                          fp8_tflops=c.fp8_tflops * k if c.fp8_tflops else None)
+        chips[key] = c.model_copy(update=update) if update else c
+    serving = m.of("mfu", scenario.inference.chip) if scenario.inference.chip in catalog.chips else 1.0
+    if serving != 1.0:
+        inference = scenario.inference.model_copy(update={"mfu": scenario.inference.mfu / serving})
+        scenario = scenario.model_copy(update={"inference": inference})
+    return scenario, catalog.model_copy(update=dict(offers=offers, hardware=hardware, sites=sites, chips=chips))
+
+
+@contextmanager
+def scaled_failures(scale: float) -> Iterator[None]:
+    """Within the block, every goodput evaluation uses the failure rate times `scale`."""
+    old = goodput_module.FAILURE_RATE_SCALE
+    goodput_module.FAILURE_RATE_SCALE = scale
+    try:
+        yield
+    finally:
+        goodput_module.FAILURE_RATE_SCALE = old
+
+
+def solve_under(job: tuple[Scenario, Catalog, Multipliers, str]) -> Plan:
+    """Plan `scenario` with inputs moved by the multipliers (a run_all job: picklable, top level).
+
+    A scenario with nothing left to run on (e.g. every server's lead time now past the deadline)
+    comes back as an infeasible Plan carrying the reason, so a sweep point never aborts the sweep.
+    """
+    scenario, catalog, m, solver = job
+    moved, moved_catalog = apply(scenario, catalog, m)
+    with scaled_failures(m.failure_rate):
+        try:
+            return make_plan(moved, moved_catalog, solver=solver, explain=False)
+        except InputError as exc:
+            return no_plan(scenario, solver, exc.message)
+
+
+def no_plan(scenario: Scenario, solver: str, reason: str) -> Plan:
+    """An infeasible Plan whose diagnosis is `reason`."""
+    bounds = ScenarioBounds(name=scenario.name, deadline_days=scenario.deadline_days, budget_usd=scenario.budget_usd,
+                            target=scenario.target.model_dump(exclude_none=True), target_loss=None,
+                            objective=scenario.objective)
+    return Plan(status="infeasible", objective=scenario.objective, solver=solver, scenario=bounds,
+                diagnosis=Diagnosis(message=reason))

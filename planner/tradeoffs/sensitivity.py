@@ -1,0 +1,226 @@
+"""How far each key input can move before the plan's decision changes, and when owning pays.
+
+For each input (cloud GPU-hour prices per provider and for all, server capex, electricity, MFU,
+failure rate, lead time) and each direction, the scenario is re-solved with the input times a
+multiplier m: first at the end of the range (m = `high` or `low`); if the decision (path, chips,
+rented/bought/owned; planner.tradeoffs.decision) is still the same there, it holds over the whole
+range. Otherwise the switch is bracketed by bisection on log m, `steps` solves more, so the
+reported multiplier is within a factor (range)^(1/2^steps) of the switch (±2 % for the default
+range ×4 and 5 steps). Bisection assumes a single switch within the range. All searches of one
+round are solved together through planner.executor.run_all.
+
+Break-even utilisation (owning vs renting a node, as in planning.breakeven_notes):
+    u* = (capex / life + hosting · 12) / (8760 · (rent per node-hour − electricity per node-hour))
+next to the share of its paid-for time the plan actually keeps each owned server type busy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from planner.catalog import Catalog
+from planner.executor import run_all
+from planner.options import HOURS_PER_YEAR, cloud_pools
+from planner.plan import Plan
+from planner.scenario import Scenario
+from planner.tradeoffs.decision import SOURCING, Decision, change, decision
+from planner.tradeoffs.perturb import ALL, Multipliers, solve_under
+
+PRICE_RANGE = (0.25, 4.0)
+MFU_RANGE = (0.5, 1.5)
+
+
+class Factor(BaseModel):
+    id: str = Field(description="Input moved, as planner.tradeoffs.perturb.Multipliers.single reads it.")
+    label: str = Field(description="Plural noun phrase, e.g. 'AWS GPU-hour prices', 'server lead times'.")
+    low: float = Field(description="Smallest multiplier searched.")
+    high: float = Field(description="Largest multiplier searched.")
+
+
+class Threshold(BaseModel):
+    factor: str
+    label: str
+    direction: Literal["up", "down"]
+    limit: float = Field(description="End of the searched range (multiplier).")
+    stays_until: float = Field(description="Furthest multiplier tried at which the decision is unchanged.")
+    changes_at: float | None = Field(description="Nearest multiplier tried at which it changed (None: never).")
+    new_decision: str | None = None
+    change: str | None = None
+    cost_at_change_usd: float | None = None
+    message: str
+
+
+class BreakEven(BaseModel):
+    chip: str
+    hardware: str
+    rent_usd_per_node_hour: float | None = Field(
+        description="Cheapest allowed on-demand GPU-hour times the server's GPUs (None: no offer).")
+    electricity_usd_per_node_hour: float
+    fixed_usd_per_node_year: float = Field(description="capex / life + hosting for a year.")
+    utilisation: float | None = Field(description="Busy share above which owning is cheaper (None: never).")
+    plan_utilisation: float | None = Field(description="Busy share of paid-for time in this plan (None: not owned).")
+    message: str
+
+
+class Sensitivity(BaseModel):
+    decision: str
+    total_cost_usd: float
+    thresholds: list[Threshold]
+    breakeven: list[BreakEven]
+    solves: int
+
+
+def factors_for(plan: Plan, scenario: Scenario) -> list[Factor]:
+    """The inputs that can matter to this scenario, per provider / server / chip the plan uses."""
+    policy = scenario.policy
+    segs = [s for st in plan.stages for s in st.segments]
+    out = []
+    if policy.cloud_allowed:
+        out.append(Factor(id=f"cloud_price:{ALL}", label="all cloud GPU-hour prices", low=PRICE_RANGE[0],
+                          high=PRICE_RANGE[1]))
+        for provider in sorted({s.provider for s in segs if SOURCING[s.source] == "rented"}):
+            out.append(Factor(id=f"cloud_price:{provider}", label=f"{provider} GPU-hour prices",
+                              low=PRICE_RANGE[0], high=PRICE_RANGE[1]))
+    if policy.buy_allowed:
+        out.append(Factor(id=f"capex:{ALL}", label="all server prices", low=PRICE_RANGE[0], high=PRICE_RANGE[1]))
+        for hw in sorted({_hardware_id(s.offer) for s in segs if s.source == "owned"}):
+            out.append(Factor(id=f"capex:{hw}", label=f"{hw} server prices", low=PRICE_RANGE[0], high=PRICE_RANGE[1]))
+        out.append(Factor(id="lead_time", label="server lead times", low=PRICE_RANGE[0], high=PRICE_RANGE[1]))
+    if policy.buy_allowed or scenario.owned_hardware:
+        out.append(Factor(id="electricity", label="electricity prices", low=PRICE_RANGE[0], high=PRICE_RANGE[1]))
+    out.append(Factor(id=f"mfu:{ALL}", label="MFUs of all chips", low=MFU_RANGE[0], high=MFU_RANGE[1]))
+    for chip in sorted({s.chip for s in segs}):
+        out.append(Factor(id=f"mfu:{chip}", label=f"{chip} MFUs", low=MFU_RANGE[0], high=MFU_RANGE[1]))
+    out.append(Factor(id="failure_rate", label="failure rates", low=PRICE_RANGE[0], high=PRICE_RANGE[1]))
+    return out
+
+
+@dataclass
+class _Search:
+    factor: Factor
+    up: bool
+    hi: float  # multiplier at which the decision is known to differ (or the limit, before it is tried)
+    lo: float = 1.0  # multiplier at which the decision is known to hold
+    changed: Plan | None = None
+
+
+def sensitivity(plan: Plan, scenario: Scenario, catalog: Catalog, factors: list[Factor] | None = None,
+                steps: int = 5, base: Multipliers | None = None, solver: str = "cbc", executor: str = "local",
+                workers: int | None = None, ray_address: str | None = None,
+                progress: Callable[[int, int], None] | None = None) -> Sensitivity:
+    """Thresholds for each factor up and down, and break-even utilisation for the plan's chips.
+
+    `plan` must be the plan of `scenario` under `base` (the inputs it was planned with, e.g. the
+    robust multipliers); each search moves one factor on top of `base`.
+    """
+    if plan.status == "infeasible":
+        raise ValueError("sensitivity needs a plan; the scenario has none")
+    base = base or Multipliers()
+    was = decision(plan)
+    factors = factors if factors is not None else factors_for(plan, scenario)
+    searches = [_Search(f, up, f.high if up else f.low) for f in factors for up in (True, False)]
+    done, total = 0, len(searches) * (1 + steps)
+
+    def solve(batch: list[_Search], values: list[float]) -> list[Plan]:
+        nonlocal done
+        jobs = [(scenario, catalog, base.times(Multipliers.single(s.factor.id, v)), solver)
+                for s, v in zip(batch, values)]
+        tick = (lambda d, _t: progress(done + d, total)) if progress else None
+        plans = run_all(solve_under, jobs, executor=executor, workers=workers, progress=tick, ray_address=ray_address)
+        done += len(jobs)
+        return plans
+
+    for s, p in zip(searches, solve(searches, [s.hi for s in searches])):
+        s.changed = None if decision(p) == was else p
+    total = done + steps * sum(s.changed is not None for s in searches)
+    for _ in range(steps):
+        open_ = [s for s in searches if s.changed is not None]
+        mids = [math.sqrt(s.lo * s.hi) for s in open_]
+        for s, mid, p in zip(open_, mids, solve(open_, mids)):
+            if decision(p) == was:
+                s.lo = mid
+            else:
+                s.hi, s.changed = mid, p
+    return Sensitivity(decision=was.headline, total_cost_usd=plan.total_cost_usd,
+                       thresholds=[_threshold(s, was) for s in searches],
+                       breakeven=breakeven(plan, scenario, catalog), solves=done)
+
+
+def _threshold(s: _Search, was: Decision) -> Threshold:
+    verb = "rise" if s.up else "fall"
+    limit = s.factor.high if s.up else s.factor.low
+
+    def pct(m: float) -> str:
+        return f"+{m - 1:.0%}" if s.up else f"{1 - m:.0%}"
+
+    common = dict(factor=s.factor.id, label=s.factor.label, direction="up" if s.up else "down", limit=limit)
+    if s.changed is None:
+        return Threshold(**common, stays_until=limit, changes_at=None,
+                         message=f"{was.headline} stays optimal even if {s.factor.label} {verb} by {pct(limit)}.")
+    new = decision(s.changed)
+    what = change(was, new)
+    cost = s.changed.total_cost_usd
+    then = f"{what}, {cost:,.0f} USD" if cost is not None else what
+    return Threshold(**common, stays_until=s.lo, changes_at=s.hi, new_decision=new.headline, change=what,
+                     cost_at_change_usd=cost,
+                     message=f"{was.headline} stays optimal until {s.factor.label} {verb} by {pct(s.hi)} "
+                             f"(then {then}).")
+
+
+def breakeven(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[BreakEven]:
+    """For each chip in the plan and each server type with it: break-even and actual utilisation."""
+    site = catalog.sites[scenario.ownership.site]
+    rent: dict[str, float] = {}  # chip -> cheapest on-demand USD per GPU-hour
+    for pool in cloud_pools(scenario, catalog, scenario.deadline_days):
+        if pool.source == "on_demand":
+            rent[pool.chip_id] = min(pool.usd_per_gpu_hour, rent.get(pool.chip_id, pool.usd_per_gpu_hour))
+    used = _owned_utilisation(plan, scenario, catalog)
+    out = []
+    for chip in sorted({s.chip for st in plan.stages for s in st.segments}):
+        for hw in (h for h in catalog.hardware.values() if h.accelerator == chip):
+            power = hw.power_kw_per_node * site.pue * site.electricity_usd_per_kwh
+            fixed = hw.capex_usd_per_node / hw.life_years + hw.hosting_usd_per_node_month * 12
+            r = rent[chip] * hw.gpus_per_node if chip in rent else None
+            u = fixed / (HOURS_PER_YEAR * (r - power)) if r is not None and r > power else None
+            if r is None:
+                message = f"{hw.id} ({chip}): no allowed on-demand offer to compare owning with."
+            elif u is None or u > 1:
+                message = f"Owning {hw.id} ({chip}) never pays off against renting at {r:,.2f} USD/node-hour."
+            else:
+                message = (f"Owning {hw.id} ({chip}) beats renting at {r:,.2f} USD/node-hour above "
+                           f"{u:.0%} utilisation over its {hw.life_years:g}-year life.")
+            if hw.id in used:
+                message += f" This plan keeps its {hw.id} servers {used[hw.id]:.0%} busy."
+            out.append(BreakEven(chip=chip, hardware=hw.id, rent_usd_per_node_hour=r,
+                                 electricity_usd_per_node_hour=power, fixed_usd_per_node_year=fixed,
+                                 utilisation=u, plan_utilisation=used.get(hw.id), message=message))
+    return out
+
+
+def _owned_utilisation(plan: Plan, scenario: Scenario, catalog: Catalog) -> dict[str, float]:
+    """Server id -> busy node-days / node-days paid for (bought: delivery to deadline; held: whole horizon)."""
+    busy: dict[str, float] = {}
+    for st in plan.stages:
+        for s in st.segments:
+            if s.source in ("owned", "held"):
+                hw = _hardware_id(s.offer)
+                busy[hw] = busy.get(hw, 0.0) + s.nodes * (s.end_day - s.start_day)
+    paid: dict[str, float] = {}
+    for item in plan.procurement:
+        if item.action == "buy":
+            hw = item.item.split("@")[0]
+            delivery = item.order_by_day + catalog.hardware[hw].lead_time_days
+            paid[hw] = paid.get(hw, 0.0) + item.quantity_nodes * max(scenario.deadline_days - delivery, 0.0)
+    for held in scenario.owned_hardware:
+        paid[held.hardware] = paid.get(held.hardware, 0.0) + held.nodes * scenario.deadline_days
+    return {hw: days / paid[hw] for hw, days in busy.items() if paid.get(hw)}
+
+
+def _hardware_id(pool: str) -> str:
+    """'buy:dgx-h100@us-virginia' -> 'dgx-h100'."""
+    return pool.split(":", 1)[1].split("@")[0]

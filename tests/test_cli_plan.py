@@ -1,0 +1,66 @@
+"""`plan SCENARIO` from the command line: outputs, exit codes, and nothing written on failure."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PLAN = str(Path(sys.executable).with_name("plan"))
+LAB = str(ROOT / "scenarios" / "small_lab_finetune.yaml")
+
+
+def run(*args):
+    return subprocess.run([PLAN, *args], capture_output=True, text=True, timeout=300)
+
+
+def test_json_has_the_documented_schema():
+    out = run(LAB, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    plan = json.loads(out.stdout)
+    for key in ("status", "objective", "solver", "scenario", "total_cost_usd", "cost_breakdown_usd",
+                "predicted_loss", "end_day", "energy_mwh", "tco2e", "path", "stages", "procurement", "explanations"):
+        assert key in plan
+    assert plan["status"] == "optimal"
+    assert set(plan["scenario"]) >= {"deadline_days", "budget_usd", "target"}
+    assert plan["path"]["kind"] in {"scratch", "continue", "distill", "finetune", "lora"}
+    seg = plan["stages"][0]["segments"][0]
+    assert set(seg) >= {"offer", "provider", "chip", "source", "nodes", "gpus", "start_day", "end_day",
+                        "cost_usd", "energy_mwh"}
+    assert sum(plan["cost_breakdown_usd"].values()) == pytest.approx(plan["total_cost_usd"], rel=1e-6)
+
+
+def test_cli_overrides_are_reported_in_the_json():
+    out = run(LAB, "--format", "json", "--budget", "40000", "--deadline", "20")
+    scenario = json.loads(out.stdout)["scenario"]
+    assert scenario["budget_usd"] == 40000 and scenario["deadline_days"] == 20
+
+
+def test_markdown_and_table_views():
+    assert run(LAB, "--format", "markdown").stdout.startswith("# Plan for small-lab")
+    table = run(LAB).stdout
+    assert "Total cost" in table and "Cost breakdown" in table
+
+
+def test_impossible_request_exits_3_with_numbers():
+    out = run(LAB, "--budget", "100", "--format", "json")
+    assert out.returncode == 3
+    plan = json.loads(out.stdout)
+    assert plan["status"] == "infeasible"
+    assert plan["diagnosis"]["extra_budget_usd"] > 0
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["scenarios/nope.yaml"], "file not found"),
+    ([LAB, "--budget", "-5"], "budget_usd"),
+    ([LAB, "--target-like", "llama-9-70b"], "did you mean"),
+])
+def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, args, fragment):
+    target = tmp_path / "plan.json"
+    out = run(*args, "--out", str(target))
+    assert out.returncode == 2
+    assert fragment in out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert not target.exists() and list(tmp_path.iterdir()) == []
