@@ -48,6 +48,7 @@ def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog) -> Evaluation:
     energy = carbon = 0.0
     nodes_used: dict[str, int] = {}
     first_use: dict[str, float] = {}
+    last_end: dict[str, float] = {}
     clock = 0.0
     for stage in plan.stages:
         w = Workload(stage.method, stage.params, stage.active_params, stage.tokens, stage.teacher_params, stage.seq_len)
@@ -73,6 +74,11 @@ def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog) -> Evaluation:
             if kind in ("owned", "held"):
                 seg_cost = seg_energy * 1000.0 * site.electricity_usd_per_kwh
                 cost["energy"] += seg_cost
+                if kind == "owned":
+                    capital, hosting = _owned_use(catalog, scenario, seg, days)
+                    cost["owned_capex_net"] += capital
+                    cost["hosting"] += hosting
+                    seg_cost += capital + hosting
             elif kind == "reserved":
                 seg_cost = 0.0
             else:
@@ -84,7 +90,8 @@ def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog) -> Evaluation:
             if kind in ("owned", "reserved", "held"):
                 nodes_used[seg.offer] = max(nodes_used.get(seg.offer, 0), seg.nodes)
                 first_use[seg.offer] = min(first_use.get(seg.offer, math.inf), seg.start_day)
-    _capacity_costs(plan, scenario, catalog, nodes_used, first_use, cost, bad)
+                last_end[seg.offer] = max(last_end.get(seg.offer, 0.0), seg.end_day)
+    _capacity_costs(plan, scenario, catalog, nodes_used, first_use, last_end, cost, bad)
     cost["data"], cost["labelling"] = data_costs(plan, scenario, bad)
     loss = recompute_loss(plan, scenario, catalog)
     if not math.isclose(loss, plan.predicted_loss, rel_tol=1e-6):
@@ -121,19 +128,29 @@ def rate_usd(seg, catalog: Catalog) -> float:
     return offer.spot_usd_per_gpu_hour if seg.source == "spot" else offer.on_demand_usd_per_gpu_hour
 
 
-def _capacity_costs(plan, scenario, catalog, nodes_used, first_use, cost, bad) -> None:
-    """Bought servers: capex charge and hosting; reserved: whole-term fee; and delivery before first use."""
-    deadline = scenario.deadline_days
+def _owned_use(catalog: Catalog, scenario: Scenario, seg, days: float) -> tuple[float, float]:
+    """Capital and hosting charged for a segment on bought servers: the whole stage's charge for its
+    nodes times the segment's share of the work (amortise: capex per day of useful life; resell:
+    market value lost at the catalog's yearly rate, on the share of value a sale realises)."""
+    hw = catalog.hardware[seg.offer.split(":", 1)[1].split("@")[0]]
+    full_days = days / seg.fraction if seg.fraction > 0 else 0.0
+    if scenario.ownership.accounting == "amortise":
+        per_node = hw.capex_usd_per_node * min(1.0, full_days / (365.0 * hw.life_years))
+    else:
+        per_node = hw.resale_recovery_fraction * hw.capex_usd_per_node * (
+            1.0 - (1.0 - hw.resale_fraction_per_year) ** (full_days / 365.0))
+    hosting = hw.hosting_usd_per_node_month * full_days * 12.0 / 365.0
+    return seg.fraction * seg.nodes * per_node, seg.fraction * seg.nodes * hosting
+
+
+def _capacity_costs(plan, scenario, catalog, nodes_used, first_use, last_end, cost, bad) -> None:
+    """Bought servers: resale haircut and delivery before first use; reserved: whole-term fee, use within
+    the term; held: no more nodes than owned."""
     for pool, nodes in nodes_used.items():
         if pool.startswith("buy:"):
             hw = catalog.hardware[pool.split(":", 1)[1].split("@")[0]]
-            years = max(0.0, deadline - hw.lead_time_days) / 365.0
-            if scenario.ownership.accounting == "amortise":
-                charge = hw.capex_usd_per_node * min(1.0, years / hw.life_years)
-            else:
-                charge = hw.capex_usd_per_node * (1.0 - hw.resale_recovery_fraction * (1.0 - hw.resale_fraction_per_year) ** years)
-            cost["owned_capex_net"] += nodes * charge
-            cost["hosting"] += nodes * hw.hosting_usd_per_node_month * years * 12.0
+            if scenario.ownership.accounting == "resell":
+                cost["owned_capex_net"] += nodes * hw.capex_usd_per_node * (1.0 - hw.resale_recovery_fraction)
             if first_use[pool] < hw.lead_time_days - 1e-6:
                 bad.append(f"{pool}: used from day {first_use[pool]:.2f}, before delivery on day {hw.lead_time_days}")
         elif pool.startswith("reserved-"):
@@ -141,6 +158,8 @@ def _capacity_costs(plan, scenario, catalog, nodes_used, first_use, cost, bad) -
             offer = catalog.offers[_offer_id(pool)]
             price = offer.reserved_1y_usd_per_gpu_hour if years == 1 else offer.reserved_3y_usd_per_gpu_hour
             cost["reserved"] += nodes * price * offer.gpus_per_node * 8760.0 * years
+            if last_end[pool] > 365.0 * years + 1e-6:
+                bad.append(f"{pool}: used until day {last_end[pool]:.2f}, after the {years}-year term ends")
         elif pool.startswith("held:"):
             held = {h.hardware: h.nodes for h in scenario.owned_hardware}
             hw_id = pool.split(":", 1)[1].split("@")[0]

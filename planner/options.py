@@ -42,6 +42,8 @@ class Pool:
     spot_interruptions_per_node_day: float
     site_id: str
     capacity: Capacity | None = None
+    hardware: OwnedHardware | None = None  # bought servers: their capital and hosting charges per use
+    accounting: str = "amortise"
 
 
 def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candidate], objective: str = "cost",
@@ -58,7 +60,7 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
     Any objective drops candidates whose floor exceeds the budget.
     """
     deadline = bounds.get("deadline_days") or scenario.deadline_days
-    pools = cloud_pools(scenario, catalog, deadline) + owned_pools(scenario, catalog, deadline)
+    pools = cloud_pools(scenario, catalog) + owned_pools(scenario, catalog, deadline)
     if not pools:
         raise InputError("scenario policy", "no cloud offer or hardware is allowed by the policy",
                          "widen policy.providers / regions / chips, or allow buying hardware")
@@ -106,8 +108,8 @@ def _usd_per_flop_floor(pools: list[Pool], catalog: Catalog, scenario: Scenario,
     accelerator of the pool can deliver in an hour (peak × one-node MFU, the highest; goodput ≤ 1).
 
     Rental: the price. Reserved: the term price per GPU-hour (a fee over at most a term of use).
-    Owned: capital charge and hosting per GPU-hour of a node kept busy until the deadline, plus
-    electricity. Held: electricity only.
+    Owned: capital charge, haircut and hosting per GPU-hour of a node kept busy from delivery to the
+    deadline, plus electricity. Held: electricity only.
     """
     floors = {}
     for pool in pools:
@@ -120,9 +122,10 @@ def _usd_per_flop_floor(pools: list[Pool], catalog: Catalog, scenario: Scenario,
         elif pool.source == "reserved":
             hourly = pool.capacity.unit_cost_usd / (gpn * HOURS_PER_YEAR * _term_years(pool.capacity.id))
         elif pool.source == "owned":
-            cap = pool.capacity
-            hours = max(deadline - cap.available_day, 1e-9) * 24.0
-            hourly = (cap.unit_cost_usd + cap.hosting_usd_per_node) / (gpn * hours) + energy
+            # per-use charges are concave in days, so their hourly rate is lowest over the longest use
+            span = max(deadline - pool.capacity.available_day, 1e-9)
+            capital, hosting = owned_use_usd(pool.hardware, pool.accounting, span)
+            hourly = (capital + hosting + pool.capacity.unit_cost_usd) / (gpn * span * 24.0) + energy
         else:
             hourly = energy
         precisions = ("bf16", "fp8") if chip.fp8_tflops else ("bf16",)
@@ -174,11 +177,11 @@ def _allowed(scenario: Scenario, provider: str | None, region: str | None, chip:
     return True
 
 
-def cloud_pools(scenario: Scenario, catalog: Catalog, deadline_days: float) -> list[Pool]:
+def cloud_pools(scenario: Scenario, catalog: Catalog) -> list[Pool]:
     """Each allowed cloud offer as on-demand, spot and reserved pools, as policy permits.
 
-    Reserved capacity is paid for its whole term (1 or 3 years) per node; it is offered only when
-    the deadline falls within the term, so every use lies inside the paid period.
+    Reserved capacity is paid for its whole term (1 or 3 years, from today) per node and usable only
+    within it (Capacity.available_until_day).
     """
     policy = scenario.policy
     if not policy.cloud_allowed:
@@ -202,7 +205,7 @@ def cloud_pools(scenario: Scenario, catalog: Catalog, deadline_days: float) -> l
                               usd_per_gpu_hour=offer.spot_usd_per_gpu_hour,
                               spot_interruptions_per_node_day=offer.spot_interruptions_per_node_day, **common))
         if policy.reserved_allowed:
-            pools.extend(_reserved_pools(offer, common, deadline_days))
+            pools.extend(_reserved_pools(offer, common))
     return pools
 
 
@@ -232,10 +235,10 @@ def prune_pools(pools: list[Pool], catalog: Catalog, carbon_matters: bool, provi
     return kept
 
 
-def _reserved_pools(offer: CloudOffer, common: dict, deadline_days: float) -> list[Pool]:
+def _reserved_pools(offer: CloudOffer, common: dict) -> list[Pool]:
     pools = []
     for years, price in ((1, offer.reserved_1y_usd_per_gpu_hour), (3, offer.reserved_3y_usd_per_gpu_hour)):
-        if not price or deadline_days > 365 * years:
+        if not price:
             continue
         fee = price * offer.gpus_per_node * HOURS_PER_YEAR * years
         cap_id = f"reserved-{years}y:{offer.offer_id}"
@@ -243,6 +246,7 @@ def _reserved_pools(offer: CloudOffer, common: dict, deadline_days: float) -> li
             id=cap_id, kind="reserved", chip=offer.chip, vendor=offer.provider,
             unit_cost_usd=fee, hosting_usd_per_node=0.0, unit_price_usd=fee,
             held_nodes=0, max_new_nodes=common["max_nodes"], available_day=0.0,
+            available_until_day=365.0 * years,
         )
         pools.append(Pool(id=cap_id, source="reserved", usd_per_gpu_hour=0.0,
                           spot_interruptions_per_node_day=0.0, capacity=capacity, **common))
@@ -271,31 +275,41 @@ def owned_pools(scenario: Scenario, catalog: Catalog, deadline_days: float) -> l
     for hw in catalog.hardware.values():
         if not _allowed(scenario, None, None, hw.accelerator) or hw.lead_time_days >= deadline_days:
             continue
-        unit_cost, hosting = owned_node_cost_usd(hw, scenario.ownership.accounting, deadline_days)
+        accounting = scenario.ownership.accounting
         capacity = Capacity(
             id=f"buy:{hw.id}@{site}", kind="owned", chip=hw.accelerator, vendor=hw.vendor,
-            unit_cost_usd=unit_cost, hosting_usd_per_node=hosting, unit_price_usd=hw.capex_usd_per_node,
-            held_nodes=0, max_new_nodes=MAX_NEW_OWNED_NODES, available_day=float(hw.lead_time_days),
+            unit_cost_usd=resale_haircut_usd(hw, accounting), hosting_usd_per_node=0.0,
+            unit_price_usd=hw.capex_usd_per_node, held_nodes=0, max_new_nodes=MAX_NEW_OWNED_NODES,
+            available_day=float(hw.lead_time_days),
         )
         pools.append(Pool(id=capacity.id, source="owned", chip_id=hw.accelerator, provider="owned",
                           gpus_per_node=hw.gpus_per_node, max_nodes=MAX_NEW_OWNED_NODES, usd_per_gpu_hour=0.0,
-                          spot_interruptions_per_node_day=0.0, site_id=site, capacity=capacity))
+                          spot_interruptions_per_node_day=0.0, site_id=site, capacity=capacity,
+                          hardware=hw, accounting=accounting))
     return pools
 
 
-def owned_node_cost_usd(hw: OwnedHardware, accounting: str, deadline_days: float) -> tuple[float, float]:
-    """(capital charge, hosting) per bought node over the plan, which holds it from delivery to the deadline.
+def resale_haircut_usd(hw: OwnedHardware, accounting: str) -> float:
+    """One-time charge per bought node: under resell, the share of market value a sale does not realise."""
+    return hw.capex_usd_per_node * (1.0 - hw.resale_recovery_fraction) if accounting == "resell" else 0.0
 
-    amortise: capex × in-service years / useful life (the server is reused after the project);
-    resell:   capex × (1 − recovery × (1 − resale_fraction_per_year)^in-service years) (sold at the deadline).
+
+def owned_use_usd(hw: OwnedHardware, accounting: str, days: float) -> tuple[float, float]:
+    """(capital charge, hosting) per node for `days` of use; servers are bought for their first use and
+    (under resell) sold after their last, so they are charged for the days they run.
+
+    amortise: capex × days / useful life (the server is reused after the project; Epoch AI's amortised
+              hardware cost, Cottier et al. 2024 §2.2);
+    resell:   recovery × capex × (1 − (1 − resale_fraction_per_year)^(days/365)), the market value lost
+              while in use (the unrealised share on sale is resale_haircut_usd).
+    hosting:  hosting_usd_per_node_month for the days used.
     """
-    years = max(0.0, deadline_days - hw.lead_time_days) / 365.0
     if accounting == "amortise":
-        charge = hw.capex_usd_per_node * min(1.0, years / hw.life_years)
+        capital = hw.capex_usd_per_node * min(1.0, days / (hw.life_years * 365.0))
     else:
-        charge = hw.capex_usd_per_node * (1.0 - hw.resale_value_fraction(years))
-    hosting = hw.hosting_usd_per_node_month * years * 12.0
-    return charge, hosting
+        lost = 1.0 - (1.0 - hw.resale_fraction_per_year) ** (days / 365.0)
+        capital = hw.resale_recovery_fraction * hw.capex_usd_per_node * lost
+    return capital, hw.hosting_usd_per_node_month * days / DAYS_PER_MONTH
 
 
 def node_grid(min_nodes: int, max_nodes: int) -> list[int]:
@@ -331,6 +345,7 @@ def stage_options(w: Workload, pool: Pool, catalog: Catalog, scenario: Scenario,
             continue
         energy_mwh = est.energy_mwh * runs
         own = pool.source in ("owned", "held")
+        capital, hosting = owned_use_usd(pool.hardware, pool.accounting, days) if pool.hardware else (0.0, 0.0)
         options.append(Option(
             id=f"{pool.id}:{nodes}n", offer=pool.id.rsplit(":", 1)[0] if not own else pool.id,
             provider=pool.provider, chip=pool.chip_id, source=pool.source, nodes=nodes, gpus=gpus,
@@ -338,6 +353,7 @@ def stage_options(w: Workload, pool: Pool, catalog: Catalog, scenario: Scenario,
             compute_usd=0.0 if own else est.gpu_hours * runs * pool.usd_per_gpu_hour,
             energy_usd=energy_mwh * 1000.0 * site.electricity_usd_per_kwh if own else 0.0,
             energy_mwh=energy_mwh, tco2e=est.tco2e * runs,
+            capex_usd=nodes * capital, hosting_usd=nodes * hosting,
             capacity=pool.capacity.id if pool.capacity else None,
         ))
     return options

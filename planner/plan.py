@@ -27,7 +27,8 @@ class Segment(_Out):
     fraction: float = Field(description="Share of the stage's work done in this segment.")
     start_day: float
     end_day: float
-    cost_usd: float = Field(description="Rental (cloud) or electricity (owned) for this segment.")
+    cost_usd: float = Field(description="Rental (cloud), or electricity plus capital charge and hosting for "
+                                        "the node-days used (bought servers), for this segment.")
     energy_mwh: float
     tco2e: float
 

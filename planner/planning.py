@@ -101,11 +101,13 @@ def _procurement(sol: Solution, problem: Problem) -> list[Procurement]:
         cap = caps[cap_id]
         if nodes <= 0 or cap.kind == "held":
             continue
-        first_use = min(s.start_day for s in sol.segments if options[s.option].capacity == cap_id)
+        used = [s for s in sol.segments if options[s.option].capacity == cap_id]
+        first_use = min(s.start_day for s in used)
+        per_use = sum((options[s.option].capex_usd + options[s.option].hosting_usd) * s.fraction for s in used)
         items.append(Procurement(
             action="buy" if cap.kind == "owned" else "reserve", item=cap_id.split(":", 1)[1], chip=cap.chip,
             quantity_nodes=nodes, unit_price_usd=cap.unit_price_usd,
-            charged_usd=nodes * (cap.unit_cost_usd + cap.hosting_usd_per_node), vendor=cap.vendor,
+            charged_usd=nodes * (cap.unit_cost_usd + cap.hosting_usd_per_node) + per_use, vendor=cap.vendor,
             order_by_day=max(0.0, first_use - cap.available_day), first_use_day=first_use,
         ))
     return items
@@ -205,7 +207,7 @@ def breakeven_notes(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[st
     notes = []
     site = catalog.sites[scenario.ownership.site]
     rent = {}
-    for pool in cloud_pools(scenario, catalog, scenario.deadline_days):
+    for pool in cloud_pools(scenario, catalog):
         if pool.source == "on_demand":
             rate = pool.usd_per_gpu_hour * pool.gpus_per_node
             rent[pool.chip_id] = min(rate, rent.get(pool.chip_id, rate))
