@@ -347,7 +347,7 @@ def stage_options(w: Workload, pool: Pool, catalog: Catalog, scenario: Scenario,
         own = pool.source in ("owned", "held")
         capital, hosting = owned_use_usd(pool.hardware, pool.accounting, days) if pool.hardware else (0.0, 0.0)
         options.append(Option(
-            id=f"{pool.id}:{nodes}n", offer=pool.id.rsplit(":", 1)[0] if not own else pool.id,
+            id=f"{pool.id}:{nodes}n", offer=pool.id if own or pool.source == "reserved" else pool.id.rsplit(":", 1)[0],
             provider=pool.provider, chip=pool.chip_id, source=pool.source, nodes=nodes, gpus=gpus,
             days=days,
             compute_usd=0.0 if own else est.gpu_hours * runs * pool.usd_per_gpu_hour,

@@ -209,20 +209,20 @@ def breakeven_notes(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[st
     rent = {}
     for pool in cloud_pools(scenario, catalog):
         if pool.source == "on_demand":
-            rate = pool.usd_per_gpu_hour * pool.gpus_per_node
-            rent[pool.chip_id] = min(rate, rent.get(pool.chip_id, rate))
+            rent[pool.chip_id] = min(pool.usd_per_gpu_hour, rent.get(pool.chip_id, pool.usd_per_gpu_hour))
     for chip in sorted({s.chip for st in plan.stages for s in st.segments}):
         for hw in (h for h in catalog.hardware.values() if h.accelerator == chip):
             if chip not in rent:
                 continue
+            node_rent = rent[chip] * hw.gpus_per_node
             power_cost = hw.power_kw_per_node * site.pue * site.electricity_usd_per_kwh
-            margin = rent[chip] - power_cost
+            margin = node_rent - power_cost
             fixed = hw.capex_usd_per_node / hw.life_years + hw.hosting_usd_per_node_month * 12
             if margin <= 0:
                 continue
             u = fixed / (8760 * margin)
             verdict = "never pays off" if u > 1 else f"pays off above {u:.0%} utilisation"
-            notes.append(f"Owning {hw.id} ({chip}) vs renting at {rent[chip]:,.2f} USD/node-hour: "
+            notes.append(f"Owning {hw.id} ({chip}) vs renting {hw.gpus_per_node} GPUs at {node_rent:,.2f} USD/hour: "
                          f"{verdict} over its {hw.life_years:g}-year life.")
             break
     return notes

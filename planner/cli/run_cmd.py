@@ -1,10 +1,38 @@
-"""`plan SCENARIO`: solve a scenario and print the plan."""
+"""`plan SCENARIO`: solve a scenario and print the plan; optionally plan robustly, analyse risk and
+sensitivity, and write the HTML report."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
+
+
+def progress_bar(label: str) -> Callable[[int, int], None]:
+    """A run_all progress callback drawing `label [#####.....] done/total` on stderr."""
+    def tick(done: int, total: int) -> None:
+        filled = round(24 * done / max(total, 1))
+        click.echo(f"\r{label} [{'#' * filled}{'.' * (24 - filled)}] {done}/{total}", err=True, nl=done >= total)
+
+    return tick
+
+
+def joint_scenario(scenario, catalog):
+    """A consortium scenario becomes the joint training of all members (`plan share` splits its cost)."""
+    if not scenario.members:
+        return scenario
+    from planner.consortium.coalition import coalition_scenario, member_target_losses
+
+    return coalition_scenario(scenario, range(len(scenario.members)), member_target_losses(scenario, catalog))
+
+
+def executor_options(f):
+    """--executor, --workers, --ray-address: where sweeps, re-plans and Monte Carlo draws run."""
+    f = click.option("--ray-address", help="Address of a running Ray cluster (with --executor ray).")(f)
+    f = click.option("--workers", type=int, help="Local worker processes (default: one per core).")(f)
+    return click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+                        help="Where re-plans and draws run: local processes, or a Ray cluster.")(f)
 
 
 @click.command(name="run")
@@ -21,10 +49,21 @@ import click
 @click.option("--time-limit", "time_limit_s", type=float, help="Stop after S seconds with the best plan and its gap.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the output to this file instead of stdout.")
-@click.option("--report", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report here.")
+@click.option("--report", type=click.Path(dir_okay=False),
+              help="Also write a self-contained HTML report here (adds a deadline frontier and a risk analysis).")
+@click.option("--robust", type=float, metavar="P",
+              help="Plan against the P-th percentile of MFU, failure rate, prices and lead times, e.g. 0.9.")
+@click.option("--risk", "with_risk", is_flag=True, help="Monte Carlo the plan; its summary joins the explanations.")
+@click.option("--sensitivity", "with_sensitivity", is_flag=True,
+              help="Find how far each input can move before the decision changes (re-plans; joins the explanations).")
+@click.option("--draws", type=int, default=500, show_default=True, help="Monte Carlo draws (--risk, --report).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Monte Carlo seed.")
+@click.option("--report-points", type=int, default=6, show_default=True, help="Deadline frontier points in --report.")
+@executor_options
 @click.option("--write-lp", type=click.Path(dir_okay=False), help="Write the MIP as an LP file (for debugging).")
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), help="Use catalogs from this directory.")
-def run(scenario_path, fmt, out, report, write_lp, catalog_dir, solver, time_limit_s, **overrides):
+def run(scenario_path, fmt, out, report, robust, with_risk, with_sensitivity, draws, seed, report_points, executor,
+        workers, ray_address, write_lp, catalog_dir, solver, time_limit_s, **overrides):
     """Plan SCENARIO: which path, chips, rented or bought, how many nodes and when.
 
     \b
@@ -33,6 +72,7 @@ def run(scenario_path, fmt, out, report, write_lp, catalog_dir, solver, time_lim
       plan scenarios/startup_7b.yaml --budget 2e6 --format json
       plan scenarios/enterprise_70b.yaml --program-runs 1 --deadline 180
       plan scenarios/small_lab_finetune.yaml --objective quality --solver highs
+      plan scenarios/enterprise_70b.yaml --robust 0.9 --sensitivity --report plan.html
 
     Exit codes: 0 a plan was found; 2 bad input; 3 no plan exists (the smallest changes that
     would make one are printed).
@@ -41,16 +81,36 @@ def run(scenario_path, fmt, out, report, write_lp, catalog_dir, solver, time_lim
     from planner.planning import make_plan
     from planner.report import render, write_atomic
     from planner.scenario import with_overrides
+    from planner.tradeoffs.perturb import Multipliers
 
     scenario, catalog = load_inputs(scenario_path, catalog_dir)
-    scenario = with_overrides(scenario, **overrides)
-    if scenario.members:  # a consortium: plan the joint training of all members (`plan share` splits its cost)
-        from planner.consortium.coalition import coalition_scenario, member_target_losses
+    scenario = joint_scenario(with_overrides(scenario, **overrides), catalog)
+    say = (lambda msg: click.echo(msg, err=True)) if fmt == "table" and not out else None
+    base = Multipliers()
+    if robust is not None:
+        from planner.tradeoffs.risk import robust_multipliers, robust_plan
 
-        everyone = range(len(scenario.members))
-        scenario = coalition_scenario(scenario, everyone, member_target_losses(scenario, catalog))
-    plan = make_plan(scenario, catalog, solver=solver, time_limit_s=time_limit_s, write_lp=write_lp,
-                     progress=lambda msg: click.echo(msg, err=True) if fmt == "table" and not out else None)
+        base = robust_multipliers(robust)
+        plan = robust_plan(scenario, catalog, robust, solver=solver, time_limit_s=time_limit_s, write_lp=write_lp,
+                           progress=say)
+    else:
+        plan = make_plan(scenario, catalog, solver=solver, time_limit_s=time_limit_s, write_lp=write_lp, progress=say)
+    where = dict(executor=executor, workers=workers, ray_address=ray_address)
+    sens = risk_result = None
+    if plan.status != "infeasible":
+        if with_sensitivity:
+            from planner.tradeoffs.sensitivity import sensitivity
+
+            sens = sensitivity(plan, scenario, catalog, base=base, solver=solver,
+                               progress=progress_bar("sensitivity re-plans"), **where)
+            plan.explanations.extend(t.message for t in sens.thresholds if t.changes_at is not None)
+        if with_risk or report:
+            from planner.tradeoffs.risk import risk, summary_line
+
+            risk_result = risk(plan, scenario, catalog, draws=draws, seed=seed,
+                               progress=progress_bar("Monte Carlo draws"), **where)
+            if with_risk:
+                plan.explanations.append(summary_line(risk_result))
     text = render(plan, fmt)
     if out:
         write_atomic(out, text)
@@ -59,8 +119,14 @@ def run(scenario_path, fmt, out, report, write_lp, catalog_dir, solver, time_lim
         click.echo(text)
     if report:
         from planner.report.html import html_report
+        from planner.tradeoffs.frontier import frontier
+        from planner.tradeoffs.sensitivity import breakeven
 
-        write_atomic(report, html_report(plan, scenario, catalog))
+        curve = frontier(scenario, catalog, "deadline", points=report_points, base=base, solver=solver,
+                         progress=progress_bar("deadline frontier"), **where)
+        page = html_report(plan, scenario, catalog, frontier=curve, risk=risk_result, sensitivity=sens,
+                           breakeven=breakeven(plan, scenario, catalog) if plan.status != "infeasible" else None)
+        write_atomic(report, page)
         click.echo(f"wrote {report}", err=True)
     if plan.status == "infeasible":
         sys.exit(3)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from planner.plan import Plan
 
+SOURCE_WORD = {"on_demand": "on-demand", "spot": "spot", "reserved": "reserved", "owned": "bought", "held": "held"}
 SOURCING = {"on_demand": "rented", "spot": "rented", "reserved": "rented", "owned": "bought", "held": "already owned"}
 
 
@@ -40,7 +41,7 @@ def change(a: Decision, b: Decision) -> str:
     if a.path is None or b.path is None:
         return f"{a.headline} → {b.headline}"
     parts = []
-    for i, name in ((0, "sourcing"), (1, "chips")):
+    for i in (0, 1):  # sourcing, then chips
         old, new = sorted({u[i] for u in a.uses}), sorted({u[i] for u in b.uses})
         if old != new:
             parts.append(f"{' + '.join(old)} → {' + '.join(new)}")
@@ -50,13 +51,14 @@ def change(a: Decision, b: Decision) -> str:
 
 
 def summary(plan: Plan) -> str:
-    """One line: path kind/id, then each distinct cluster (nodes × GPUs chip, sourcing, provider)."""
+    """One line: path kind/id, then each distinct cluster (nodes x GPUs chip, source, provider or server)."""
     if plan.status == "infeasible":
-        return "no plan: " + (plan.diagnosis.message if plan.diagnosis else "no plan meets every bound")
+        return plan.diagnosis.message if plan.diagnosis else "No plan meets every bound."
     clusters = []
     for st in plan.stages:
         for s in st.segments:
-            text = f"{s.nodes}x{s.gpus // max(s.nodes, 1)} {s.chip} {s.source.replace('_', '-')} ({s.provider})"
+            where = s.offer.split(":", 1)[1].split("@")[0] if s.source in ("owned", "held") else s.provider
+            text = f"{s.nodes}x{s.gpus // max(s.nodes, 1)} {s.chip} {SOURCE_WORD[s.source]} ({where})"
             if text not in clusters:
                 clusters.append(text)
     return f"{plan.path.kind}/{plan.path.id}: " + " + ".join(clusters)

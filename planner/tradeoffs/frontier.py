@@ -30,7 +30,7 @@ from planner.tradeoffs.perturb import Multipliers, solve_under
 
 Vary = Literal["deadline", "budget", "target"]
 # Default sweep around the scenario's own value (multiples of it).
-DEFAULT_SPAN = {"deadline": (0.5, 2.0), "budget": (0.25, 2.0), "target": (0.97, 1.06)}
+DEFAULT_SPAN = {"deadline": (0.25, 1.5), "budget": (0.25, 2.0), "target": (0.97, 1.06)}
 MAX_DEADLINE_DAYS = 3650.0
 REL_TOL = 1e-6
 
@@ -62,14 +62,18 @@ class Frontier(BaseModel):
 
 
 def frontier(scenario: Scenario, catalog: Catalog, vary: Vary, points: int = 7, values: list[float] | None = None,
-             lo: float | None = None, hi: float | None = None, solver: str = "cbc", executor: str = "local",
-             workers: int | None = None, ray_address: str | None = None,
+             lo: float | None = None, hi: float | None = None, base: Multipliers | None = None, solver: str = "cbc",
+             executor: str = "local", workers: int | None = None, ray_address: str | None = None,
              progress: Callable[[int, int], None] | None = None) -> Frontier:
-    """Solve the scenario at each value of the varied bound (given, or `points` between lo and hi)."""
+    """Solve the scenario at each value of the varied bound (given, or `points` between lo and hi).
+
+    base: inputs moved for every point (e.g. the robust multipliers the plan was made with).
+    """
     objective = "quality" if vary == "budget" or scenario.target.empty else "cost"
     target = resolve_target_loss(scenario, catalog) if not scenario.target.empty else None
     values = sorted(values if values is not None else sweep_values(scenario, catalog, vary, points, lo, hi, target))
-    jobs = [(point_scenario(scenario, vary, v, objective), catalog, Multipliers(), solver) for v in values]
+    jobs = [(point_scenario(scenario, vary, v, objective), catalog, base or Multipliers(), solver, True)
+            for v in values]
     plans = run_all(solve_under, jobs, executor=executor, workers=workers, progress=progress, ray_address=ray_address)
     pts = [FrontierPoint(value=v, status=p.status, total_cost_usd=p.total_cost_usd, predicted_loss=p.predicted_loss,
                          end_day=p.end_day, summary=summary(p), dominated=False, plan=p) for v, p in zip(values, plans)]

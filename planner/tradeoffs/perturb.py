@@ -61,7 +61,7 @@ class Multipliers(BaseModel):
     def of(self, kind: str, key: str) -> float:
         """The multiplier on `key` of a per-item input: its own times the one for all items."""
         table = getattr(self, kind)
-        return table.get(key, 1.0) * table.get(ALL, 1.0)
+        return table.get(ALL, 1.0) * (table.get(key, 1.0) if key != ALL else 1.0)
 
     def times(self, other: Multipliers) -> Multipliers:
         """Both moves at once (multipliers multiply)."""
@@ -117,17 +117,19 @@ def scaled_failures(scale: float) -> Iterator[None]:
         goodput_module.FAILURE_RATE_SCALE = old
 
 
-def solve_under(job: tuple[Scenario, Catalog, Multipliers, str]) -> Plan:
+def solve_under(job: tuple[Scenario, Catalog, Multipliers, str, bool]) -> Plan:
     """Plan `scenario` with inputs moved by the multipliers (a run_all job: picklable, top level).
 
-    A scenario with nothing left to run on (e.g. every server's lead time now past the deadline)
-    comes back as an infeasible Plan carrying the reason, so a sweep point never aborts the sweep.
+    The job is (scenario, catalog, multipliers, solver, diagnose): diagnose=False skips the
+    re-plans that explain an infeasible result. A scenario with nothing left to run on (e.g. every
+    server's lead time now past the deadline) comes back as an infeasible Plan carrying the
+    reason, so one point never aborts a sweep.
     """
-    scenario, catalog, m, solver = job
+    scenario, catalog, m, solver, diagnose = job
     moved, moved_catalog = apply(scenario, catalog, m)
     with scaled_failures(m.failure_rate):
         try:
-            return make_plan(moved, moved_catalog, solver=solver, explain=False)
+            return make_plan(moved, moved_catalog, solver=solver, explain=False, diagnose=diagnose)
         except InputError as exc:
             return no_plan(scenario, solver, exc.message)
 

@@ -37,7 +37,8 @@ MFU_RANGE = (0.5, 1.5)
 
 class Factor(BaseModel):
     id: str = Field(description="Input moved, as planner.tradeoffs.perturb.Multipliers.single reads it.")
-    label: str = Field(description="Plural noun phrase, e.g. 'AWS GPU-hour prices', 'server lead times'.")
+    label: str = Field(description="Noun phrase, e.g. 'AWS GPU-hour prices', 'the failure rate'.")
+    plural: bool = Field(True, description="Whether the label takes 'rise'/'fall' (else 'rises'/'falls').")
     low: float = Field(description="Smallest multiplier searched.")
     high: float = Field(description="Largest multiplier searched.")
 
@@ -68,6 +69,8 @@ class BreakEven(BaseModel):
 
 
 class Sensitivity(BaseModel):
+    """thresholds: nearest switch first (smallest |log multiplier|), then the inputs that never switch it."""
+
     decision: str
     total_cost_usd: float
     thresholds: list[Threshold]
@@ -93,10 +96,11 @@ def factors_for(plan: Plan, scenario: Scenario) -> list[Factor]:
         out.append(Factor(id="lead_time", label="server lead times", low=PRICE_RANGE[0], high=PRICE_RANGE[1]))
     if policy.buy_allowed or scenario.owned_hardware:
         out.append(Factor(id="electricity", label="electricity prices", low=PRICE_RANGE[0], high=PRICE_RANGE[1]))
-    out.append(Factor(id=f"mfu:{ALL}", label="MFUs of all chips", low=MFU_RANGE[0], high=MFU_RANGE[1]))
+    out.append(Factor(id=f"mfu:{ALL}", label="MFU of every chip", plural=False, low=MFU_RANGE[0], high=MFU_RANGE[1]))
     for chip in sorted({s.chip for s in segs}):
-        out.append(Factor(id=f"mfu:{chip}", label=f"{chip} MFUs", low=MFU_RANGE[0], high=MFU_RANGE[1]))
-    out.append(Factor(id="failure_rate", label="failure rates", low=PRICE_RANGE[0], high=PRICE_RANGE[1]))
+        out.append(Factor(id=f"mfu:{chip}", label=f"{chip} MFU", plural=False, low=MFU_RANGE[0], high=MFU_RANGE[1]))
+    out.append(Factor(id="failure_rate", label="the failure rate", plural=False, low=PRICE_RANGE[0],
+                      high=PRICE_RANGE[1]))
     return out
 
 
@@ -128,7 +132,7 @@ def sensitivity(plan: Plan, scenario: Scenario, catalog: Catalog, factors: list[
 
     def solve(batch: list[_Search], values: list[float]) -> list[Plan]:
         nonlocal done
-        jobs = [(scenario, catalog, base.times(Multipliers.single(s.factor.id, v)), solver)
+        jobs = [(scenario, catalog, base.times(Multipliers.single(s.factor.id, v)), solver, False)
                 for s, v in zip(batch, values)]
         tick = (lambda d, _t: progress(done + d, total)) if progress else None
         plans = run_all(solve_under, jobs, executor=executor, workers=workers, progress=tick, ray_address=ray_address)
@@ -146,13 +150,15 @@ def sensitivity(plan: Plan, scenario: Scenario, catalog: Catalog, factors: list[
                 s.lo = mid
             else:
                 s.hi, s.changed = mid, p
+    # nearest switch first: the inputs the decision is most sensitive to lead
+    searches.sort(key=lambda s: (s.changed is None, abs(math.log(s.hi))))
     return Sensitivity(decision=was.headline, total_cost_usd=plan.total_cost_usd,
                        thresholds=[_threshold(s, was) for s in searches],
                        breakeven=breakeven(plan, scenario, catalog), solves=done)
 
 
 def _threshold(s: _Search, was: Decision) -> Threshold:
-    verb = "rise" if s.up else "fall"
+    verb = ("rise" if s.up else "fall") + ("" if s.factor.plural else "s")
     limit = s.factor.high if s.up else s.factor.low
 
     def pct(m: float) -> str:
@@ -161,22 +167,27 @@ def _threshold(s: _Search, was: Decision) -> Threshold:
     common = dict(factor=s.factor.id, label=s.factor.label, direction="up" if s.up else "down", limit=limit)
     if s.changed is None:
         return Threshold(**common, stays_until=limit, changes_at=None,
-                         message=f"{was.headline} stays optimal even if {s.factor.label} {verb} by {pct(limit)}.")
+                         message=f"{_capital(was.headline)} stays optimal even if {s.factor.label} {verb} by "
+                                 f"{pct(limit)}.")
     new = decision(s.changed)
     what = change(was, new)
     cost = s.changed.total_cost_usd
     then = f"{what}, {cost:,.0f} USD" if cost is not None else what
     return Threshold(**common, stays_until=s.lo, changes_at=s.hi, new_decision=new.headline, change=what,
                      cost_at_change_usd=cost,
-                     message=f"{was.headline} stays optimal until {s.factor.label} {verb} by {pct(s.hi)} "
+                     message=f"{_capital(was.headline)} stays optimal until {s.factor.label} {verb} by {pct(s.hi)} "
                              f"(then {then}).")
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def breakeven(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[BreakEven]:
     """For each chip in the plan and each server type with it: break-even and actual utilisation."""
     site = catalog.sites[scenario.ownership.site]
     rent: dict[str, float] = {}  # chip -> cheapest on-demand USD per GPU-hour
-    for pool in cloud_pools(scenario, catalog, scenario.deadline_days):
+    for pool in cloud_pools(scenario, catalog):
         if pool.source == "on_demand":
             rent[pool.chip_id] = min(pool.usd_per_gpu_hour, rent.get(pool.chip_id, pool.usd_per_gpu_hour))
     used = _owned_utilisation(plan, scenario, catalog)

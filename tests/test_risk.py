@@ -1,0 +1,89 @@
+"""Monte Carlo of a fixed plan, its distributions, and planning against a percentile."""
+
+from pathlib import Path
+
+import pytest
+
+from planner.errors import InputError
+from planner.inputs import load_inputs
+from planner.planning import make_plan
+from planner.scenario import Scenario
+from planner.tradeoffs.perturb import Multipliers
+from planner.tradeoffs.risk import DEFAULT_INPUTS, Dist, outcome_under, risk, robust_multipliers, robust_plan
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def university():
+    scenario, catalog = load_inputs(ROOT / "scenarios" / "university_cluster.yaml")
+    return scenario, catalog, make_plan(scenario, catalog, explain=False)
+
+
+@pytest.fixture(scope="module")
+def bought():
+    """The university's model on servers it must buy (no cloud, none held): lead times matter."""
+    scenario, catalog = load_inputs(ROOT / "scenarios" / "university_cluster.yaml")
+    data = scenario.model_dump()
+    data["owned_hardware"] = []
+    data["policy"].update(buy_allowed=True, cloud_allowed=False, chips=["H100", "A100-80GB"])
+    scenario = Scenario.model_validate(data)
+    return scenario, catalog, make_plan(scenario, catalog, explain=False)
+
+
+def test_distributions_invert_their_cdf():
+    tri = Dist(kind="triangular", low=0.5, mode=1.0, high=2.0, source="test")
+    assert tri.quantile(0.0) == pytest.approx(0.5) and tri.quantile(1.0) == pytest.approx(2.0)
+    assert tri.quantile((1.0 - 0.5) / (2.0 - 0.5)) == pytest.approx(1.0)  # CDF at the mode
+    logn = DEFAULT_INPUTS.lead_time
+    assert logn.quantile(0.5) == pytest.approx(1.0)
+    assert logn.low <= logn.quantile(1e-9) < logn.quantile(0.9) < logn.quantile(1 - 1e-9) <= logn.high
+
+
+@pytest.mark.parametrize("fixture", ["university", "bought"])
+def test_nominal_inputs_reproduce_the_plan(fixture, request):
+    scenario, catalog, plan = request.getfixturevalue(fixture)
+    cost, end = outcome_under(plan, scenario, catalog, Multipliers())
+    assert cost == pytest.approx(plan.total_cost_usd, rel=1e-9)
+    assert end == pytest.approx(plan.end_day, rel=1e-9)
+
+
+def test_inputs_move_the_outcome_the_right_way(university, bought):
+    scenario, catalog, plan = university
+    cost, end = outcome_under(plan, scenario, catalog, Multipliers(mfu={"*": 0.5}))
+    assert end == pytest.approx(2 * plan.end_day, rel=0.01) and cost == pytest.approx(2 * plan.total_cost_usd, rel=0.01)
+    dear = outcome_under(plan, scenario, catalog, Multipliers(electricity=3.0))[0]
+    assert dear == pytest.approx(3 * plan.total_cost_usd)  # held servers pay only electricity
+    scenario, catalog, plan = bought
+    first = plan.stages[0].segments[0]
+    assert first.source == "owned"
+    lead = catalog.hardware[first.offer.split(":")[1].split("@")[0]].lead_time_days
+    late = outcome_under(plan, scenario, catalog, Multipliers(lead_time=3.0))[1]
+    assert late == pytest.approx(plan.end_day + 2 * lead, rel=1e-6)  # the run starts on delivery
+
+
+def test_monte_carlo_is_repeatable_and_independent_of_workers(university):
+    scenario, catalog, plan = university
+    seen = []
+    one = risk(plan, scenario, catalog, draws=60, seed=7, workers=1, progress=lambda d, t: seen.append((d, t)))
+    two = risk(plan, scenario, catalog, draws=60, seed=7, workers=2)
+    assert one.costs_usd == two.costs_usd and one.end_days == two.end_days
+    assert seen[-1][0] == seen[-1][1]
+    assert risk(plan, scenario, catalog, draws=60, seed=8, workers=1).costs_usd != one.costs_usd
+    assert one.cost_usd.p10 <= one.cost_usd.p50 <= one.cost_usd.p90
+    assert one.p_miss_deadline == 0.0 and one.p_over_budget == 0.0  # 26 days of a 180-day deadline, $343 of $150k
+    tight = scenario.model_copy(update={"deadline_days": plan.end_day})
+    assert 0.1 < risk(plan, tight, catalog, draws=60, seed=7, workers=1).p_miss_deadline < 0.9
+
+
+def test_robust_plan_is_planned_at_adverse_inputs(university):
+    scenario, catalog, plan = university
+    m = robust_multipliers(0.9)
+    assert m.of("mfu", "H100") == pytest.approx(0.8778, abs=1e-4) and m.failure_rate == pytest.approx(1.4318, abs=1e-4)
+    assert m.of("cloud_price", "AWS") == pytest.approx(1.2035, abs=1e-4)
+    assert m.lead_time == pytest.approx(1.898, abs=1e-3)
+    robust = robust_plan(scenario, catalog, 0.9, explain=False)
+    assert robust.total_cost_usd > plan.total_cost_usd and robust.end_day > plan.end_day
+    assert "P90" in robust.explanations[-1]
+    with pytest.raises(InputError, match="--robust"):
+        robust_multipliers(90)
