@@ -7,6 +7,7 @@ within a path, option ids within a stage); `Problem` checks this and the referen
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, fields
 from typing import Literal
@@ -220,7 +221,12 @@ def _unique(where: str, ids: list[str]) -> None:
 
 
 def _non_negative(where: str, record) -> None:
-    for f in fields(record):
-        value = getattr(record, f.name)
+    for name in _field_names(type(record)):
+        value = getattr(record, name)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
-            raise InputError(f"{where}: field '{f.name}'", f"must not be negative (got {value})")
+            raise InputError(f"{where}: field '{name}'", f"must not be negative (got {value})")
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))

@@ -3,14 +3,15 @@
 One model is built and handed to CBC, HiGHS or OR-Tools. Objectives 'quality' and 'time' are
 solved lexicographically: first the objective, then the cheapest plan that keeps it.
 
-The Solution is the plan cleaned from the solver's values: segments whose option is not used
-(u < 0.5, possible within integrality tolerance) or whose fraction is below MIN_FRACTION are
-dropped, the fractions left in a stage are scaled to sum to exactly 1, each segment starts as
-early as order and lead times allow, and each capacity is sized to its largest use. Its costs,
-dates and totals are recomputed from that plan: at an optimum they equal the solver's up to its
-tolerances (about 1e-6 relative), and they never exceed them by more. objective_value is the
-solver's value of the objective asked for; gap, when a time limit stopped the search, is relative
-to it.
+The Solution is the plan cleaned from the solver's values: options not used (u < 0.5, possible
+within integrality tolerance) or whose fraction is below MIN_FRACTION are dropped, the fractions
+left in a stage are scaled to sum to exactly 1, each stage's segments are put in window order
+(the model's order) and each starts as early as that order and its window allow, and each
+capacity is sized to its largest use. Its costs, dates and totals are recomputed from that plan: at
+an optimum they equal the solver's up to its tolerances (about 1e-6 relative), and they never
+exceed them by more. objective_value is the solver's value of the objective asked for; gap, when a
+time limit stopped the search, is relative to it. A time limit never raises: without a plan the
+status is 'timeout'.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from planner.model import PlanModel, build_model
 from planner.model.backends import Run, run
 from planner.model.objective import tie_break_by_cost
-from planner.problem import Option, Path, Problem
+from planner.problem import Capacity, Option, Path, Problem
 
 MIN_FRACTION = 1e-7
 
@@ -28,7 +29,9 @@ MIN_FRACTION = 1e-7
 @dataclass(frozen=True)
 class Segment:
     """Part of a stage run on one option (`option` is its id): `fraction` of the stage, from
-    start_day to end_day; slot is the segment number j in the model."""
+    start_day to end_day; slot is its position (1, 2, ...) among the stage's segments. cost_usd is
+    what the segment costs in proportion to its fraction: rental, energy, and the capital and
+    hosting charges of owned hardware for its node-days (not the one-time per-node charges)."""
 
     stage: str
     slot: int
@@ -81,16 +84,20 @@ def solve(problem: Problem, objective: str = "cost", solver: str = "cbc", time_l
         m.lp.writeLP(write_lp)
     size = {"n_variables": m.n_variables, "n_constraints": m.n_constraints}
     first = run(m.lp, solver, time_limit_s)
-    if first.status in ("infeasible", "timeout"):
-        return Solution(first.status, None, None, solver, objective, solve_seconds=first.seconds, **size)
+    plan = _plan(m) if first.status in ("optimal", "feasible") else None
+    if plan is None:  # infeasible, or stopped before any plan (a 'feasible' run without one counts so)
+        status = "infeasible" if first.status == "infeasible" else "timeout"
+        return Solution(status, None, None, solver, objective, solve_seconds=first.seconds, **size)
     best = m.value(m.objectives[objective])
     runs = [first]
     if objective != "cost":
-        runs.append(_tie_break(m, best, solver, time_limit_s, first.seconds))
+        second = _tie_break(m, best, solver, time_limit_s, first.seconds)
+        runs.append(second)
+        plan = _plan(m) if second.status != "timeout" else plan
     status = "optimal" if all(r.status == "optimal" for r in runs) else "feasible"
     gap = None if status == "optimal" else _gap(best, first.bound) if first.status == "feasible" else 0.0
     seconds = sum(r.seconds for r in runs)
-    return Solution(status, gap, best, solver, objective, **_plan(m), solve_seconds=seconds, **size)
+    return Solution(status, gap, best, solver, objective, **plan, solve_seconds=seconds, **size)
 
 
 def _tie_break(m: PlanModel, best: float, solver: str, time_limit_s: float | None, used_s: float) -> Run:
@@ -100,7 +107,7 @@ def _tie_break(m: PlanModel, best: float, solver: str, time_limit_s: float | Non
     tie_break_by_cost(m, best)
     remaining = None if time_limit_s is None else max(time_limit_s - used_s, 0.1 * time_limit_s)
     second = run(m.lp, solver, remaining)
-    if second.status in ("infeasible", "timeout"):
+    if second.status in ("infeasible", "timeout") or _plan(m) is None:
         for v, value in first_values.items():
             v.varValue = value
         return Run("timeout", None, second.seconds)
@@ -111,24 +118,31 @@ def _gap(value: float, bound: float | None) -> float | None:
     return None if bound is None else max(0.0, value - bound) / max(abs(value), 1e-9)
 
 
-def _plan(m: PlanModel) -> dict:
-    """The cleaned plan (see module docstring) as Solution fields."""
-    problem = m.problem
+def _plan(m: PlanModel) -> dict | None:
+    """The cleaned plan (see module docstring) as Solution fields; None if the solver's values
+    hold no plan (no path chosen, or a stage of it not done), as after some time-limited runs."""
+    problem, index = m.problem, m.index
     path = max(problem.paths, key=lambda k: m.path[k.id].varValue or 0.0)
-    kept = [(slot, option, m.fraction[choice].varValue)
-            for slot in m.index.sequence[path.id] for choice, option in m.index.choices(slot)
-            if (m.fraction[choice].varValue or 0.0) >= MIN_FRACTION and (m.use[choice].varValue or 0.0) >= 0.5]
-    done = {stage.name: sum(x for slot, _, x in kept if slot[1] == stage.name) for stage in path.stages}
+    if (m.path[path.id].varValue or 0.0) < 0.5:
+        return None
     segments, used, day = [], [], 0.0
-    for (_, stage, number), option, x in kept:
-        fraction = x / done[stage]
-        start = max(day, _ready_day(problem, option))
-        day = start + option.days * fraction
-        segments.append(Segment(stage, number, option.id, fraction, start, day,
-                                (option.compute_usd + option.energy_usd) * fraction,
-                                option.energy_mwh * fraction, option.tco2e * fraction))
-        used.append((option, fraction))
-    nodes = _new_nodes(problem, [o for o, _ in used])
+    for stage in path.stages:
+        kept = [(option, m.fraction[choice].varValue)
+                for block in index.sequence[path.id] if block.key[1] == stage.name
+                for choice, option in block.choices()
+                if (m.fraction[choice].varValue or 0.0) >= MIN_FRACTION and (m.use[choice].varValue or 0.0) >= 0.5]
+        done = sum(x for _, x in kept)
+        if done <= 0:
+            return None
+        for position, (option, x) in enumerate(kept, start=1):
+            fraction = x / done
+            start = max(day, index.window(option)[0])
+            day = start + option.days * fraction
+            segments.append(Segment(stage.name, position, option.id, fraction, start, day,
+                                    option.variable_usd * fraction, option.energy_mwh * fraction,
+                                    option.tco2e * fraction))
+            used.append((option, fraction))
+    nodes = _new_nodes(problem.capacities, [o for o, _ in used])
     costs = _cost_breakdown(problem, path, used, nodes, day)
     return dict(path_id=path.id, segments=tuple(segments),
                 capacities={c: n for c, n in nodes.items() if n > 0},
@@ -137,14 +151,10 @@ def _plan(m: PlanModel) -> dict:
                 tco2e=sum(s.tco2e for s in segments))
 
 
-def _ready_day(problem: Problem, option: Option) -> float:
-    return 0.0 if option.capacity is None else problem.capacity(option.capacity).available_day
-
-
-def _new_nodes(problem: Problem, options: list[Option]) -> dict[str, int]:
+def _new_nodes(capacities: tuple[Capacity, ...], options: list[Option]) -> dict[str, int]:
     """B_c = max over used options on c of (nodes − held_nodes)⁺."""
     return {c.id: max([o.nodes - c.held_nodes for o in options if o.capacity == c.id] + [0])
-            for c in problem.capacities}
+            for c in capacities}
 
 
 def _cost_breakdown(problem: Problem, path: Path, used: list[tuple[Option, float]], nodes: dict[str, int],
@@ -153,9 +163,11 @@ def _cost_breakdown(problem: Problem, path: Path, used: list[tuple[Option, float
     return {
         "compute": float(sum(o.compute_usd * f for o, f in used)),
         "reserved": float(sum(c.unit_cost_usd * nodes[c.id] for c in capacities if c.kind == "reserved")),
-        "owned_capex_net": float(sum(c.unit_cost_usd * nodes[c.id] for c in capacities if c.kind != "reserved")),
+        "owned_capex_net": float(sum(o.capex_usd * f for o, f in used)
+                                 + sum(c.unit_cost_usd * nodes[c.id] for c in capacities if c.kind != "reserved")),
         "energy": float(sum(o.energy_usd * f for o, f in used)),
-        "hosting": float(sum(c.hosting_usd_per_node * nodes[c.id] for c in capacities)),
+        "hosting": float(sum(o.hosting_usd * f for o, f in used)
+                         + sum(c.hosting_usd_per_node * nodes[c.id] for c in capacities)),
         "data": path.data_usd,
         "labelling": path.labelling_usd,
         "inference": path.inference_usd,

@@ -1,12 +1,13 @@
 """An independent reference for the planner's MIP; shares no code with planner.model or planner.solve.
 
 `brute_force(problem, objective)` enumerates every path and, per stage, every ordered sequence of
-1..max_segments options (no option twice in a row: that equals using it once). The capacity bought
-is then fixed (largest need per pool), and what is left is continuous: the fraction of each stage
-per segment, the start days and the end day. With one segment per stage it is solved by hand
-(whole stages, each as early as possible); otherwise by a small LP (scipy linprog).
+1..max_segments distinct options, in every order (each option does one contiguous segment). The
+capacity bought is then fixed (largest need per pool), and what is left is continuous: the
+fraction of each stage per segment, the start days and the end day, with every segment inside its
+capacity's window [available_day, available_until_day]. With one segment per stage it is solved by
+hand (whole stages, each as early as possible); otherwise by a small LP (scipy linprog).
 
-`check_solution(problem, solution)` recomputes a Solution's dates, ordering, lead times, capacity
+`check_solution(problem, solution)` recomputes a Solution's dates, ordering, windows, capacity
 use, costs and bounds from the Problem and returns what disagrees.
 """
 
@@ -34,7 +35,7 @@ class Candidate:
 
     path: object
     sequences: tuple  # per stage: tuple of Option
-    fixed_usd: float  # data + labelling + inference + capacity fees and hosting
+    fixed_usd: float  # data + labelling + inference + per-node capacity fees and hosting
 
 
 def brute_force(problem, objective: str = "cost") -> Optimum | None:
@@ -81,15 +82,24 @@ def _candidates(problem):
 
 def _sequences(options, max_segments):
     for length in range(1, max_segments + 1):
-        for seq in itertools.product(options, repeat=length):
-            if all(a.id != b.id for a, b in zip(seq, seq[1:])):
-                yield seq
+        yield from itertools.permutations(options, length)
+
+
+def _window(problem, option):
+    """(first day, last day) the option may run."""
+    if option.capacity is None:
+        return 0.0, math.inf
+    cap = next(c for c in problem.capacities if c.id == option.capacity)
+    return cap.available_day, math.inf if cap.available_until_day is None else cap.available_until_day
 
 
 def _ready(problem, option):
-    if option.capacity is None:
-        return 0.0
-    return next(c for c in problem.capacities if c.id == option.capacity).available_day
+    return _window(problem, option)[0]
+
+
+def _spend(o):
+    """USD in proportion to the fraction done: rental, energy, capital and hosting charges."""
+    return o.compute_usd + o.energy_usd + o.capex_usd + o.hosting_usd
 
 
 def _solve_continuous(problem, cand, minimise, end_limit=None):
@@ -103,11 +113,14 @@ def _whole_stages(problem, cand, minimise, end_limit):
     day = 0.0
     options = [seq[0] for seq in cand.sequences]
     for o in options:
-        day = max(day, _ready(problem, o)) + o.days
+        first, last = _window(problem, o)
+        day = max(day, first) + o.days
+        if day > last + 1e-9:
+            return None
     fractions = [1.0] * len(options)
     if not _bounds_met(problem, options, fractions, day, end_limit):
         return None
-    cost = cand.fixed_usd + sum(o.compute_usd + o.energy_usd for o in options) + problem.staff_usd_per_day * day
+    cost = cand.fixed_usd + sum(_spend(o) for o in options) + problem.staff_usd_per_day * day
     if problem.budget_usd is not None and cost > problem.budget_usd * (1 + 1e-9) + 1e-6:
         return None
     return cost if minimise == "cost" else day
@@ -148,7 +161,11 @@ def _linear_program(problem, cand, minimise, end_limit):
     for q in range(n - 1):  # t_{q+1} ≥ t_q + days_q f_q
         at_most({t(q): 1, f(q): segments[q][1].days, t(q + 1): -1}, 0)
     at_most({t(n - 1): 1, f(n - 1): segments[-1][1].days, end: -1}, 0)
-    spend = {f(q): o.compute_usd + o.energy_usd for q, (_, o) in enumerate(segments)}
+    for q, (_, o) in enumerate(segments):  # t_q + days_q f_q ≤ last day of the window
+        last = _window(problem, o)[1]
+        if math.isfinite(last):
+            at_most({t(q): 1, f(q): o.days}, last)
+    spend = {f(q): _spend(o) for q, (_, o) in enumerate(segments)}
     if problem.budget_usd is not None:
         at_most({**spend, end: problem.staff_usd_per_day}, problem.budget_usd - cand.fixed_usd)
     if problem.carbon_cap_tco2e is not None:
@@ -192,8 +209,11 @@ def check_solution(problem, solution, tol: float = 1e-6) -> list[str]:
     stage_rank = {s.name: r for r, s in enumerate(path.stages)}
     options = {(s.name, o.id): o for s in path.stages for o in s.options}
     order = [(stage_rank[s.stage], s.slot) for s in solution.segments]
-    if order != sorted(order):
+    if order != sorted(order) or len(set(order)) != len(order):
         errors.append(f"segments out of order: {order}")
+    per_stage = [(s.stage, s.option) for s in solution.segments]
+    if len(set(per_stage)) != len(per_stage):
+        errors.append(f"an option runs twice in a stage: {per_stage}")
     done = {s.name: 0.0 for s in path.stages}
     day, used = 0.0, []
     for seg in solution.segments:
@@ -203,10 +223,13 @@ def check_solution(problem, solution, tol: float = 1e-6) -> list[str]:
         if not 0 < seg.fraction <= 1 + tol or not 1 <= seg.slot <= problem.max_segments:
             errors.append(f"bad fraction or slot {seg}")
         slack = tol * max(1.0, day)
-        if seg.start_day < day - slack or seg.start_day < _ready(problem, o) - slack:
+        first, last = _window(problem, o)
+        if seg.start_day < day - slack or seg.start_day < first - slack:
             errors.append(f"segment starts too early: {seg}")
+        if seg.end_day > last + tol * max(1.0, last):
+            errors.append(f"segment ends after its window: {seg}")
         near(seg.end_day - seg.start_day, o.days * seg.fraction, f"duration of {seg.option}")
-        near(seg.cost_usd, (o.compute_usd + o.energy_usd) * seg.fraction, f"cost of {seg.option}")
+        near(seg.cost_usd, _spend(o) * seg.fraction, f"cost of {seg.option}")
         near(seg.energy_mwh, o.energy_mwh * seg.fraction, "segment energy")
         near(seg.tco2e, o.tco2e * seg.fraction, "segment carbon")
         day = seg.end_day
@@ -227,9 +250,10 @@ def check_solution(problem, solution, tol: float = 1e-6) -> list[str]:
     expected = {
         "compute": sum(o.compute_usd * f for o, f in used),
         "reserved": hardware.get("reserved", 0.0),
-        "owned_capex_net": hardware.get("owned", 0.0) + hardware.get("held", 0.0),
+        "owned_capex_net": hardware.get("owned", 0.0) + hardware.get("held", 0.0)
+        + sum(o.capex_usd * f for o, f in used),
         "energy": sum(o.energy_usd * f for o, f in used),
-        "hosting": hardware.get("hosting", 0.0),
+        "hosting": hardware.get("hosting", 0.0) + sum(o.hosting_usd * f for o, f in used),
         "data": path.data_usd,
         "labelling": path.labelling_usd,
         "inference": path.inference_usd,

@@ -1,12 +1,17 @@
 """Random small Problems for property tests: 1–3 paths × 1–2 stages × 1–4 options, 0–2 capacities.
 
 `random_problem(rng)` takes any random.Random (hypothesis passes a shrinkable one through
-`problems()`); bounds are sometimes absent, sometimes loose and sometimes binding. Numbers are
-rounded so that a failing example is readable.
+`problems()`); bounds are sometimes absent, sometimes loose and sometimes binding. Capacities
+sometimes have an availability window with an end (reservations and held hardware from day 0 up
+to a last day; bought hardware from its lead time, possibly to a last day when no cloud option
+could nest its window); owned options sometimes carry usage-based capital and hosting charges.
+Numbers are rounded so that a failing example is readable.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import random
 
 from hypothesis import strategies as st
@@ -20,7 +25,13 @@ def random_capacity(rng: random.Random, number: int) -> Capacity:
     kind = rng.choice(("held", "owned", "reserved"))
     if kind == "held":
         return Capacity(f"held-{number}", "held", "h100", "nvidia", 0.0, 0.0, 250_000.0,
-                        held_nodes=rng.randint(1, 8), max_new_nodes=0, available_day=0.0)
+                        held_nodes=rng.randint(1, 8), max_new_nodes=0, available_day=0.0,
+                        available_until_day=sometimes(rng, float(rng.randint(10, 150)), 0.3))
+    if kind == "reserved" and rng.random() < 0.5:  # a term from day 0 to its last day
+        first, last = 0.0, float(rng.randint(10, 150))
+    else:
+        first = float(rng.randint(0, 80)) if kind == "owned" else float(rng.randint(0, 20))
+        last = first + rng.randint(10, 150) if kind == "owned" and rng.random() < 0.3 else None
     return Capacity(
         f"{kind}-{number}", kind, "h100", "nvidia",
         unit_cost_usd=float(rng.randint(1, 60) * 1000),
@@ -28,7 +39,8 @@ def random_capacity(rng: random.Random, number: int) -> Capacity:
         unit_price_usd=300_000.0,
         held_nodes=rng.choice((0, 0, 2)),
         max_new_nodes=rng.randint(0, 16),
-        available_day=float(rng.randint(0, 80)) if kind == "owned" else float(rng.randint(0, 20)),
+        available_day=first,
+        available_until_day=last,
     )
 
 
@@ -46,8 +58,11 @@ def random_option(rng: random.Random, number: int, capacities: list[Capacity]) -
         compute = 0.0
         energy = float(rng.randint(0, 40) * 1000) if capacity.kind != "reserved" else 0.0
         provider = "self" if capacity.kind != "reserved" else rng.choice(PROVIDERS)
+    owned = capacity is not None and capacity.kind == "owned" and rng.random() < 0.5
+    capex = float(rng.randint(1, 40) * 1000) if owned else 0.0
+    hosting = float(rng.randint(0, 10) * 500) if owned else 0.0
     return Option(f"opt-{number}", f"{source}-offer", provider, "h100", source, nodes, 8 * nodes, days,
-                  compute, energy, energy_mwh, tco2e, capacity.id if capacity else None)
+                  compute, energy, energy_mwh, tco2e, capacity.id if capacity else None, capex, hosting)
 
 
 def random_path(rng: random.Random, number: int, capacities: list[Capacity], max_stages: int,
@@ -68,6 +83,7 @@ def random_problem(rng: random.Random, max_paths: int = 3, max_stages: int = 2, 
                    max_capacities: int = 2) -> Problem:
     capacities = [random_capacity(rng, i) for i in range(rng.randint(0, max_capacities))]
     paths = [random_path(rng, i, capacities, max_stages, max_options) for i in range(rng.randint(1, max_paths))]
+    capacities = _agreeable(capacities, paths)
     return Problem(
         paths, capacities,
         deadline_days=sometimes(rng, float(rng.randint(20, 250))),
@@ -78,6 +94,25 @@ def random_problem(rng: random.Random, max_paths: int = 3, max_stages: int = 2, 
         max_provider_share=sometimes(rng, rng.choice((0.5, 0.8)), 0.2),
         max_segments=rng.choice((1, 2, 2)),
     )
+
+
+def _agreeable(capacities: list[Capacity], paths: list[Path]) -> list[Capacity]:
+    """Drop the last day of windows that would nest strictly in another window of some stage
+    (the Problem rejects those), starting with the latest-starting ones."""
+    capacities = list(capacities)
+    while True:
+        by_id = {c.id: c for c in capacities}
+        nested = None
+        for path in paths:
+            for stage in path.stages:
+                windows = {(by_id[o.capacity].available_day, by_id[o.capacity].available_until_day or math.inf)
+                           if o.capacity else (0.0, math.inf): o.capacity for o in stage.options}
+                for (a, b), c in windows.items():
+                    if c and any(a2 < a and b < b2 for a2, b2 in windows):
+                        nested = c
+        if nested is None:
+            return capacities
+        capacities = [dataclasses.replace(c, available_until_day=None) if c.id == nested else c for c in capacities]
 
 
 def problems(**sizes) -> st.SearchStrategy[Problem]:

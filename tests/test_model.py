@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path as FilePath
 
@@ -39,8 +40,9 @@ def test_names_are_sanitised_unique_and_readable(tmp_path):
     names = [v.name for v in m.lp.variables()] + [c.name for c in m.lp.constraints()]
     assert len(names) == len(set(names))
     assert all(re.fullmatch(r"[A-Za-z0-9_]+", n) for n in names)
-    assert m.fraction[("scratch[1]", "pre train", 1, "a-b")].name == "fraction__scratch_1___pre_train__seg1__a_b"
-    assert m.fraction[("scratch[1]", "pre train", 1, "a_b")].name == "fraction__scratch_1___pre_train__seg1__a_b_2"
+    assert m.fraction[("scratch[1]", "pre train", "a-b")].name == "fraction__scratch_1___pre_train__a_b"
+    assert m.fraction[("scratch[1]", "pre train", "a_b")].name == "fraction__scratch_1___pre_train__a_b_2"
+    assert m.start_day[("scratch[1]", "pre train", "days60toinf")].name == "start_day__scratch_1___pre_train__days60toinf"
     lp_file = tmp_path / "plan.lp"
     m.lp.writeLP(str(lp_file))
     text = lp_file.read_text()
@@ -65,24 +67,49 @@ def row(m, name):
 
 def test_constraints_read_like_the_spec():
     m = build_model(two_stage_problem())
-    s1, s2 = "scratch_1___pre_train__seg1", "scratch_1___pre_train__seg2"
-    assert row(m, f"lead_time__{s1}") == ({f"start_day__{s1}": 1, f"use__{s1}__rack": -60}, ">=", 0)
-    assert row(m, f"capacity_nodes__dc_east__{s1}") == ({"new_nodes__dc_east": 1, f"use__{s1}__rack": -2}, ">=", 0)
-    assert row(m, f"segments_in_sequence__{s2}") == (
-        {f"start_day__{s2}": 1, f"start_day__{s1}": -1, f"fraction__{s1}__a_b": -50,
-         f"fraction__{s1}__a_b_2": -40, f"fraction__{s1}__rack": -80}, ">=", 0)
+    pre = "scratch_1___pre_train"
+    cloud_block, rack_block = f"start_day__{pre}__days0toinf", f"start_day__{pre}__days60toinf"
+    assert row(m, f"lead_time__{pre}__rack") == ({rack_block: 1, f"use__{pre}__rack": -60}, ">=", 0)
+    assert row(m, f"lead_time_by_fraction__{pre}__days60toinf") == (
+        {rack_block: 1, f"fraction__{pre}__rack": -60}, ">=", 0)
+    assert row(m, f"capacity_nodes__dc_east__{pre}__rack") == (
+        {"new_nodes__dc_east__scratch_1_": 1, f"use__{pre}__rack": -2}, ">=", 0)
+    assert row(m, f"fraction_within_use__{pre}__rack") == ({f"fraction__{pre}__rack": 1, f"use__{pre}__rack": -1},
+                                                           "<=", 0)
+    # with a deadline on day 100, the rack (from day 60, 80 days for the whole stage) can do at most half
+    late = build_model(two_stage_problem(deadline_days=100))
+    assert row(late, f"fraction_within_use__{pre}__rack") == (
+        {f"fraction__{pre}__rack": 1, f"use__{pre}__rack": -0.5}, "<=", 0)
+    assert row(m, f"blocks_in_sequence__{pre}__days60toinf") == (
+        {rack_block: 1, cloud_block: -1, f"fraction__{pre}__a_b": -50, f"fraction__{pre}__a_b_2": -40}, ">=", 0)
+    assert row(m, "blocks_in_sequence__scratch_1___sft__days0toinf") == (
+        {"start_day__scratch_1___sft__days0toinf": 1, rack_block: -1, f"fraction__{pre}__rack": -80}, ">=", 0)
+    assert row(m, f"options_per_stage__{pre}") == (
+        {f"use__{pre}__a_b": 1, f"use__{pre}__a_b_2": 1, f"use__{pre}__rack": 1, "path__scratch_1_": -2}, "<=", 0)
     assert row(m, "stage_done_once__scratch_1___sft") == (
-        {"path__scratch_1_": -1, "fraction__scratch_1___sft__seg1__a_b": 1,
-         "fraction__scratch_1___sft__seg2__a_b": 1}, "=", 0)
+        {"path__scratch_1_": -1, "fraction__scratch_1___sft__a_b": 1}, "=", 0)
 
 
-def test_model_size_follows_the_sets():
-    m = build_model(two_stage_problem(deadline_days=100))
-    paths, slots, choices, pools = 1, 2 * 2, 2 * 3 + 2 * 1, 1
-    assert m.n_variables == paths + 2 * choices + slots + 1 + pools
-    # one_path, fraction_within_use, one_option_per_segment, filled_in_order, stage_done_once,
-    # in_sequence, lead_time, plan_end, deadline, capacity_nodes
-    assert m.n_constraints == 1 + choices + slots + 2 + 2 + (slots - 1) + 2 + 1 + 1 + 2
+def reservation_problem(**bounds) -> Problem:
+    """A cloud option and a reservation usable on days [0, 30]."""
+    term = Capacity("term", "reserved", "h100", "nvidia", 100.0, 0.0, 100.0, held_nodes=0, max_new_nodes=8,
+                    available_day=0.0, available_until_day=30.0)
+    res = Option("res", "offer", "aws", "h100", "reserved", 4, 32, 20, 0.0, 0.0, 1.0, 0.5, "term")
+    return Problem([Path("k", "scratch", 2.0, 0, 0, 0, [StageOptions("pretrain", [cloud("rent", 50, 1000), res])])],
+                   [term], **bounds)
+
+
+def test_a_window_end_is_a_big_m_row_derived_from_the_horizon():
+    # horizon H = min(deadline 100, latest lead time 0 + longest option 50) = 50; M = H − 30 = 20
+    m = build_model(reservation_problem(deadline_days=100))
+    block = "k__pretrain__days0to30"
+    assert row(m, f"block_end__{block}") == (
+        {f"block_end_day__{block}": 1, f"start_day__{block}": -1, "fraction__k__pretrain__res": -20}, "=", 0)
+    assert row(m, "window_end__k__pretrain__res") == (
+        {f"block_end_day__{block}": 1, "use__k__pretrain__res": 20}, "<=", 50)
+    # a deadline before the window's end makes the row redundant: no row
+    m = build_model(reservation_problem(deadline_days=25))
+    assert m.lp.get_constraint_by_name("window_end__k__pretrain__res") is None
 
 
 def test_absent_bounds_add_no_rows_and_overrides_replace_fields():
@@ -106,6 +133,9 @@ def test_objective_is_checked():
     (lambda p: Problem(p.paths, p.capacities, deadline_days=-1), "must not be negative"),
     (lambda p: Problem(p.paths, p.capacities, max_segments=0), "at least 1"),
     (lambda p: Problem([]), "no candidate path"),
+    (lambda p: Problem(p.paths, [dataclasses.replace(POOL, available_until_day=59)]), "before it is available"),
+    (lambda p: Problem(p.paths, [dataclasses.replace(POOL, available_until_day=200)]),
+     r"option 'rack' can run only on days \[60, 200\], strictly inside the days \[0, no end\] of option 'a-b'"),
 ])
 def test_problem_rejects_bad_input(bad, message):
     with pytest.raises(InputError, match=message):

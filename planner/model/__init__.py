@@ -2,8 +2,9 @@
 
 build_model runs, in order, the variable families, the cost terms and objectives, then the
 constraint families; each is one small function whose docstring states its math (docs/model.md
-lists them). The model needs no big-M: every link between binaries and continuous quantities is
-a direct inequality (x ≤ u, Σ u ≤ y, t ≥ a·u, B ≥ n·u).
+lists them and proves the formulation exact). Links between binaries and continuous quantities are
+direct inequalities (x ≤ u, Σ u ≤ J·y, t ≥ a·u, B ≥ n·u); the one big-M, for the last day of an
+availability window, is the stage's horizon derived from the problem (window_end).
 """
 
 from __future__ import annotations
@@ -25,14 +26,17 @@ EXPRESSIONS = (objective.cost_terms, objective.objectives)
 CONSTRAINTS = (
     constraints.one_path,
     constraints.fraction_within_use,
-    constraints.one_option_per_segment,
-    constraints.segments_filled_in_order,
+    constraints.options_per_stage,
     constraints.stage_done_once,
-    constraints.segments_in_sequence,
+    constraints.blocks_in_sequence,
     constraints.lead_time,
+    constraints.lead_time_by_fraction,
+    constraints.window_end,
     constraints.plan_end,
     constraints.deadline,
     constraints.capacity_nodes,
+    constraints.capacity_nodes_by_fraction,
+    constraints.capacity_quota,
     constraints.budget,
     constraints.quality_target,
     constraints.carbon_cap,
@@ -47,7 +51,8 @@ def build_model(problem: Problem, objective: str = "cost", **overrides) -> PlanM
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
-    problem = dataclasses.replace(problem, **overrides)
+    if overrides:
+        problem = dataclasses.replace(problem, **overrides)
     m = PlanModel(problem, objective, Index.of(problem), pulp.LpProblem("training_plan", pulp.LpMinimize))
     for family in (*VARIABLES, *EXPRESSIONS, *CONSTRAINTS):
         family(m)

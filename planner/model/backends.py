@@ -21,6 +21,10 @@ import pulp
 
 SOLVERS = ("cbc", "highs", "ortools")
 MIP_REL_GAP = 1e-9  # 'optimal' means proven to this relative gap (HiGHS would stop at 1e-4)
+# CBC's preprocessing and feasibility pump cost most of its time on this model, whose LP
+# relaxation is tight (docs/model.md, "Solver settings"): off, CBC proves the same optima faster.
+CBC_OPTIONS = ("preprocess off", "feas off")
+MIN_TIME_LIMIT_S = 0.01  # a limit of 0 would mean 'none' to some solvers
 # HiGHS 1.16 at its default 1e-6 has rejected its own optimum as infeasible by 1.00006e-6
 # ("Solve error"); 1e-7 avoids that and matches CBC's tolerance.
 HIGHS_MIP_FEASIBILITY_TOLERANCE = 1e-7
@@ -37,8 +41,12 @@ class Run:
 
 
 def run(lp: pulp.LpProblem, solver: str, time_limit_s: float | None = None) -> Run:
+    """Solve `lp` in place; a time limit (seconds, at least MIN_TIME_LIMIT_S) never raises: without a
+    plan by then the status is 'timeout'."""
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
+    if time_limit_s is not None:
+        time_limit_s = max(float(time_limit_s), MIN_TIME_LIMIT_S)
     started = time.perf_counter()
     status, bound = {"cbc": _cbc, "highs": _highs, "ortools": _ortools}[solver](lp, time_limit_s)
     return Run(status, bound, time.perf_counter() - started)
@@ -55,12 +63,26 @@ def _pulp_status(lp: pulp.LpProblem, time_limit_s: float | None) -> str:
 
 
 def _cbc(lp: pulp.LpProblem, time_limit_s: float | None) -> tuple[str, float | None]:
-    """CBC through PuLP; its log (kept off screen) gives the lower bound when stopped early."""
+    """CBC through PuLP with CBC_OPTIONS; CBC 2.10.3 with preprocessing off has crashed (segfault)
+    on some infeasible models whose cut generators prove infeasibility, so a crash is re-run with
+    CBC's defaults in the time left."""
+    started = time.perf_counter()
+    try:
+        return _cbc_run(lp, time_limit_s, CBC_OPTIONS)
+    except pulp.PulpSolverError:
+        if time_limit_s is not None:
+            time_limit_s = max(time_limit_s - (time.perf_counter() - started), MIN_TIME_LIMIT_S)
+        return _cbc_run(lp, time_limit_s, ())
+
+
+def _cbc_run(lp: pulp.LpProblem, time_limit_s: float | None, options) -> tuple[str, float | None]:
+    """One CBC run; its log (kept off screen) gives the lower bound when stopped early."""
     with tempfile.TemporaryDirectory() as folder:
         log_path = os.path.join(folder, "cbc.log")
         with warnings.catch_warnings():  # PuLP 3.3 flags the bundled CBC as deprecated for PuLP 4
             warnings.simplefilter("ignore", DeprecationWarning)
-            command = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapRel=MIP_REL_GAP, logPath=log_path)
+            command = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapRel=MIP_REL_GAP, logPath=log_path,
+                                        options=list(options))
         lp.solve(command)
         with open(log_path) as log:
             found = re.search(r"^Lower bound:\s*(\S+)", log.read(), re.MULTILINE)

@@ -1,10 +1,14 @@
 """Constraint families, one function each; the docstring's first lines state the math.
 
-Index sets: paths k, stages s of k (in order), segment slots j = 1..J, options i of stage s,
-capacities c, providers p. A family whose bound is absent adds nothing.
+Index sets: paths k, stages s of k (in order), options i of stage s, blocks w of stage s (its
+options grouped by availability window [a_w, b_w], in window order), capacities c, providers p.
+D_{k,s,w} = Σ_{i∈w} days_i·x_{k,s,i} is the time block w runs. A family whose bound is absent adds
+nothing.
 """
 
 from __future__ import annotations
+
+import math
 
 import pulp
 
@@ -17,89 +21,148 @@ def one_path(m: PlanModel) -> None:
 
 
 def fraction_within_use(m: PlanModel) -> None:
-    """∀ k,s,j,i: x_{k,s,j,i} ≤ u_{k,s,j,i}: only a used option does work."""
-    for choice, x in m.fraction.items():
-        m.add(x <= m.use[choice], "fraction_within_use", *choice)
+    """∀ k,s,i: x_{k,s,i} ≤ f̄_i·u_{k,s,i}: only a used option does work, and at most f̄_i of the
+    stage, f̄_i = min(1, (min(b_i, deadline) − a_i) / days_i): what fits in its window.
+
+    f̄_i < 1 only tightens the LP relaxation (a stage cannot do more on option i anyway); f̄_i ≤ 0
+    means the option can do no work (x_i = 0).
+    """
+    deadline = m.problem.deadline_days if m.problem.deadline_days is not None else math.inf
+    for (choice, o) in m.index.choices():
+        first, last = m.index.window(o)
+        room = min(last, deadline) - first
+        most = 1.0 if o.days <= 0 or room >= o.days else max(0.0, room / o.days)
+        m.add_row([(m.fraction[choice], 1), (m.use[choice], -most)], "<=", 0, "fraction_within_use", *choice)
 
 
-def one_option_per_segment(m: PlanModel) -> None:
-    """∀ k,s,j: Σ_i u_{k,s,j,i} ≤ y_k: a segment runs on at most one option, on the chosen path."""
-    for slot in m.index.slots:
-        uses = [m.use[c] for c, _ in m.index.choices(slot)]
-        m.add(pulp.lpSum(uses) <= m.path[slot[0]], "one_option_per_segment", *slot)
-
-
-def segments_filled_in_order(m: PlanModel) -> None:
-    """∀ k,s,j>1: Σ_i u_{k,s,j,i} ≤ Σ_i u_{k,s,j−1,i}: segment j is used only after j−1 (symmetry)."""
-    for slot in m.index.slots:
-        k, s, j = slot
-        if j > 1:
-            here = [m.use[c] for c, _ in m.index.choices(slot)]
-            before = [m.use[c] for c, _ in m.index.choices((k, s, j - 1))]
-            m.add(pulp.lpSum(here) <= pulp.lpSum(before), "segments_filled_in_order", *slot)
+def options_per_stage(m: PlanModel) -> None:
+    """∀ k,s: Σ_i u_{k,s,i} ≤ J·y_k: at most J = max_segments options (segments) per stage, and
+    none off the chosen path."""
+    J = m.problem.max_segments
+    for (k, s) in m.index.stages:
+        uses = [(m.use[c], 1) for c, _ in m.index.choices((k, s))]
+        m.add(pulp.LpAffineExpression(uses + [(m.path[k], -J)]) <= 0, "options_per_stage", k, s)
 
 
 def stage_done_once(m: PlanModel) -> None:
-    """∀ k,s: Σ_{j,i} x_{k,s,j,i} = y_k: the chosen path's stages are each done exactly once."""
-    for path in m.problem.paths:
-        for stage in path.stages:
-            fractions = [m.fraction[c] for j in range(1, m.problem.max_segments + 1)
-                         for c, _ in m.index.choices((path.id, stage.name, j))]
-            m.add(pulp.lpSum(fractions) == m.path[path.id], "stage_done_once", path.id, stage.name)
+    """∀ k,s: Σ_i x_{k,s,i} = y_k: the chosen path's stages are each done exactly once."""
+    for (k, s) in m.index.stages:
+        fractions = [(m.fraction[c], 1) for c, _ in m.index.choices((k, s))]
+        m.add(pulp.LpAffineExpression(fractions + [(m.path[k], -1)]) == 0, "stage_done_once", k, s)
 
 
-def segments_in_sequence(m: PlanModel) -> None:
-    """∀ consecutive slots a→b of path k: t_b ≥ t_a + Σ_i days_i·x_{a,i}.
+def blocks_in_sequence(m: PlanModel) -> None:
+    """∀ consecutive blocks v→w of path k: t_w ≥ t_v + D_v.
 
-    Segments of a stage run one after another, and a stage starts after the previous one ends.
+    A stage's blocks run one after another in window order, and a stage starts after the
+    previous one ends.
     """
-    for slots in m.index.sequence.values():
-        for before, after in zip(slots, slots[1:]):
-            m.add(m.start_day[after] >= m.start_day[before] + m.duration_days(before),
-                  "segments_in_sequence", *after)
+    for blocks in m.index.sequence.values():
+        for before, after in zip(blocks, blocks[1:]):
+            m.add(m.start_day[after.key] >= m.start_day[before.key] + m.duration_days(before),
+                  "blocks_in_sequence", *after.key)
 
 
 def lead_time(m: PlanModel) -> None:
-    """∀ k,s,j: t_{k,s,j} ≥ Σ_{i on a capacity} available_day_i · u_{k,s,j,i}.
+    """∀ k,s,w with a_w > 0, ∀ i∈w: t_{k,s,w} ≥ a_w·u_{k,s,i}.
 
-    A segment on bought or reserved nodes starts once they are delivered (one option per segment,
-    so the sum is the lead time of the option used).
+    A block on bought or reserved nodes starts once they are available, if any option of it is used.
     """
-    for slot in m.index.slots:
-        waits = [m.problem.capacity(o.capacity).available_day * m.use[c]
-                 for c, o in m.index.choices(slot)
-                 if o.capacity is not None and m.problem.capacity(o.capacity).available_day > 0]
-        if waits:
-            m.add(m.start_day[slot] >= pulp.lpSum(waits), "lead_time", *slot)
+    for block in m.index.blocks:
+        if block.first_day > 0:
+            start = m.start_day[block.key]
+            for choice, _ in block.choices():
+                m.add_row([(start, 1), (m.use[choice], -block.first_day)], ">=", 0, "lead_time", *choice)
+
+
+def lead_time_by_fraction(m: PlanModel) -> None:
+    """∀ k,s,w with a_w > 0: t_{k,s,w} ≥ a_w·Σ_{i∈w} x_{k,s,i}.
+
+    Implied by lead_time in every integer solution (Σ x ≤ 1, and Σ x > 0 means some u = 1), and
+    stronger in the LP relaxation, where u can be as small as x and a stage split over several
+    options of one pool would otherwise start its delayed part early.
+    """
+    for block in m.index.blocks:
+        if block.first_day > 0:
+            fractions = pulp.LpAffineExpression([(m.fraction[c], -block.first_day) for c, _ in block.choices()])
+            m.add(m.start_day[block.key] + fractions >= 0, "lead_time_by_fraction", *block.key)
+
+
+def window_end(m: PlanModel) -> None:
+    """∀ k,s,w with b_w < H_{k,s}: e_{k,s,w} = t_{k,s,w} + D_{k,s,w};
+    ∀ i∈w: e_{k,s,w} ≤ b_w + (H_{k,s} − b_w)·(1 − u_{k,s,i}).
+
+    A used block ends by the last day b_w of its window. H_{k,s} is the horizon of the stage:
+    min(deadline, the latest lead time in stages 1..s + Σ_{s'≤s} max_i days_i), a day by which
+    stage s has ended in every plan whose segments start as early as they can (docs/model.md);
+    b_w ≥ H_{k,s} needs no row. The block's end e is a variable of its own so that each option's
+    row has two terms (e and u) instead of the whole block.
+    """
+    for block in m.index.blocks:
+        k, s, _ = block.key
+        horizon = m.index.horizon_day[(k, s)]
+        if math.isinf(block.last_day) or block.last_day >= horizon:
+            continue
+        end = m.lp.add_variable(m.name("block_end_day", *block.key), 0)
+        m.add(end == m.start_day[block.key] + m.duration_days(block), "block_end", *block.key)
+        slack = horizon - block.last_day
+        for choice, _ in block.choices():
+            m.add_row([(end, 1), (m.use[choice], slack)], "<=", block.last_day + slack, "window_end", *choice)
 
 
 def plan_end(m: PlanModel) -> None:
-    """∀ k: E ≥ t_last + Σ_i days_i·x_{last,i}: the plan ends when the last segment ends."""
-    for path_id, slots in m.index.sequence.items():
-        if slots:
-            last = slots[-1]
-            m.add(m.end_day >= m.start_day[last] + m.duration_days(last), "plan_end", path_id)
+    """∀ k: E_k ≥ t_last + D_last: path k ends when its last block ends (E = Σ_k E_k)."""
+    for path_id, blocks in m.index.sequence.items():
+        if blocks:
+            last = blocks[-1]
+            m.add(m.path_end_day[path_id] >= m.start_day[last.key] + m.duration_days(last), "plan_end", path_id)
 
 
 def deadline(m: PlanModel) -> None:
-    """E ≤ deadline_days."""
+    """Σ_k E_k ≤ deadline_days."""
     if m.problem.deadline_days is not None:
         m.add(m.end_day <= m.problem.deadline_days, "deadline")
 
 
 def capacity_nodes(m: PlanModel) -> None:
-    """∀ c,k,s,j: B_c ≥ Σ_{i on c} (nodes_i − held_nodes_c)⁺ · u_{k,s,j,i}.
+    """∀ c, ∀ k,s,i on c with nodes_i > H_c: B_{c,k} ≥ (nodes_i − H_c)·u_{k,s,i}.
 
-    Nodes beyond those held must be bought or reserved; the pool is sized for its largest use
-    (one option per segment, so the sum is that option's need). B_c ≤ max_new_nodes_c is B's bound.
+    Nodes beyond those held must be bought or reserved; the pool is sized for its largest use.
     """
+    for choice, o in m.index.choices():
+        if o.capacity is not None:
+            held = m.index.capacities[o.capacity].held_nodes
+            if o.nodes > held:
+                m.add_row([(m.new_nodes[(o.capacity, choice[0])], 1), (m.use[choice], -(o.nodes - held))], ">=", 0,
+                          "capacity_nodes", o.capacity, *choice)
+
+
+def capacity_nodes_by_fraction(m: PlanModel) -> None:
+    """∀ c,k,s: B_{c,k} ≥ Σ_{i of stage s on c} (nodes_i − H_c)⁺·x_{k,s,i}.
+
+    Implied by capacity_nodes in every integer solution (each used option's need is at most B and
+    the fractions sum to at most 1), and stronger in the LP relaxation, which would otherwise pay
+    for a pool split over several cluster sizes only by its largest fractional use.
+    """
+    for (k, s) in m.index.stages:
+        needs: dict[str, list] = {}
+        for choice, o in m.index.choices((k, s)):
+            if o.capacity is not None:
+                need = o.nodes - m.index.capacities[o.capacity].held_nodes
+                if need > 0:
+                    needs.setdefault(o.capacity, []).append((m.fraction[choice], -need))
+        for capacity_id, terms in needs.items():
+            if len(terms) > 1:
+                m.add(pulp.LpAffineExpression(terms + [(m.new_nodes[(capacity_id, k)], 1)]) >= 0,
+                      "capacity_nodes_by_fraction", capacity_id, k, s)
+
+
+def capacity_quota(m: PlanModel) -> None:
+    """∀ c: Σ_k B_{c,k} ≤ max_new_nodes_c (each B_{c,k} is also bounded by it)."""
     for capacity in m.problem.capacities:
-        for slot in m.index.slots:
-            needs = [(o.nodes - capacity.held_nodes) * m.use[c]
-                     for c, o in m.index.choices(slot)
-                     if o.capacity == capacity.id and o.nodes > capacity.held_nodes]
-            if needs:
-                m.add(m.new_nodes[capacity.id] >= pulp.lpSum(needs), "capacity_nodes", capacity.id, *slot)
+        nodes = m.pool_nodes(capacity.id)
+        if len(nodes) > 1:
+            m.add(nodes <= capacity.max_new_nodes, "capacity_quota", capacity.id)
 
 
 def budget(m: PlanModel) -> None:
@@ -115,14 +178,17 @@ def quality_target(m: PlanModel) -> None:
 
 
 def carbon_cap(m: PlanModel) -> None:
-    """Σ_{k,s,j,i} tco2e_i · x_{k,s,j,i} ≤ carbon_cap_tco2e."""
+    """Σ_{k,s,i} tco2e_i · x_{k,s,i} ≤ carbon_cap_tco2e."""
     if m.problem.carbon_cap_tco2e is not None:
-        emitted = pulp.lpSum(o.tco2e * m.fraction[c] for c, o in m.index.choices())
+        emitted = pulp.LpAffineExpression([(m.fraction[c], o.tco2e) for c, o in m.index.choices()])
         m.add(emitted <= m.problem.carbon_cap_tco2e, "carbon_cap")
 
 
 def provider_share(m: PlanModel) -> None:
-    """∀ p: Σ_{i of p} compute_usd_i · x_i ≤ max_provider_share · Σ_i compute_usd_i · x_i."""
+    """∀ p: Σ_{i of p} compute_usd_i · x_i ≤ max_provider_share · Σ_i compute_usd_i · x_i.
+
+    Rental spend only: energy, capital and hosting charges of owned hardware do not count.
+    """
     share = m.problem.max_provider_share
     if share is None:
         return

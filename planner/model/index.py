@@ -1,43 +1,99 @@
 """Derived sets of the model, in plain Python (no solver import).
 
-A *slot* (k, s, j) is segment j = 1..max_segments of stage s of path k; a *choice* (k, s, j, i)
-is option i filling that slot. A path's slots are listed in execution order: stage by stage,
-and within a stage by segment number.
+A *choice* (k, s, i) is option i of stage s of path k. The options of a stage that share one
+availability window [a, b] form a *block* (k, s, w), w a label such as 'days0toinf'; a stage runs
+its blocks in window order (a, then b), each block's segments back to back (docs/model.md proves
+this order optimal for agreeable windows, which Problem enforces). A path's blocks are listed in
+execution order: stage by stage, and within a stage by window.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from planner.problem import Option, Problem
+from planner.problem import Capacity, Option, Problem
 
-Slot = tuple[str, str, int]  # (path id, stage name, segment number)
-Choice = tuple[str, str, int, str]  # (path id, stage name, segment number, option id)
+Choice = tuple[str, str, str]  # (path id, stage name, option id)
+BlockKey = tuple[str, str, str]  # (path id, stage name, window label)
+StageKey = tuple[str, str]  # (path id, stage name)
+
+
+@dataclass(frozen=True)
+class Block:
+    """The options of one stage with the window [first_day, last_day] (last_day may be math.inf)."""
+
+    key: BlockKey
+    first_day: float
+    last_day: float
+    options: tuple[Option, ...]
+
+    def choices(self) -> list[tuple[Choice, Option]]:
+        k, s, _ = self.key
+        return [((k, s, o.id), o) for o in self.options]
 
 
 @dataclass(frozen=True)
 class Index:
-    sequence: dict[str, tuple[Slot, ...]]  # path id -> its slots in execution order
-    options: dict[Slot, tuple[Option, ...]]  # slot -> the options that may fill it
+    stages: dict[StageKey, tuple[Option, ...]]  # (path, stage) -> its options, in input order
+    sequence: dict[str, tuple[Block, ...]]  # path id -> its blocks in execution order
+    capacities: dict[str, Capacity]
+    horizon_day: dict[StageKey, float]  # a day by which some optimal plan has ended the stage
 
     @classmethod
     def of(cls, problem: Problem) -> Index:
-        sequence, options = {}, {}
+        capacities = {c.id: c for c in problem.capacities}
+
+        def window(o: Option) -> tuple[float, float]:
+            return (0.0, math.inf) if o.capacity is None else capacities[o.capacity].window
+
+        stages, sequence, horizon = {}, {}, {}
         for path in problem.paths:
-            slots = []
+            blocks, latest_release, work = [], 0.0, 0.0
             for stage in path.stages:
-                for j in range(1, problem.max_segments + 1):
-                    slot = (path.id, stage.name, j)
-                    slots.append(slot)
-                    options[slot] = stage.options
-            sequence[path.id] = tuple(slots)
-        return cls(sequence, options)
+                stages[(path.id, stage.name)] = stage.options
+                grouped: dict[tuple[float, float], list[Option]] = {}
+                for o in stage.options:
+                    grouped.setdefault(window(o), []).append(o)
+                for (first, last), options in sorted(grouped.items()):
+                    blocks.append(Block((path.id, stage.name, window_label(first, last)), first, last,
+                                        tuple(options)))
+                latest_release = max([latest_release] + [window(o)[0] for o in stage.options])
+                work += max((o.days for o in stage.options), default=0.0)
+                bound = latest_release + work
+                if problem.deadline_days is not None:
+                    bound = min(bound, problem.deadline_days)
+                horizon[(path.id, stage.name)] = bound
+            sequence[path.id] = tuple(blocks)
+        return cls(stages, sequence, capacities, horizon)
 
     @property
-    def slots(self) -> list[Slot]:
-        return list(self.options)
+    def blocks(self) -> list[Block]:
+        return [b for blocks in self.sequence.values() for b in blocks]
 
-    def choices(self, slot: Slot | None = None) -> list[tuple[Choice, Option]]:
-        """(choice, option) pairs of one slot, or of all slots."""
-        slots = self.slots if slot is None else [slot]
-        return [((*s, o.id), o) for s in slots for o in self.options[s]]
+    def choices(self, stage: StageKey | None = None) -> list[tuple[Choice, Option]]:
+        """(choice, option) pairs of one stage, or of all stages (computed once)."""
+        table = self._choices()
+        return table[None] if stage is None else table[stage]
+
+    def _choices(self) -> dict[StageKey | None, list[tuple[Choice, Option]]]:
+        table = self.__dict__.get("_choice_table")
+        if table is None:
+            table = {key: [((*key, o.id), o) for o in options] for key, options in self.stages.items()}
+            table[None] = [pair for pairs in table.values() for pair in pairs]
+            object.__setattr__(self, "_choice_table", table)
+        return table
+
+    def window(self, option: Option) -> tuple[float, float]:
+        return (0.0, math.inf) if option.capacity is None else self.capacities[option.capacity].window
+
+
+def window_label(first: float, last: float) -> str:
+    """'days0toinf', 'days60toinf', 'days0to365', 'days0to36.5': readable, and distinct for
+    distinct windows (every digit of the float is kept)."""
+    return f"days{_day(first)}to{'inf' if math.isinf(last) else _day(last)}"
+
+
+def _day(day: float) -> str:
+    text = repr(float(day))
+    return text[:-2] if text.endswith(".0") else text

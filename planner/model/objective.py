@@ -1,7 +1,7 @@
 """Cost terms and the objectives built from them.
 
-Cost (USD) = compute + energy + capacity + path fixed costs + staff:
-  Σ_{k,s,j,i} (compute_usd_i + energy_usd_i)·x_{k,s,j,i} + Σ_c (unit_cost_c + hosting_c)·B_c
+Cost (USD) = usage-based charges + capacity charges + path fixed costs + staff:
+  Σ_{k,s,i} (compute_i + energy_i + capex_i + hosting_i)·x_{k,s,i} + Σ_{c,k} (unit_cost_c + hosting_c)·B_{c,k}
   + Σ_k (data_k + labelling_k + inference_k)·y_k + staff_usd_per_day·E.
 """
 
@@ -17,18 +17,29 @@ TIE_BREAK_SLACK = 1e-6
 
 
 def cost_terms(m: PlanModel) -> None:
-    """Cost terms by breakdown key (USD); capacity fees split into reserved and owned."""
+    """Cost terms by breakdown key (USD): per-use charges scale with x, per-node charges with B
+    (capacity fees go to reserved or owned_capex_net by the pool's kind)."""
     p, choices = m.problem, m.index.choices()
+
+    def per_use(field: str) -> pulp.LpAffineExpression:
+        return pulp.LpAffineExpression([(m.fraction[c], getattr(o, field)) for c, o in choices
+                                        if getattr(o, field)])
+
+    def per_node(charges) -> pulp.LpAffineExpression:
+        usd_by_pool = {c.id: usd for c, usd in charges if usd}
+        return pulp.LpAffineExpression([(v, usd_by_pool[c]) for (c, _), v in m.new_nodes.items()
+                                        if c in usd_by_pool])
+
     m.cost_usd = {
-        "compute": pulp.lpSum(o.compute_usd * m.fraction[c] for c, o in choices),
-        "reserved": pulp.lpSum(c.unit_cost_usd * m.new_nodes[c.id] for c in p.capacities if c.kind == "reserved"),
-        "owned_capex_net": pulp.lpSum(c.unit_cost_usd * m.new_nodes[c.id] for c in p.capacities
-                                      if c.kind != "reserved"),
-        "energy": pulp.lpSum(o.energy_usd * m.fraction[c] for c, o in choices),
-        "hosting": pulp.lpSum(c.hosting_usd_per_node * m.new_nodes[c.id] for c in p.capacities),
-        "data": pulp.lpSum(k.data_usd * m.path[k.id] for k in p.paths),
-        "labelling": pulp.lpSum(k.labelling_usd * m.path[k.id] for k in p.paths),
-        "inference": pulp.lpSum(k.inference_usd * m.path[k.id] for k in p.paths),
+        "compute": per_use("compute_usd"),
+        "reserved": per_node((c, c.unit_cost_usd) for c in p.capacities if c.kind == "reserved"),
+        "owned_capex_net": per_use("capex_usd")
+        + per_node((c, c.unit_cost_usd) for c in p.capacities if c.kind != "reserved"),
+        "energy": per_use("energy_usd"),
+        "hosting": per_use("hosting_usd") + per_node((c, c.hosting_usd_per_node) for c in p.capacities),
+        "data": pulp.LpAffineExpression([(m.path[k.id], k.data_usd) for k in p.paths]),
+        "labelling": pulp.LpAffineExpression([(m.path[k.id], k.labelling_usd) for k in p.paths]),
+        "inference": pulp.LpAffineExpression([(m.path[k.id], k.inference_usd) for k in p.paths]),
         "staff": p.staff_usd_per_day * m.end_day,
     }
 
@@ -37,8 +48,8 @@ def objectives(m: PlanModel) -> None:
     """cost = Σ cost terms;  quality = Σ_k loss_k·y_k;  time = E."""
     m.objectives = {
         "cost": m.total_cost_usd(),
-        "quality": pulp.lpSum(k.loss * m.path[k.id] for k in m.problem.paths),
-        "time": pulp.lpSum([m.end_day]),
+        "quality": pulp.LpAffineExpression([(m.path[k.id], k.loss) for k in m.problem.paths]),
+        "time": m.end_day,
     }
 
 

@@ -6,14 +6,18 @@ from dataclasses import dataclass, field
 
 import pulp
 
-from planner.model.index import Choice, Index, Slot
+from planner.model.index import Block, BlockKey, Choice, Index
 from planner.model.naming import Namer
 from planner.problem import Problem
 
 
+_SENSES = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpConstraintEQ}
+
+
 @dataclass
 class PlanModel:
-    """Variables y (path), u (use), x (fraction), t (start_day), E (end_day), B (new_nodes).
+    """Variables y (path), u (use), x (fraction), t (start_day of a block), E_k (path_end_day),
+    B_{c,k} (new_nodes); end_day is the expression E = Σ_k E_k, pool_nodes(c) is B_c = Σ_k B_{c,k}.
 
     cost_usd holds the cost terms by breakdown key; objectives holds the expressions the planner
     can minimise ('cost', 'quality', 'time'); objective names the one set on `lp`.
@@ -27,9 +31,10 @@ class PlanModel:
     path: dict[str, pulp.LpVariable] = field(default_factory=dict)
     use: dict[Choice, pulp.LpVariable] = field(default_factory=dict)
     fraction: dict[Choice, pulp.LpVariable] = field(default_factory=dict)
-    start_day: dict[Slot, pulp.LpVariable] = field(default_factory=dict)
-    end_day: pulp.LpVariable | None = None
-    new_nodes: dict[str, pulp.LpVariable] = field(default_factory=dict)
+    start_day: dict[BlockKey, pulp.LpVariable] = field(default_factory=dict)
+    path_end_day: dict[str, pulp.LpVariable] = field(default_factory=dict)
+    end_day: pulp.LpAffineExpression | None = None
+    new_nodes: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)  # (capacity, path)
     cost_usd: dict[str, pulp.LpAffineExpression] = field(default_factory=dict)
     objectives: dict[str, pulp.LpAffineExpression] = field(default_factory=dict)
 
@@ -37,9 +42,20 @@ class PlanModel:
         """Add a constraint named `family__keys`."""
         self.lp += constraint, self.name(family, *keys)
 
-    def duration_days(self, slot: Slot) -> pulp.LpAffineExpression:
-        """d_{k,s,j} = Σ_i days_i · x_{k,s,j,i}: how long the segment runs."""
-        return pulp.lpSum(o.days * self.fraction[c] for c, o in self.index.choices(slot))
+    def add_row(self, terms: list[tuple[pulp.LpVariable, float]], sense: str, rhs: float, family: str,
+                *keys: object) -> None:
+        """Add Σ coefficient·variable (sense: '<=', '>=' or '==') rhs, named `family__keys`; the
+        same as `add` without building expressions operator by operator (large models)."""
+        row = pulp.LpConstraint(pulp.LpAffineExpression(terms), _SENSES[sense], rhs=rhs)
+        self.lp.addConstraint(row, self.name(family, *keys))
+
+    def duration_days(self, block: Block) -> pulp.LpAffineExpression:
+        """D_{k,s,w} = Σ_{i in block w} days_i · x_{k,s,i}: how long the block's segments run."""
+        return pulp.LpAffineExpression([(self.fraction[c], o.days) for c, o in block.choices()])
+
+    def pool_nodes(self, capacity_id: str) -> pulp.LpAffineExpression:
+        """B_c = Σ_k B_{c,k}: nodes bought or reserved in capacity c."""
+        return pulp.LpAffineExpression([(v, 1) for (c, _), v in self.new_nodes.items() if c == capacity_id])
 
     @staticmethod
     def value(expression: pulp.LpAffineExpression) -> float:

@@ -14,22 +14,41 @@ def add_path_choice(m: PlanModel) -> None:
 
 
 def add_option_use(m: PlanModel) -> None:
-    """u_{k,s,j,i} ∈ {0,1}: option i fills segment j of stage s of path k;
-    x_{k,s,j,i} ∈ [0,1]: the fraction of the stage that segment does on it."""
+    """u_{k,s,i} ∈ {0,1}: option i does part of stage s of path k (one contiguous segment);
+    x_{k,s,i} ∈ [0,1]: the fraction of the stage it does."""
     for choice, _ in m.index.choices():
         m.use[choice] = m.lp.add_variable(m.name("use", *choice), cat=pulp.LpBinary)
         m.fraction[choice] = m.lp.add_variable(m.name("fraction", *choice), 0, 1)
 
 
 def add_schedule(m: PlanModel) -> None:
-    """t_{k,s,j} ≥ 0: start day of segment j of stage s of path k;  E ≥ 0: the plan's end day."""
-    for slot in m.index.slots:
-        m.start_day[slot] = m.lp.add_variable(m.name("start_day", *slot), 0)
-    m.end_day = m.lp.add_variable(m.name("end_day"), 0)
+    """t_{k,s,w} ≥ 0: start day of block w (the stage's options with window w, run back to back);
+    E_k ≥ 0: the day path k ends (0 off the chosen path); the plan's end day is E = Σ_k E_k.
+
+    Summing per-path ends, rather than bounding one E by every path's end, keeps the LP relaxation
+    honest: a path chosen by a fraction y_k does y_k of its work, and its end counts in E by that
+    share instead of shrinking the max.
+    """
+    for block in m.index.blocks:
+        m.start_day[block.key] = m.lp.add_variable(m.name("start_day", *block.key), 0)
+    for path in m.problem.paths:
+        m.path_end_day[path.id] = m.lp.add_variable(m.name("end_day", path.id), 0)
+    m.end_day = pulp.LpAffineExpression([(e, 1) for e in m.path_end_day.values()])
 
 
 def add_new_nodes(m: PlanModel) -> None:
-    """B_c ∈ ℤ, 0 ≤ B_c ≤ max_new_nodes_c: nodes bought or reserved in capacity c."""
-    for capacity in m.problem.capacities:
-        m.new_nodes[capacity.id] = m.lp.add_variable(
-            m.name("new_nodes", capacity.id), 0, capacity.max_new_nodes, cat=pulp.LpInteger)
+    """B_{c,k} ∈ [0, max_new_nodes_c]: nodes bought or reserved in capacity c if path k is chosen
+    (0 otherwise); the pool's nodes are B_c = Σ_k B_{c,k}.
+
+    One B per path and pool, rather than one per pool bounded by every path's needs, keeps the LP
+    relaxation from sharing one fractional purchase among fractionally chosen paths. B needs no
+    integrality: it is bounded below by whole node counts and its cost is non-negative, so an
+    optimal B is the largest need, an integer.
+    """
+    for path in m.problem.paths:
+        pools = {o.capacity for stage in path.stages for o in stage.options
+                 if o.capacity is not None and o.nodes > m.index.capacities[o.capacity].held_nodes}
+        for capacity in m.problem.capacities:
+            if capacity.id in pools:
+                m.new_nodes[(capacity.id, path.id)] = m.lp.add_variable(
+                    m.name("new_nodes", capacity.id, path.id), 0, capacity.max_new_nodes)
