@@ -98,7 +98,8 @@ def greedy_upper_bound(problem: Problem) -> float:
     """Cost of the cheapest plan among simple cloud-only plans that meet every bound (inf if none).
 
     For each path, each stage gets a share of the deadline in proportion to its fastest cloud
-    option and takes the cheapest cloud option that fits in that share.
+    option and takes the cloud option, of those fitting that share, cheapest in rental plus staff
+    for its days.
     """
     best = math.inf
     for path in problem.paths:
@@ -125,7 +126,7 @@ def _greedy_path(path: Path, problem: Problem) -> list[Option] | None:
     for opts, fast in zip(cloud, fastest):
         share = deadline * fast / total if total > 0 and math.isfinite(deadline) else math.inf
         fits = [o for o in opts if o.days <= share * (1 + 1e-12)] or [min(opts, key=lambda o: o.days)]
-        chosen.append(min(fits, key=_var))
+        chosen.append(min(fits, key=lambda o: _var(o) + problem.staff_usd_per_day * o.days))
     return chosen
 
 
