@@ -389,7 +389,7 @@ def prune_options(options: list[Option], carbon_matters: bool = False,
 def _pareto(options: list[Option], carbon_matters: bool, extra: list[str]) -> list[Option]:
     """Options not dominated on (days, cost[, tco2e][, nodes]); exact duplicates keep their first."""
     def key(o):
-        k = [o.days, o.compute_usd + o.energy_usd]
+        k = [o.days, o.variable_usd]
         if carbon_matters:
             k.append(o.tco2e)
         return tuple(k + [getattr(o, f) for f in extra])
@@ -398,9 +398,9 @@ def _pareto(options: list[Option], carbon_matters: bool, extra: list[str]) -> li
     if not carbon_matters and not extra:  # two criteria: one sweep by days keeping falling cost
         front, best = [], float("inf")
         for o in ranked:
-            if o.compute_usd + o.energy_usd < best:
+            if o.variable_usd < best:
                 front.append(o)
-                best = o.compute_usd + o.energy_usd
+                best = o.variable_usd
         return front
     front = []
     for o in ranked:  # sorted, so only earlier options can dominate later ones

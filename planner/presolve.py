@@ -91,7 +91,7 @@ def greedy_earliest_end(problem: Problem) -> float:
 
 
 def _var(o: Option) -> float:
-    return o.compute_usd + o.energy_usd
+    return o.variable_usd
 
 
 def greedy_upper_bound(problem: Problem) -> float:

@@ -38,8 +38,11 @@ class Candidate:
     fixed_usd: float  # data + labelling + inference + per-node capacity fees and hosting
 
 
-def brute_force(problem, objective: str = "cost") -> Optimum | None:
-    candidates = list(_candidates(problem))
+def brute_force(problem, objective: str = "cost", repeats: bool = False) -> Optimum | None:
+    """The optimum of `objective` (ties broken by cost), or None if no plan exists. repeats=True
+    also lets an option return in a stage after another one (never twice in a row), up to
+    max_segments segments: the planner's claim is that this never helps."""
+    candidates = list(_candidates(problem, repeats))
     if objective == "cost":
         best = _best(problem, candidates, "cost")
         return None if best is None else Optimum(best, best)
@@ -63,11 +66,11 @@ def _best(problem, candidates, minimise, end_limit=None):
     return min(values) if values else None
 
 
-def _candidates(problem):
+def _candidates(problem, repeats=False):
     for path in problem.paths:
         if problem.target_loss is not None and path.loss > problem.target_loss:
             continue
-        per_stage = [list(_sequences(stage.options, problem.max_segments)) for stage in path.stages]
+        per_stage = [list(_sequences(stage.options, problem.max_segments, repeats)) for stage in path.stages]
         for sequences in itertools.product(*per_stage):
             used = [o for seq in sequences for o in seq]
             fixed = path.data_usd + path.labelling_usd + path.inference_usd
@@ -80,9 +83,13 @@ def _candidates(problem):
                 yield Candidate(path, sequences, fixed)
 
 
-def _sequences(options, max_segments):
+def _sequences(options, max_segments, repeats=False):
     for length in range(1, max_segments + 1):
-        yield from itertools.permutations(options, length)
+        if repeats:
+            yield from (seq for seq in itertools.product(options, repeat=length)
+                        if all(a.id != b.id for a, b in zip(seq, seq[1:])))
+        else:
+            yield from itertools.permutations(options, length)
 
 
 def _window(problem, option):

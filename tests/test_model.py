@@ -42,7 +42,8 @@ def test_names_are_sanitised_unique_and_readable(tmp_path):
     assert all(re.fullmatch(r"[A-Za-z0-9_]+", n) for n in names)
     assert m.fraction[("scratch[1]", "pre train", "a-b")].name == "fraction__scratch_1___pre_train__a_b"
     assert m.fraction[("scratch[1]", "pre train", "a_b")].name == "fraction__scratch_1___pre_train__a_b_2"
-    assert m.start_day[("scratch[1]", "pre train", "days60toinf")].name == "start_day__scratch_1___pre_train__days60toinf"
+    rack_block = m.start_day[("scratch[1]", "pre train", "days60toinf")]
+    assert rack_block.name == "start_day__scratch_1___pre_train__days60toinf"
     lp_file = tmp_path / "plan.lp"
     m.lp.writeLP(str(lp_file))
     text = lp_file.read_text()

@@ -291,7 +291,13 @@ def test_a_tiny_time_limit_gives_a_status_not_an_error(solver, limit):
         assert check_solution(hard_problem(), s) == []
 
 
-def test_cbc_crashing_without_preprocessing_is_rerun_with_its_defaults():
-    """CBC 2.10.3 with preprocessing off segfaults on this infeasible instance."""
-    problem = random_problem(random.Random(116))
-    assert solve(problem, "cost", "cbc").status == "infeasible"
+@pytest.mark.parametrize("seed, objective", [(51899, "quality"), (60986, "time"), (10744, "quality"), (116, "cost")])
+def test_known_cbc_failures_are_avoided(seed, objective):
+    """Instances on which CBC 2.10.3 went wrong: 51899 called infeasible with its defaults; with
+    preprocessing off, 60986 stopped at 71 days (optimum 68.09) and 116 (infeasible) crashed; with
+    preprocessing and the feasibility pump off, 10744 was called infeasible."""
+    problem = random_problem(random.Random(seed))
+    expected, found = brute_force(problem, objective), checked(problem, objective)
+    assert found.status == ("infeasible" if expected is None else "optimal")
+    if expected is not None:
+        assert found.objective_value == pytest.approx(expected.value, rel=1e-6)

@@ -29,7 +29,7 @@ def checked(problem, objective="cost", solver=FAST, **overrides):
 
 
 @pytest.mark.parametrize("objective", ["cost", "quality", "time"])
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(problem=problems())
 def test_mip_optimum_equals_brute_force(objective, problem):
     expected = brute_force(problem, objective)
@@ -40,6 +40,19 @@ def test_mip_optimum_equals_brute_force(objective, problem):
         assert close(found.objective_value, expected.value)
         # the cost of a tie-break is within solver tolerance of the objective's optimum
         assert close(found.total_cost_usd, expected.cost_usd, 1e-6 if objective == "cost" else 1e-5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(problem=problems(max_stages=1, max_options=3), objective=st.sampled_from(["cost", "time"]))
+def test_an_option_returning_in_a_stage_never_helps(problem, objective):
+    """With agreeable windows, J segments in which an option may come back (A, B, A) do no better
+    than at most J distinct options, each once (docs/model.md, step 3): the model's one x per option
+    loses nothing."""
+    problem = dataclasses.replace(problem, max_segments=3)
+    once, returning = brute_force(problem, objective), brute_force(problem, objective, repeats=True)
+    assert (once is None) == (returning is None)
+    if once is not None:
+        assert close(once.value, returning.value)
 
 
 @settings(max_examples=40, deadline=None)

@@ -21,9 +21,14 @@ import pulp
 
 SOLVERS = ("cbc", "highs", "ortools")
 MIP_REL_GAP = 1e-9  # 'optimal' means proven to this relative gap (HiGHS would stop at 1e-4)
-# CBC's preprocessing and feasibility pump cost most of its time on this model, whose LP
-# relaxation is tight (docs/model.md, "Solver settings"): off, CBC proves the same optima faster.
-CBC_OPTIONS = ("preprocess off", "feas off")
+# CBC 2.10.3's feasibility pump costs much of its time on this model, whose LP relaxation is tight;
+# off, CBC proves the same optima 2-3x faster on the bundled scenarios (docs/model.md).
+# Preprocessing off would be faster still, but then CBC has crashed on 0.2% of small random models
+# and once stopped at a worse plan it called optimal; it serves only to re-check an 'infeasible'
+# verdict, which CBC's defaults have once given on a feasible model.
+CBC_OPTIONS = ("feas off",)
+CBC_RECHECK_OPTIONS = ("preprocess off",)
+SCIP_PARAMETERS = "propagating/probing/maxprerounds = 0\n"
 MIN_TIME_LIMIT_S = 0.01  # a limit of 0 would mean 'none' to some solvers
 # HiGHS 1.16 at its default 1e-6 has rejected its own optimum as infeasible by 1.00006e-6
 # ("Solve error"); 1e-7 avoids that and matches CBC's tolerance.
@@ -63,16 +68,26 @@ def _pulp_status(lp: pulp.LpProblem, time_limit_s: float | None) -> str:
 
 
 def _cbc(lp: pulp.LpProblem, time_limit_s: float | None) -> tuple[str, float | None]:
-    """CBC through PuLP with CBC_OPTIONS; CBC 2.10.3 with preprocessing off has crashed (segfault)
-    on some infeasible models whose cut generators prove infeasibility, so a crash is re-run with
-    CBC's defaults in the time left."""
+    """CBC through PuLP with CBC_OPTIONS (CBC's defaults if that run crashes); an 'infeasible'
+    verdict is re-checked with CBC_RECHECK_OPTIONS, whose plan wins if it finds one."""
     started = time.perf_counter()
+
+    def left() -> float | None:
+        return None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - started),
+                                                     MIN_TIME_LIMIT_S)
+
     try:
-        return _cbc_run(lp, time_limit_s, CBC_OPTIONS)
+        status, bound = _cbc_run(lp, time_limit_s, CBC_OPTIONS)
     except pulp.PulpSolverError:
-        if time_limit_s is not None:
-            time_limit_s = max(time_limit_s - (time.perf_counter() - started), MIN_TIME_LIMIT_S)
-        return _cbc_run(lp, time_limit_s, ())
+        status, bound = _cbc_run(lp, left(), ())
+    if status == "infeasible":
+        try:
+            recheck = _cbc_run(lp, left(), CBC_RECHECK_OPTIONS)
+        except pulp.PulpSolverError:  # this setting has crashed on infeasible models
+            recheck = ("infeasible", None)
+        if recheck[0] in ("optimal", "feasible"):
+            return recheck
+    return status, bound
 
 
 def _cbc_run(lp: pulp.LpProblem, time_limit_s: float | None, options) -> tuple[str, float | None]:
@@ -91,16 +106,22 @@ def _cbc_run(lp: pulp.LpProblem, time_limit_s: float | None, options) -> tuple[s
 
 
 def _highs(lp: pulp.LpProblem, time_limit_s: float | None) -> tuple[str, float | None]:
-    """HiGHS through PuLP. Its MIP presolve has wrongly declared feasible models infeasible (or
-    ended in 'Solve error'; ERGO-Code/HiGHS#2204, #2432, and on this model with 1.16), so such an
-    outcome is re-checked with presolve off."""
-    options = dict(msg=False, timeLimit=time_limit_s, gapRel=MIP_REL_GAP,
-                   mip_feasibility_tolerance=HIGHS_MIP_FEASIBILITY_TOLERANCE)
+    """HiGHS through PuLP, with its MIP presolve off: on this model presolve took most of the time
+    (5–10x), and it has wrongly declared feasible models infeasible or ended in 'Solve error'
+    (ERGO-Code/HiGHS#2204, #2432, and on this model with 1.16). An 'infeasible' or 'Solve error'
+    outcome is re-checked with presolve on, whose plan wins if it finds one."""
+    started = time.perf_counter()
+    options = dict(msg=False, gapRel=MIP_REL_GAP, mip_feasibility_tolerance=HIGHS_MIP_FEASIBILITY_TOLERANCE)
+    doubtful = (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kSolveError)
     with _quiet_stdout():  # HiGHS prints a banner from C when first created, whatever its options
-        lp.solve(pulp.HiGHS(**options))
-        if lp.solverModel.getModelStatus() in (highspy.HighsModelStatus.kInfeasible,
-                                               highspy.HighsModelStatus.kSolveError):
-            lp.solve(pulp.HiGHS(**options, presolve="off"))
+        lp.solve(pulp.HiGHS(**options, timeLimit=time_limit_s, presolve="off"))
+        if lp.solverModel.getModelStatus() in doubtful:
+            first = lp.solverModel.getModelStatus()
+            left = None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - started),
+                                                         MIN_TIME_LIMIT_S)
+            lp.solve(pulp.HiGHS(**options, timeLimit=left, presolve="on"))
+            if lp.solverModel.getModelStatus() in doubtful and first == highspy.HighsModelStatus.kInfeasible:
+                lp.assignStatus(pulp.LpStatusInfeasible, pulp.LpSolutionInfeasible)
     status = _pulp_status(lp, time_limit_s)
     return status, lp.solverModel.getInfo().mip_dual_bound if status == "feasible" else None
 
@@ -123,7 +144,12 @@ def _ortools(lp: pulp.LpProblem, time_limit_s: float | None) -> tuple[str, float
     """Translate the PuLP rows, bounds and objective to pywraplp, solve, copy values back."""
     from ortools.linear_solver import pywraplp
 
-    solver = pywraplp.Solver.CreateSolver("SCIP") or pywraplp.Solver.CreateSolver("CBC")
+    solver = pywraplp.Solver.CreateSolver("SCIP")
+    if solver is not None:
+        # SCIP's probing in presolve spent 17 of 20 s on a 10k-variable instance of this model
+        solver.SetSolverSpecificParametersAsString(SCIP_PARAMETERS)
+    else:
+        solver = pywraplp.Solver.CreateSolver("CBC")
     solver.SuppressOutput()
     infinity = solver.infinity()
     columns = {}

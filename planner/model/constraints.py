@@ -89,23 +89,21 @@ def lead_time_by_fraction(m: PlanModel) -> None:
 
 
 def window_end(m: PlanModel) -> None:
-    """∀ k,s,w with b_w < H_{k,s}: e_{k,s,w} = t_{k,s,w} + D_{k,s,w};
-    ∀ i∈w: e_{k,s,w} ≤ b_w + (H_{k,s} − b_w)·(1 − u_{k,s,i}).
+    """∀ k,s,w with b_w < T_{k,s}: e_{k,s,w} = t_{k,s,w} + D_{k,s,w};
+    ∀ i∈w: e_{k,s,w} ≤ b_w + (T_{k,s} − b_w)·(1 − u_{k,s,i}).
 
-    A used block ends by the last day b_w of its window. H_{k,s} is the horizon of the stage:
+    A used block ends by the last day b_w of its window. T_{k,s} is the horizon of the stage:
     min(deadline, the latest lead time in stages 1..s + Σ_{s'≤s} max_i days_i), a day by which
-    stage s has ended in every plan whose segments start as early as they can (docs/model.md);
-    b_w ≥ H_{k,s} needs no row. The block's end e is a variable of its own so that each option's
+    stage s has ended in every plan whose segments start as early as they can (docs/model.md), so
+    b_w ≥ T_{k,s} needs no row. The block's end e has a variable of its own so that each option's
     row has two terms (e and u) instead of the whole block.
     """
     for block in m.index.blocks:
-        k, s, _ = block.key
-        horizon = m.index.horizon_day[(k, s)]
-        if math.isinf(block.last_day) or block.last_day >= horizon:
+        if not block.ends_early:
             continue
-        end = m.lp.add_variable(m.name("block_end_day", *block.key), 0)
+        end = m.block_end_day[block.key]
         m.add(end == m.start_day[block.key] + m.duration_days(block), "block_end", *block.key)
-        slack = horizon - block.last_day
+        slack = block.horizon_day - block.last_day
         for choice, _ in block.choices():
             m.add_row([(end, 1), (m.use[choice], slack)], "<=", block.last_day + slack, "window_end", *choice)
 

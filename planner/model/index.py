@@ -21,12 +21,21 @@ StageKey = tuple[str, str]  # (path id, stage name)
 
 @dataclass(frozen=True)
 class Block:
-    """The options of one stage with the window [first_day, last_day] (last_day may be math.inf)."""
+    """The options of one stage with the window [first_day, last_day] (last_day may be math.inf).
+
+    horizon_day is the stage's horizon T_{k,s} (Index.horizon_day); the window's end needs a row
+    only when it comes before it (ends_early).
+    """
 
     key: BlockKey
     first_day: float
     last_day: float
     options: tuple[Option, ...]
+    horizon_day: float = math.inf
+
+    @property
+    def ends_early(self) -> bool:
+        return self.last_day < self.horizon_day
 
     def choices(self) -> list[tuple[Choice, Option]]:
         k, s, _ = self.key
@@ -38,7 +47,9 @@ class Index:
     stages: dict[StageKey, tuple[Option, ...]]  # (path, stage) -> its options, in input order
     sequence: dict[str, tuple[Block, ...]]  # path id -> its blocks in execution order
     capacities: dict[str, Capacity]
-    horizon_day: dict[StageKey, float]  # a day by which some optimal plan has ended the stage
+    # T_{k,s} = min(deadline, latest lead time in stages 1..s + Σ_{s'≤s} longest option): a day by
+    # which every plan whose segments start as early as they can has ended stage s (docs/model.md)
+    horizon_day: dict[StageKey, float]
 
     @classmethod
     def of(cls, problem: Problem) -> Index:
@@ -52,18 +63,18 @@ class Index:
             blocks, latest_release, work = [], 0.0, 0.0
             for stage in path.stages:
                 stages[(path.id, stage.name)] = stage.options
-                grouped: dict[tuple[float, float], list[Option]] = {}
-                for o in stage.options:
-                    grouped.setdefault(window(o), []).append(o)
-                for (first, last), options in sorted(grouped.items()):
-                    blocks.append(Block((path.id, stage.name, window_label(first, last)), first, last,
-                                        tuple(options)))
                 latest_release = max([latest_release] + [window(o)[0] for o in stage.options])
                 work += max((o.days for o in stage.options), default=0.0)
                 bound = latest_release + work
                 if problem.deadline_days is not None:
                     bound = min(bound, problem.deadline_days)
                 horizon[(path.id, stage.name)] = bound
+                grouped: dict[tuple[float, float], list[Option]] = {}
+                for o in stage.options:
+                    grouped.setdefault(window(o), []).append(o)
+                for (first, last), options in sorted(grouped.items()):
+                    blocks.append(Block((path.id, stage.name, window_label(first, last)), first, last,
+                                        tuple(options), bound))
             sequence[path.id] = tuple(blocks)
         return cls(stages, sequence, capacities, horizon)
 

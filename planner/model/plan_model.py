@@ -16,8 +16,9 @@ _SENSES = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpCo
 
 @dataclass
 class PlanModel:
-    """Variables y (path), u (use), x (fraction), t (start_day of a block), E_k (path_end_day),
-    B_{c,k} (new_nodes); end_day is the expression E = Σ_k E_k, pool_nodes(c) is B_c = Σ_k B_{c,k}.
+    """Variables y (path), u (use), x (fraction), t (start_day of a block), e (block_end_day, for
+    blocks whose window ends early), E_k (path_end_day), B_{c,k} (new_nodes); end_day is the
+    expression E = Σ_k E_k, pool_nodes(c) is B_c = Σ_k B_{c,k}.
 
     cost_usd holds the cost terms by breakdown key; objectives holds the expressions the planner
     can minimise ('cost', 'quality', 'time'); objective names the one set on `lp`.
@@ -32,6 +33,7 @@ class PlanModel:
     use: dict[Choice, pulp.LpVariable] = field(default_factory=dict)
     fraction: dict[Choice, pulp.LpVariable] = field(default_factory=dict)
     start_day: dict[BlockKey, pulp.LpVariable] = field(default_factory=dict)
+    block_end_day: dict[BlockKey, pulp.LpVariable] = field(default_factory=dict)
     path_end_day: dict[str, pulp.LpVariable] = field(default_factory=dict)
     end_day: pulp.LpAffineExpression | None = None
     new_nodes: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)  # (capacity, path)

@@ -23,6 +23,7 @@ def add_option_use(m: PlanModel) -> None:
 
 def add_schedule(m: PlanModel) -> None:
     """t_{k,s,w} ≥ 0: start day of block w (the stage's options with window w, run back to back);
+    e_{k,s,w} ≥ 0: its end day, for blocks whose window ends before the stage's horizon;
     E_k ≥ 0: the day path k ends (0 off the chosen path); the plan's end day is E = Σ_k E_k.
 
     Summing per-path ends, rather than bounding one E by every path's end, keeps the LP relaxation
@@ -31,6 +32,8 @@ def add_schedule(m: PlanModel) -> None:
     """
     for block in m.index.blocks:
         m.start_day[block.key] = m.lp.add_variable(m.name("start_day", *block.key), 0)
+        if block.ends_early:
+            m.block_end_day[block.key] = m.lp.add_variable(m.name("block_end_day", *block.key), 0)
     for path in m.problem.paths:
         m.path_end_day[path.id] = m.lp.add_variable(m.name("end_day", path.id), 0)
     m.end_day = pulp.LpAffineExpression([(e, 1) for e in m.path_end_day.values()])

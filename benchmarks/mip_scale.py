@@ -1,0 +1,254 @@
+"""How the MIP scales: build and solve times on instance families generated from the catalog.
+
+    .venv/bin/python benchmarks/mip_scale.py                         # all families, cbc/highs/ortools
+    .venv/bin/python benchmarks/mip_scale.py --solvers cbc --families xl
+    .venv/bin/python benchmarks/mip_scale.py --scenarios              # the bundled scenarios instead
+
+A family is paths × stages × offers × cluster sizes. Each path trains a dense model from scratch
+to the loss of a Chinchilla-optimal 70B model (a grid of sizes from 0.4× to 2.5× that, each with
+the tokens the Chinchilla law says it needs) and then runs 0–2 tuning stages; every stage may run on
+every catalog offer (on-demand, spot, 1- and 3-year reservations) and every catalog server to buy,
+on every cluster size of a doubling grid on which it fits in memory, priced by the compute model
+(planner.compute.estimate) — the options builder's physics, without its pruning (no Pareto
+filter, no presolve), so the instances are as large as the catalog makes them. Bought servers carry
+usage-based depreciation and hosting (Option.capex_usd, hosting_usd) plus a one-time resale haircut
+per node; a 1-year reservation is usable on days [0, 365], so with a deadline past day 365 its
+window ends inside the plan.
+
+Prints one table per solver: variables, constraints, seconds to build the Problem's options and
+the model, seconds in the solver (Solution.solve_seconds: handing the model over, solving, reading
+back), seconds of the whole solve() call (which builds the model again and cleans the plan),
+status, gap and the optimum.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path as FilePath
+
+ROOT = FilePath(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from planner import compute  # noqa: E402
+from planner.catalog import Catalog, load_catalog  # noqa: E402
+from planner.model import build_model  # noqa: E402
+from planner.problem import Capacity, Option, Path, Problem, StageOptions  # noqa: E402
+from planner.solve import solve  # noqa: E402
+from planner.workload import Workload  # noqa: E402
+
+SOLVERS = ("cbc", "highs", "ortools")
+HOURS_PER_YEAR = 8760.0
+# Chinchilla fit (Hoffmann et al. 2022, approach 3): L(N, D) = E + A/N^α + B/D^β.
+CHINCHILLA = dict(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28)
+TUNING = (("sft", 2e9), ("preference", 5e8))  # tokens of each tuning stage
+TARGET_PARAMS = 70e9
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    paths: int
+    stages: int  # 1 = pretrain only, 2 = + sft, 3 = + preference
+    offers: int  # how many catalog offers (in catalog order); every catalog server is always offered
+    sizes: int  # cluster sizes per pool: 1, 2, 4, ... nodes from the smallest that fits
+    deadline_days: float = 400.0
+
+
+FAMILIES = (
+    Family("xs", paths=2, stages=2, offers=8, sizes=4),
+    Family("s", paths=4, stages=2, offers=16, sizes=5),
+    Family("m", paths=6, stages=2, offers=39, sizes=7),
+    Family("l", paths=10, stages=2, offers=39, sizes=7),
+    Family("xl", paths=14, stages=3, offers=39, sizes=8),
+    Family("xxl", paths=20, stages=3, offers=39, sizes=8),
+    Family("xxl-tight", paths=20, stages=3, offers=39, sizes=8, deadline_days=30.0),
+)
+
+
+def family_problem(f: Family, catalog: Catalog) -> Problem:
+    """The Problem of one family: realistic prices and durations, no pruning."""
+    capacities: dict[str, Capacity] = {}
+    pools = _pools(f, catalog, capacities)
+    paths = []
+    c = CHINCHILLA
+    target = _loss(TARGET_PARAMS, 20.0 * TARGET_PARAMS)
+    for number in range(f.paths):
+        params = TARGET_PARAMS * 10 ** (-0.4 + 0.8 * number / max(1, f.paths - 1))
+        tokens = (c["B"] / (target - c["E"] - c["A"] / params ** c["alpha"])) ** (1 / c["beta"])
+        works = [("pretrain", Workload("full", params, params, tokens))]
+        works += [(name, Workload("full", params, params, t)) for name, t in TUNING[: f.stages - 1]]
+        stages = [StageOptions(name, _options(w, pools, f, catalog)) for name, w in works]
+        if not all(s.options for s in stages):
+            continue
+        paths.append(Path(f"scratch-{params / 1e9:.3g}B", "scratch", round(_loss(params, tokens), 6),
+                          data_usd=2e-8 * tokens, labelling_usd=25_000.0 if f.stages > 1 else 0.0,
+                          inference_usd=0.0, stages=stages))
+    return Problem(paths, tuple(capacities.values()), deadline_days=f.deadline_days,
+                   target_loss=target + 1e-6, staff_usd_per_day=3_000.0, max_segments=2)
+
+
+def _loss(params: float, tokens: float) -> float:
+    c = CHINCHILLA
+    return c["E"] + c["A"] / params ** c["alpha"] + c["B"] / tokens ** c["beta"]
+
+
+@dataclass(frozen=True)
+class _Pool:
+    id: str
+    source: str
+    chip: str
+    provider: str
+    gpus_per_node: int
+    max_nodes: int
+    usd_per_gpu_hour: float
+    spot_rate: float
+    site: str
+    capacity: str | None = None
+    capex_usd_per_node_day: float = 0.0
+    hosting_usd_per_node_day: float = 0.0
+
+
+def _pools(f: Family, catalog: Catalog, capacities: dict[str, Capacity]) -> list[_Pool]:
+    pools = []
+    for offer in list(catalog.offers.values())[: f.offers]:
+        common = dict(chip=offer.chip, provider=offer.provider, gpus_per_node=offer.gpus_per_node,
+                      max_nodes=offer.max_nodes, site=offer.site)
+        pools.append(_Pool(f"{offer.offer_id}:on_demand", "on_demand",
+                           usd_per_gpu_hour=offer.on_demand_usd_per_gpu_hour, spot_rate=0.0, **common))
+        if offer.spot_usd_per_gpu_hour:
+            pools.append(_Pool(f"{offer.offer_id}:spot", "spot", usd_per_gpu_hour=offer.spot_usd_per_gpu_hour,
+                               spot_rate=offer.spot_interruptions_per_node_day or 0.0, **common))
+        for years, price in ((1, offer.reserved_1y_usd_per_gpu_hour), (3, offer.reserved_3y_usd_per_gpu_hour)):
+            if price:
+                cap = f"reserved-{years}y:{offer.offer_id}"
+                fee = price * offer.gpus_per_node * HOURS_PER_YEAR * years
+                capacities[cap] = Capacity(cap, "reserved", offer.chip, offer.provider, fee, 0.0, fee, 0,
+                                           offer.max_nodes, 0.0, 365.0 * years)
+                pools.append(_Pool(cap, "reserved", usd_per_gpu_hour=0.0, spot_rate=0.0, capacity=cap, **common))
+    site = "us-average"
+    for hw in catalog.hardware.values():
+        cap = f"buy:{hw.id}@{site}"
+        haircut = hw.capex_usd_per_node * (1.0 - hw.resale_recovery_fraction)  # lost on resale, once per node
+        capacities[cap] = Capacity(cap, "owned", hw.accelerator, hw.vendor, haircut, 0.0, hw.capex_usd_per_node,
+                                   0, 512, float(hw.lead_time_days))
+        pools.append(_Pool(cap, "owned", hw.accelerator, "owned", hw.gpus_per_node, 512, 0.0, 0.0, site, cap,
+                           capex_usd_per_node_day=hw.capex_usd_per_node / (hw.life_years * 365.0),
+                           hosting_usd_per_node_day=hw.hosting_usd_per_node_month * 12.0 / 365.0))
+    return pools
+
+
+def _options(w: Workload, pools: list[_Pool], f: Family, catalog: Catalog) -> list[Option]:
+    options = []
+    for pool in pools:
+        chip = catalog.chips[pool.chip]
+        smallest = compute.min_gpus(w, chip, gpus_per_node=pool.gpus_per_node)
+        if smallest is None:
+            continue
+        nodes = math.ceil(smallest / pool.gpus_per_node)
+        site = catalog.sites[pool.site]
+        for _ in range(f.sizes):
+            if nodes > pool.max_nodes:
+                break
+            est = _estimate(w, pool.chip, nodes * pool.gpus_per_node, pool.spot_rate, pool.site, pool.gpus_per_node,
+                            catalog)
+            if est.wall_clock_days <= 4 * f.deadline_days:
+                owned = pool.source == "owned"
+                node_days = nodes * est.wall_clock_days
+                options.append(Option(
+                    f"{pool.id}:{nodes}n", pool.id, pool.provider, pool.chip, pool.source, nodes,
+                    nodes * pool.gpus_per_node, est.wall_clock_days,
+                    compute_usd=est.gpu_hours * pool.usd_per_gpu_hour,
+                    energy_usd=est.energy_mwh * 1000.0 * site.electricity_usd_per_kwh if owned else 0.0,
+                    energy_mwh=est.energy_mwh, tco2e=est.tco2e, capacity=pool.capacity,
+                    capex_usd=pool.capex_usd_per_node_day * node_days,
+                    hosting_usd=pool.hosting_usd_per_node_day * node_days))
+            nodes *= 2
+    return options
+
+
+_CACHE: dict = {}
+
+
+def _estimate(w, chip_id, gpus, spot_rate, site_id, gpus_per_node, catalog):
+    key = (w, chip_id, gpus, spot_rate, site_id)
+    if key not in _CACHE:
+        site = catalog.sites[site_id]
+        _CACHE[key] = compute.estimate(w, catalog.chips[chip_id], gpus, spot_interruptions_per_node_day=spot_rate,
+                                       pue=site.pue, carbon_g_per_kwh=site.carbon_g_per_kwh,
+                                       gpus_per_node=gpus_per_node)
+    return _CACHE[key]
+
+
+def scenario_problems():
+    """(name, Problem, objective) of each bundled scenario, as make_plan builds it (joint for consortia)."""
+    from planner.consortium.coalition import coalition_scenario, member_target_losses
+    from planner.inputs import load_inputs
+    from planner.options import build_problem
+    from planner.paths import generate_candidates, prune
+    from planner.presolve import presolve
+    from planner.quality import target_loss
+
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        scenario, catalog = load_inputs(path)
+        if scenario.members:
+            scenario = coalition_scenario(scenario, range(len(scenario.members)),
+                                          member_target_losses(scenario, catalog))
+        objective = scenario.objective
+        target = target_loss(scenario, catalog)
+        bound = target if objective != "quality" else None
+        candidates = prune(generate_candidates(scenario, catalog, target_loss=bound))
+        problem = build_problem(scenario, catalog, candidates, objective, target_loss=bound)
+        yield path.stem, presolve(problem, objective), objective
+        yield path.stem + " (no presolve)", problem, objective
+
+
+def measure(name: str, problem: Problem, objective: str, solver: str, time_limit_s: float | None,
+            problem_seconds: float = 0.0) -> str:
+    """One table row: sizes, build seconds (Problem + model), solver seconds (Solution.solve_seconds:
+    handing the model to the solver, solving, reading back), seconds of the whole solve() call."""
+    started = time.perf_counter()
+    m = build_model(problem, objective)
+    build_s = problem_seconds + time.perf_counter() - started
+    started = time.perf_counter()
+    s = solve(problem, objective, solver, time_limit_s)
+    total_s = time.perf_counter() - started
+    gap = "-" if s.gap is None else f"{s.gap:.1e}"
+    value = "-" if s.objective_value is None else f"{s.objective_value:,.2f}"
+    return (f"| {name} | {m.n_variables:,} | {m.n_constraints:,} | {build_s:.2f} | {s.solve_seconds:.2f} | "
+            f"{total_s:.2f} | {s.status} | {gap} | {value} |")
+
+
+HEADER = ("| instance | variables | constraints | build s | solve s | solve() s | status | gap | optimum |\n"
+          "|---|---:|---:|---:|---:|---:|---|---:|---:|")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--solvers", nargs="+", default=list(SOLVERS), choices=SOLVERS)
+    ap.add_argument("--families", nargs="+", default=[f.name for f in FAMILIES], choices=[f.name for f in FAMILIES])
+    ap.add_argument("--scenarios", action="store_true", help="measure the bundled scenarios instead")
+    ap.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve (default 60)")
+    args = ap.parse_args()
+    if args.scenarios:
+        instances = [(name, problem, objective, 0.0) for name, problem, objective in scenario_problems()]
+    else:
+        catalog = load_catalog()
+        instances = []
+        for f in (f for f in FAMILIES if f.name in args.families):
+            started = time.perf_counter()
+            problem = family_problem(f, catalog)
+            options = sum(len(s.options) for p in problem.paths for s in p.stages)
+            name = f"{f.name}: {len(problem.paths)} paths × {f.stages} stages, {options:,} options"
+            instances.append((name, problem, "cost", time.perf_counter() - started))
+    for solver in args.solvers:
+        print(f"\n{solver} (time limit {args.time_limit:g} s)\n{HEADER}", flush=True)
+        for name, problem, objective, problem_s in instances:
+            print(measure(name, problem, objective, solver, args.time_limit, problem_s), flush=True)
+
+
+if __name__ == "__main__":
+    main()
