@@ -55,12 +55,9 @@ References
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import sys
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -68,6 +65,7 @@ import numpy as np
 import pulp
 
 from planner.errors import InputError
+from planner.model.backends import quiet_stdout
 
 CostGame = Mapping[frozenset[int], float]
 Budgets = Mapping[int, float | None] | Sequence[float | None] | None
@@ -447,22 +445,8 @@ def _expr(xs: list[pulp.LpVariable], row: np.ndarray) -> pulp.LpAffineExpression
     return pulp.LpAffineExpression([(xs[i], float(row[i])) for i in np.flatnonzero(row)])
 
 
-@contextlib.contextmanager
-def _quiet_stdout() -> Iterator[None]:
-    """Silence file descriptor 1 meanwhile: HiGHS prints a banner from C whatever its options."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    with open(os.devnull, "w") as null:
-        os.dup2(null.fileno(), 1)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-
-
 def _solve(prob: pulp.LpProblem, what: str) -> None:
-    with _quiet_stdout():
+    with quiet_stdout():
         prob.solve(_solver())
     status = pulp.LpStatus[prob.status]
     if status != "Optimal":

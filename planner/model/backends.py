@@ -113,7 +113,7 @@ def _highs(lp: pulp.LpProblem, time_limit_s: float | None) -> tuple[str, float |
     started = time.perf_counter()
     options = dict(msg=False, gapRel=MIP_REL_GAP, mip_feasibility_tolerance=HIGHS_MIP_FEASIBILITY_TOLERANCE)
     doubtful = (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kSolveError)
-    with _quiet_stdout():  # HiGHS prints a banner from C when first created, whatever its options
+    with quiet_stdout():  # HiGHS prints a banner from C when first created, whatever its options
         lp.solve(pulp.HiGHS(**options, timeLimit=time_limit_s, presolve="off"))
         if lp.solverModel.getModelStatus() in doubtful:
             first = lp.solverModel.getModelStatus()
@@ -127,7 +127,7 @@ def _highs(lp: pulp.LpProblem, time_limit_s: float | None) -> tuple[str, float |
 
 
 @contextlib.contextmanager
-def _quiet_stdout():
+def quiet_stdout():
     """Send file descriptor 1 (C-level stdout) to /dev/null for the duration."""
     sys.stdout.flush()
     saved = os.dup(1)
