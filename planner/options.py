@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 from planner import compute
-from planner.catalog import Catalog, CloudOffer, OwnedHardware
+from planner.catalog import Catalog, Chip, CloudOffer, OwnedHardware, Site
 from planner.errors import InputError, did_you_mean
 from planner.presolve import greedy_upper_bound
 from planner.problem import Capacity, Option, Path, Problem, StageOptions
@@ -74,6 +74,7 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
         carbon_cap_tco2e=scenario.policy.carbon_cap_tco2e,
         max_provider_share=scenario.policy.max_provider_share,
     )
+    pricing = Pricing.of(pools, catalog, scenario, deadline)
     rates = _usd_per_flop_floor(pools, catalog, scenario, deadline)
     bounds = {c.id: candidate_cost_floor(c, rates, scenario) for c in candidates}
     budget = settings["budget_usd"] if settings["budget_usd"] is not None else math.inf
@@ -83,7 +84,7 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
     for cand in sorted(candidates, key=order):
         if cand.predicted_loss > best_loss or bounds[cand.id] > best_cost * (1 + 1e-9):
             break  # sorted: no later candidate can beat a plan already found
-        path = path_options(cand, pools, catalog, scenario, deadline)
+        path = path_options(cand, pricing)
         if path is None:
             continue
         paths.append(path)
@@ -147,23 +148,64 @@ def candidate_cost_floor(cand: Candidate, floors: dict[str, dict[str, float]], s
     return cand.data_cost_usd + cand.labelling_cost_usd + cand.inference_cost_usd + flops * cheapest
 
 
-def path_options(cand: Candidate, pools: list[Pool], catalog: Catalog, scenario: Scenario,
-                 deadline: float) -> Path | None:
+def path_options(cand: Candidate, pricing: Pricing) -> Path | None:
     """A candidate with the pruned options of each of its stages (None if some stage fits nowhere)."""
-    carbon = scenario.policy.carbon_cap_tco2e is not None
-    share = scenario.policy.max_provider_share is not None
     stages = []
     for stage in cand.stages:
-        options = []
-        for pool in pools:
-            options.extend(stage_options(stage.workload, pool, catalog, scenario, deadline, scenario.program_runs))
+        options = priced_stage(stage.workload, pricing)
         if not options:
             return None
-        stages.append(StageOptions(name=stage.name, options=tuple(prune_options(
-            options, carbon_matters=carbon, provider_matters=share))))
+        stages.append(StageOptions(name=stage.name, options=options))
     return Path(id=cand.id, kind=cand.kind, loss=cand.predicted_loss, data_usd=cand.data_cost_usd,
                 labelling_usd=cand.labelling_cost_usd, inference_usd=cand.inference_cost_usd,
                 stages=tuple(stages))
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """Everything but the workload that prices a stage's options: the pools with their chip and site
+    rows, and the scenario settings that matter. Hashable (its hash computed once), so priced stages
+    are memoised across candidates and across the plans of a sweep, whose coalitions or points
+    share most stage workloads."""
+
+    pools: tuple[tuple[Pool, Chip, Site], ...]
+    precision: str
+    deadline_days: float
+    runs: int
+    carbon_matters: bool
+    provider_matters: bool
+
+    @classmethod
+    def of(cls, pools: list[Pool], catalog: Catalog, scenario: Scenario, deadline_days: float) -> Pricing:
+        pricing = cls(pools=tuple((p, catalog.chips[p.chip_id], catalog.sites[p.site_id]) for p in pools),
+                      precision=scenario.policy.precision, deadline_days=deadline_days, runs=scenario.program_runs,
+                      carbon_matters=scenario.policy.carbon_cap_tco2e is not None,
+                      provider_matters=scenario.policy.max_provider_share is not None)
+        # One object per distinct pricing, so memo lookups compare it by identity, not field by field.
+        if len(_PRICINGS) > 256:
+            _PRICINGS.clear()
+        return _PRICINGS.setdefault(pricing, pricing)
+
+    @functools.cached_property
+    def _hash(self) -> int:
+        return hash((self.pools, self.precision, self.deadline_days, self.runs, self.carbon_matters,
+                     self.provider_matters))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+
+_PRICINGS: dict[Pricing, Pricing] = {}
+
+
+@functools.lru_cache(maxsize=1024)
+def priced_stage(w: Workload, pricing: Pricing) -> tuple[Option, ...]:
+    """The stage's options on every pool, pruned (prune_options); empty if it fits on none."""
+    options = []
+    for pool, chip, site in pricing.pools:
+        options.extend(stage_options(w, pool, chip, site, pricing))
+    return tuple(prune_options(options, carbon_matters=pricing.carbon_matters,
+                               provider_matters=pricing.provider_matters))
 
 
 def _allowed(scenario: Scenario, provider: str | None, region: str | None, chip: str) -> bool:
@@ -323,25 +365,23 @@ def node_grid(min_nodes: int, max_nodes: int) -> list[int]:
     return sizes
 
 
-def stage_options(w: Workload, pool: Pool, catalog: Catalog, scenario: Scenario,
-                  deadline_days: float, runs: int) -> list[Option]:
+def stage_options(w: Workload, pool: Pool, chip: Chip, site: Site, pricing: Pricing) -> list[Option]:
     """One Option per cluster size on which the stage fits in memory and can matter by the deadline."""
-    chip = catalog.chips[pool.chip_id]
-    precision = scenario.policy.precision
+    precision = pricing.precision
     if precision == "fp8" and not chip.fp8_tflops:
         precision = "bf16"
     min_gpus = compute.min_gpus(w, chip, gpus_per_node=pool.gpus_per_node)
     if min_gpus is None:
         return []
     min_nodes = math.ceil(min_gpus / pool.gpus_per_node)
-    site = catalog.sites[pool.site_id]
+    runs = pricing.runs
     options = []
     for nodes in node_grid(min_nodes, pool.max_nodes):
         gpus = nodes * pool.gpus_per_node
         est = _estimate(w, chip, gpus, precision, pool.spot_interruptions_per_node_day,
                         site.pue, site.carbon_g_per_kwh, pool.gpus_per_node)
         days = est.wall_clock_days * runs
-        if days > SLOWEST_USEFUL_DEADLINE_MULTIPLE * deadline_days:
+        if days > SLOWEST_USEFUL_DEADLINE_MULTIPLE * pricing.deadline_days:
             continue
         energy_mwh = est.energy_mwh * runs
         own = pool.source in ("owned", "held")

@@ -1,23 +1,36 @@
 """Drop paths and options that can never be in an optimal plan, before the MIP is built.
 
-Every rule compares a lower bound on what any plan using the item must cost with an upper bound
-on the optimum, so the optimum is never lost (tests compare against the unpruned MIP):
+Every bound rule compares a lower bound on what any plan using the item must cost with an upper
+bound on the optimum, so the optimum is never lost (tests/test_solve_properties.py compares with
+brute force on the whole problem). Write use(o) = variable cost + staff_usd_per_day·days of option
+o, and new(o) = (unit cost + hosting) of its capacity × its nodes beyond those held (0 off capacity).
 
-* UB: the cost of a feasible plan found greedily (one option per stage, cloud only), capped by
-  the budget. For the quality and time objectives only the budget bounds cost.
-* LB of a path: its fixed costs plus the cheapest variable cost of each stage.
-* LB of an option on a shared capacity: its path's LB with this stage's cheapest variable cost
-  dropped, plus the capacity charge for its nodes (a plan using it buys or reserves at least that many).
+* UB: the cost of the cheapest simple plan found (greedy_upper_bound), capped by the budget; for
+  the quality and time objectives only the budget bounds cost.
+* LB of a path with K stages: fixed costs + Σ_stages min_o (use(o) + new(o)/K). A plan pays use for
+  the fractions it runs (the path ends no earlier than the sum of its stages' durations) and buys
+  at least the largest new(o) of the options it uses, which is at least the mean over stages.
+* LB of an option on a capacity: fixed costs + Σ_stages min use + new(o).
+
+One rule is an exchange argument instead: in a stage whose options are all cloud options (no
+capacity, so no window, no node count shared with other stages) and where a stage may be split
+over J ≥ 2 options, only options on the lower convex hull of (days, variable cost) are kept,
+unless a carbon cap or provider-share cap looks at other figures of the option. Any mix of the
+stage's options lasting T days costs at least the hull's value at T, reached by at most two
+adjacent hull options lasting T days in total; swapping the stage's segments for those keeps every
+date, and so every bound, and costs no more.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 
 from planner.problem import Option, Path, Problem
 
 SLACK = 1e-9
+GREEDY_CHOICES = 6  # per stage, the options cheapest in use + new nodes that greedy_upper_bound combines
 
 
 def presolve(problem: Problem, objective: str = "cost") -> Problem:
@@ -27,27 +40,73 @@ def presolve(problem: Problem, objective: str = "cost") -> Problem:
     ub = problem.budget_usd if problem.budget_usd is not None else math.inf
     if objective == "cost":
         ub = min(ub, greedy_upper_bound(problem))
-    if not math.isfinite(ub):
-        return problem
-    limit = ub * (1 + SLACK) + SLACK
-    caps = {c.id: c.unit_cost_usd + c.hosting_usd_per_node for c in problem.capacities}
+    if math.isfinite(ub):
+        problem = _prune_by_cost(problem, ub * (1 + SLACK) + SLACK)
+    if problem.max_segments >= 2 and problem.carbon_cap_tco2e is None and problem.max_provider_share is None:
+        problem = _keep_cloud_hulls(problem)
+    return problem
+
+
+def _prune_by_cost(problem: Problem, limit: float) -> Problem:
     paths = []
     for path in problem.paths:
-        mins = [min(_var(o) for o in s.options) for s in path.stages]
-        if path.fixed_usd + sum(mins) > limit:
+        k = len(path.stages)
+        uses = [min(_use(problem, o) for o in s.options) for s in path.stages]
+        floor = path.fixed_usd + sum(min(_use(problem, o) + _new(problem, o) / k for o in s.options)
+                                     for s in path.stages)
+        if floor > limit:
             continue
-        stages = []
-        for s, stage_min in zip(path.stages, mins):
-            base = path.fixed_usd + sum(mins) - stage_min
-            keep = tuple(o for o in s.options if not o.capacity or base + o.nodes * caps[o.capacity] <= limit)
-            stages.append(dataclasses.replace(s, options=keep))
+        base = path.fixed_usd + sum(uses)
+        stages = tuple(dataclasses.replace(s, options=tuple(
+            o for o in s.options if not o.capacity or base + _new(problem, o) <= limit)) for s in path.stages)
         if all(s.options for s in stages):
-            paths.append(dataclasses.replace(path, stages=tuple(stages)))
+            paths.append(dataclasses.replace(path, stages=stages))
     if not paths:
         return problem  # nothing fits the bounds: leave it to the MIP (and diagnosis) to say so
+    return _with_paths(problem, paths)
+
+
+def _keep_cloud_hulls(problem: Problem) -> Problem:
+    return dataclasses.replace(problem, paths=tuple(dataclasses.replace(p, stages=tuple(
+        dataclasses.replace(s, options=cloud_hull(s.options)) if not any(o.capacity for o in s.options) else s
+        for s in p.stages)) for p in problem.paths))
+
+
+def _with_paths(problem: Problem, paths: list[Path]) -> Problem:
     used = {o.capacity for p in paths for s in p.stages for o in s.options if o.capacity}
     return dataclasses.replace(problem, paths=tuple(paths),
                                capacities=tuple(c for c in problem.capacities if c.id in used))
+
+
+def _use(problem: Problem, o: Option) -> float:
+    return o.variable_usd + problem.staff_usd_per_day * o.days
+
+
+def _new(problem: Problem, o: Option) -> float:
+    if o.capacity is None:
+        return 0.0
+    c = problem.capacity(o.capacity)
+    return (c.unit_cost_usd + c.hosting_usd_per_node) * max(0, o.nodes - c.held_nodes)
+
+
+def cloud_hull(options: tuple[Option, ...]) -> tuple[Option, ...]:
+    """The options on the lower convex hull of (days, variable cost), from the fastest (cheapest
+    among the fastest) to the cheapest (fastest among the cheapest); options on a hull edge between
+    two others are dropped, as a mix of those two does as well."""
+    ranked = sorted(options, key=lambda o: (o.days, _var(o)))
+    hull: list[Option] = []
+    for o in ranked:
+        if hull and _var(o) >= _var(hull[-1]):
+            continue  # no cheaper than a faster option: never on the falling part of the hull
+        while len(hull) >= 2 and _cross(hull[-2], hull[-1], o) <= 0:
+            hull.pop()  # hull[-1] lies on or above the segment from hull[-2] to o
+        hull.append(o)
+    return tuple(hull)
+
+
+def _cross(a: Option, b: Option, c: Option) -> float:
+    """> 0 when b lies strictly below the line from a to c (a, b, c sorted by days)."""
+    return (b.days - a.days) * (_var(c) - _var(a)) - (_var(b) - _var(a)) * (c.days - a.days)
 
 
 def _presolve_time(problem: Problem) -> Problem:
@@ -65,28 +124,22 @@ def _presolve_time(problem: Problem) -> Problem:
             o for o in s.options if not o.capacity or problem.capacity(o.capacity).available_day < limit)) for s in path.stages)
         if all(s.options for s in stages):
             paths.append(dataclasses.replace(path, stages=stages))
-    if not paths:
-        return problem
-    used = {o.capacity for p in paths for s in p.stages for o in s.options if o.capacity}
-    return dataclasses.replace(problem, paths=tuple(paths),
-                               capacities=tuple(c for c in problem.capacities if c.id in used))
+    return _with_paths(problem, paths) if paths else problem
 
 
 def greedy_earliest_end(problem: Problem) -> float:
-    """End day of the fastest simple cloud-only plan that meets every bound (inf if none)."""
+    """End day of the fastest simple plan found that meets every bound (inf if none): per path, the
+    greedy cloud plan, the fastest cloud option per stage and the fastest option per stage."""
     best = math.inf
     for path in problem.paths:
         if problem.target_loss is not None and path.loss > problem.target_loss:
             continue
-        plans = [_greedy_path(path, problem)]
         cloud = [[o for o in s.options if o.capacity is None] for s in path.stages]
+        plans = [_greedy_path(path, problem), [min(s.options, key=lambda o: (o.days, _var(o))) for s in path.stages]]
         if all(cloud):
             plans.append([min(opts, key=lambda o: (o.days, _var(o))) for opts in cloud])
         for plan in filter(None, plans):
-            days = sum(o.days for o in plan)
-            cost = path.fixed_usd + sum(_var(o) for o in plan) + problem.staff_usd_per_day * days
-            if _within_bounds(problem, plan, cost):
-                best = min(best, days)
+            best = min(best, _simple_plan(problem, path, plan)[1])
     return best
 
 
@@ -95,22 +148,67 @@ def _var(o: Option) -> float:
 
 
 def greedy_upper_bound(problem: Problem) -> float:
-    """Cost of the cheapest plan among simple cloud-only plans that meet every bound (inf if none).
+    """Cost of the cheapest simple plan found that meets every bound (inf if none): one option per
+    stage, each stage as early as the previous one and its window allow (simple_plan_cost).
 
-    For each path, each stage gets a share of the deadline in proportion to its fastest cloud
-    option and takes the cloud option, of those fitting that share, cheapest in rental plus staff
-    for its days.
+    Per path it tries the greedy cloud plan (each stage gets a share of the deadline in proportion
+    to its fastest cloud option and takes the cloud option, of those fitting that share, cheapest
+    in rental plus staff for its days) and every combination of each stage's GREEDY_CHOICES options
+    cheapest in use + new nodes and its fastest option.
     """
     best = math.inf
     for path in problem.paths:
-        plan = _greedy_path(path, problem)
-        if plan is None or (problem.target_loss is not None and path.loss > problem.target_loss):
+        if problem.target_loss is not None and path.loss > problem.target_loss:
             continue
-        days = sum(o.days for o in plan)
-        cost = path.fixed_usd + sum(_var(o) for o in plan) + problem.staff_usd_per_day * days
-        if _within_bounds(problem, plan, cost):
-            best = min(best, cost)
+        short = [sorted(s.options, key=lambda o: _use(problem, o) + _new(problem, o))[:GREEDY_CHOICES]
+                 + [min(s.options, key=lambda o: (o.days, _var(o)))] for s in path.stages]
+        plans = itertools.product(*short)
+        cloud = _greedy_path(path, problem)
+        for plan in itertools.chain([cloud] if cloud else [], plans):
+            best = min(best, simple_plan_cost(problem, path, plan))
     return best
+
+
+def simple_plan_cost(problem: Problem, path: Path, plan) -> float:
+    """Cost of running each stage of `path` whole on the option `plan` gives it, as early as the
+    previous stage and the option's window allow, buying the new nodes each capacity needs at most;
+    inf when that misses a window, the deadline, a node quota, the budget, the carbon cap or the
+    provider share."""
+    return _simple_plan(problem, path, plan)[0]
+
+
+def _simple_plan(problem: Problem, path: Path, plan) -> tuple[float, float]:
+    """(cost, end day) of simple_plan_cost's plan; (inf, inf) when it breaks a bound."""
+    miss = (math.inf, math.inf)
+    end, variable, nodes = 0.0, 0.0, {}
+    for o in plan:
+        first, last = problem.window(o)
+        end = max(end, first) + o.days
+        if end > last:
+            return miss
+        variable += _var(o)
+        if o.capacity:
+            nodes[o.capacity] = max(nodes.get(o.capacity, 0), o.nodes)
+    charges = 0.0
+    for capacity_id, used in nodes.items():
+        c = problem.capacity(capacity_id)
+        new = max(0, used - c.held_nodes)
+        if new > c.max_new_nodes:
+            return miss
+        charges += (c.unit_cost_usd + c.hosting_usd_per_node) * new
+    cost = path.fixed_usd + variable + charges + problem.staff_usd_per_day * end
+    if problem.deadline_days is not None and end > problem.deadline_days:
+        return miss
+    if problem.budget_usd is not None and cost > problem.budget_usd:
+        return miss
+    if problem.carbon_cap_tco2e is not None and sum(o.tco2e for o in plan) > problem.carbon_cap_tco2e:
+        return miss
+    if problem.max_provider_share is not None:
+        spend = sum(o.compute_usd for o in plan)
+        for provider in {o.provider for o in plan}:
+            if sum(o.compute_usd for o in plan if o.provider == provider) > problem.max_provider_share * spend:
+                return miss
+    return cost, end
 
 
 def _greedy_path(path: Path, problem: Problem) -> list[Option] | None:
@@ -128,18 +226,3 @@ def _greedy_path(path: Path, problem: Problem) -> list[Option] | None:
         fits = [o for o in opts if o.days <= share * (1 + 1e-12)] or [min(opts, key=lambda o: o.days)]
         chosen.append(min(fits, key=lambda o: _var(o) + problem.staff_usd_per_day * o.days))
     return chosen
-
-
-def _within_bounds(problem: Problem, plan: list[Option], cost: float) -> bool:
-    if problem.deadline_days is not None and sum(o.days for o in plan) > problem.deadline_days:
-        return False
-    if problem.budget_usd is not None and cost > problem.budget_usd:
-        return False
-    if problem.carbon_cap_tco2e is not None and sum(o.tco2e for o in plan) > problem.carbon_cap_tco2e:
-        return False
-    if problem.max_provider_share is not None:
-        spend = sum(o.compute_usd for o in plan)
-        for provider in {o.provider for o in plan}:
-            if sum(o.compute_usd for o in plan if o.provider == provider) > problem.max_provider_share * spend:
-                return False
-    return True

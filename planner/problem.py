@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections import Counter
 from dataclasses import dataclass, fields
 from typing import Literal
 
@@ -49,6 +50,9 @@ class Capacity:
     available_day: float
     available_until_day: float | None = None
 
+    def __post_init__(self):
+        _non_negative(f"capacity '{self.id}'", self)
+
     @property
     def window(self) -> tuple[float, float]:
         """(first day, last day) of use; the last is math.inf when the pool has no end."""
@@ -83,6 +87,9 @@ class Option:
     capacity: str | None = None
     capex_usd: float = 0.0
     hosting_usd: float = 0.0
+
+    def __post_init__(self):
+        _non_negative(f"option '{self.id}'", self)
 
     @property
     def variable_usd(self) -> float:
@@ -119,6 +126,7 @@ class Path:
 
     def __post_init__(self):
         object.__setattr__(self, "stages", tuple(self.stages))
+        _non_negative(f"path '{self.id}'", self)
 
     @property
     def fixed_usd(self) -> float:
@@ -154,7 +162,11 @@ class Problem:
         _check(self)
 
     def capacity(self, capacity_id: str) -> Capacity:
-        return next(c for c in self.capacities if c.id == capacity_id)
+        return self._capacity_by_id[capacity_id]
+
+    @functools.cached_property
+    def _capacity_by_id(self) -> dict[str, Capacity]:
+        return {c.id: c for c in self.capacities}
 
     def window(self, option: Option) -> tuple[float, float]:
         """The days [first, last] on which `option` may run: its capacity's window, else [0, ∞)."""
@@ -165,7 +177,9 @@ class Problem:
 
 
 def _check(problem: Problem) -> None:
-    """Unique ids, known capacity references, non-negative numbers; raise InputError otherwise."""
+    """Unique ids, known capacity references, agreeable windows, non-negative bounds; raise InputError
+    otherwise. (Capacities, paths and options check their own numbers when created, once: a
+    Problem is rebuilt many times from the same options during presolve.)"""
     if not problem.paths:
         raise InputError("problem", "no candidate path", "give at least one path")
     if problem.max_segments < 1:
@@ -175,19 +189,16 @@ def _check(problem: Problem) -> None:
     capacities = {c.id: c for c in problem.capacities}
     capacity_ids = set(capacities)
     for capacity in problem.capacities:
-        _non_negative(f"problem: capacity '{capacity.id}'", capacity)
         first, last = capacity.window
         if last < first:
             raise InputError(f"problem: capacity '{capacity.id}': field 'available_until_day'",
                              f"ends on day {last:g}, before it is available on day {first:g}")
     for path in problem.paths:
-        _non_negative(f"problem: path '{path.id}'", path)
         _unique(f"problem: path '{path.id}' stages", [s.name for s in path.stages])
         for stage in path.stages:
             where = f"problem: path '{path.id}' stage '{stage.name}'"
             _unique(f"{where} options", [o.id for o in stage.options])
             for option in stage.options:
-                _non_negative(f"{where} option '{option.id}'", option)
                 if option.capacity is not None and option.capacity not in capacity_ids:
                     raise InputError(f"{where} option '{option.id}'",
                                      f"unknown capacity '{option.capacity}'",
@@ -215,7 +226,7 @@ def _agreeable_windows(where: str, stage: StageOptions, capacities: dict[str, Ca
 
 
 def _unique(where: str, ids: list[str]) -> None:
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    duplicates = sorted(i for i, n in Counter(ids).items() if n > 1)
     if duplicates:
         raise InputError(where, f"duplicate ids {duplicates}", "give each entry its own id")
 

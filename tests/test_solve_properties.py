@@ -12,6 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from problem_factory import problems
 
+from planner.presolve import greedy_earliest_end, greedy_upper_bound, presolve
 from planner.solve import solve
 
 FAST = "highs"  # the quickest backend on tiny instances; test_solvers_agree covers the others
@@ -40,6 +41,34 @@ def test_mip_optimum_equals_brute_force(objective, problem):
         assert close(found.objective_value, expected.value)
         # the cost of a tie-break is within solver tolerance of the objective's optimum
         assert close(found.total_cost_usd, expected.cost_usd, 1e-6 if objective == "cost" else 1e-5)
+
+
+@pytest.mark.parametrize("objective", ["cost", "quality", "time"])
+@settings(max_examples=100, deadline=None)
+@given(problem=problems(max_paths=2, max_options=5))
+def test_presolve_keeps_the_optimum(objective, problem):
+    """Bound-based pruning and the cloud-hull rule drop only what no optimum needs: the pruned
+    problem's optimum is the brute-force optimum of the whole one, and its plan is a plan of it."""
+    expected = brute_force(problem, objective)
+    found = checked(presolve(problem, objective), objective)
+    assert (expected is None) == (found.status == "infeasible")
+    if expected is not None:
+        assert close(found.objective_value, expected.value)
+        assert close(found.total_cost_usd, expected.cost_usd, 1e-6 if objective == "cost" else 1e-5)
+        assert check_solution(problem, found) == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(problem=problems(max_paths=2, max_options=5))
+def test_greedy_bounds_are_plans(problem):
+    """The simple plans behind presolve's upper bounds are real plans: never cheaper (or earlier)
+    than the optimum, and found only when some plan exists."""
+    best_cost, earliest = brute_force(problem, "cost"), brute_force(problem, "time")
+    cost, end = greedy_upper_bound(problem), greedy_earliest_end(problem)
+    if best_cost is None:
+        assert math.isinf(cost) and math.isinf(end)
+    else:
+        assert cost >= best_cost.value * (1 - 1e-9) and end >= earliest.value * (1 - 1e-9)
 
 
 @settings(max_examples=40, deadline=None)

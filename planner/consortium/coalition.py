@@ -56,16 +56,14 @@ def coalition_scenario(scenario: Scenario, coalition: Iterable[int], losses: lis
     return Scenario.model_validate(raw)
 
 
-def coalition_cost(args) -> tuple[frozenset[int], float, str | None]:
-    """c(S) for one coalition: (S, cost or inf, path id). Top-level so worker processes can run it."""
-    scenario, catalog, coalition, losses, solver = args
+def coalition_cost(job: tuple[Scenario, Catalog, str]) -> float:
+    """c(S) from the coalition's scenario: the cheapest plan's cost, math.inf when none exists.
+    Top level so that worker processes can run it."""
+    scenario, catalog, solver = job
     from planner.planning import make_plan
 
-    plan = make_plan(coalition_scenario(scenario, coalition, losses), catalog, solver=solver, explain=False,
-                     diagnose=False)
-    if plan.status == "infeasible":
-        return frozenset(coalition), math.inf, None
-    return frozenset(coalition), plan.total_cost_usd, plan.path.id
+    plan = make_plan(scenario, catalog, solver=solver, explain=False, diagnose=False)
+    return math.inf if plan.status == "infeasible" else plan.total_cost_usd
 
 
 def all_coalitions(n: int) -> list[frozenset[int]]:
@@ -75,9 +73,29 @@ def all_coalitions(n: int) -> list[frozenset[int]]:
 def coalition_costs(scenario: Scenario, catalog: Catalog, coalitions: list[frozenset[int]], solver: str = "cbc",
                     executor: str = "local", workers: int | None = None, ray_address: str | None = None,
                     progress: Callable[[int, int], None] | None = None) -> dict[frozenset[int], float]:
-    """c(S) for each coalition; the solves are independent and go through planner.executor."""
+    """c(S) for each coalition. Coalitions that face the same scenario (same strictest target,
+    deadline, pooled tokens, examples, hardware and budget) have the same cost, so each distinct
+    scenario is planned once. The plans are independent and go through planner.executor, ordered
+    by target and data so that consecutive plans share stage workloads and a worker's memoised
+    option prices (planner.options.priced_stage) serve the next. progress counts distinct plans.
+    """
     losses = member_target_losses(scenario, catalog)
-    jobs = [(scenario, catalog, c, losses, solver) for c in coalitions]
-    results = run_all(coalition_cost, jobs, executor=executor, workers=workers, progress=progress,
-                      ray_address=ray_address)
-    return {s: c for s, c, _ in results}
+    faced = {c: coalition_scenario(scenario, c, losses) for c in coalitions}
+    distinct: dict[str, Scenario] = {}
+    for s in faced.values():
+        distinct.setdefault(_plan_key(s), s)
+    keys = sorted(distinct, key=lambda k: _similarity_order(distinct[k]))
+    results = run_all(coalition_cost, [(distinct[k], catalog, solver) for k in keys], executor=executor,
+                      workers=workers, progress=progress, ray_address=ray_address)
+    cost = dict(zip(keys, results))
+    return {c: cost[_plan_key(s)] for c, s in faced.items()}
+
+
+def _plan_key(scenario: Scenario) -> str:
+    """Everything that can change the plan (the name, which lists the members, cannot)."""
+    return scenario.model_dump_json(exclude={"name"})
+
+
+def _similarity_order(scenario: Scenario) -> tuple:
+    return (scenario.target.model_dump_json(), scenario.data.unique_tokens, scenario.deadline_days,
+            scenario.data.labelled_examples_needed, _plan_key(scenario))

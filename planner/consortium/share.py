@@ -60,7 +60,7 @@ def share(scenario: Scenario, catalog: Catalog, method: str = "shapley", solver:
                          + (plan.diagnosis.message if plan.diagnosis else ""), "relax the members' bounds")
     run = dict(solver=solver, executor=executor, workers=workers, ray_address=ray_address, progress=progress)
     if n <= EXACT_LIMIT:
-        costs = coalition_costs(scenario, catalog, all_coalitions(n), **run)
+        costs = coalition_costs(scenario, catalog, [c for c in all_coalitions(n) if c != grand], **run)
         costs[grand] = plan.total_cost_usd
         budgets = [m.budget_usd if m.cap_share_at_budget else None for m in scenario.members]
         ci = None
@@ -78,7 +78,7 @@ def share(scenario: Scenario, catalog: Catalog, method: str = "shapley", solver:
         if method != "shapley":
             raise InputError("--method", f"{method} needs every coalition, feasible only up to {EXACT_LIMIT} members",
                              "use --method shapley (sampled) for larger consortia")
-        alloc, ci, costs = _sampled_shapley(scenario, catalog, n, samples, seed, run)
+        alloc, ci, costs = _sampled_shapley(scenario, catalog, n, samples, seed, run, plan.total_cost_usd)
         in_core, blocking, epsilon = None, None, None
     members = []
     for i, m in enumerate(scenario.members):
@@ -100,11 +100,13 @@ def share(scenario: Scenario, catalog: Catalog, method: str = "shapley", solver:
     )
 
 
-def _sampled_shapley(scenario, catalog, n, samples, seed, run):
+def _sampled_shapley(scenario, catalog, n, samples, seed, run, grand_cost):
     """Permutation-sampled Shapley: solve every prefix coalition the sampled orders need, in parallel."""
     orders = games.sample_permutations(n, samples, seed)
-    prefixes = {frozenset(order[:k]) for order in orders for k in range(1, n + 1)}
+    grand = frozenset(range(n))
+    prefixes = {frozenset(order[:k]) for order in orders for k in range(1, n)}
     costs = coalition_costs(scenario, catalog, sorted(prefixes, key=len), **run)
+    costs[grand] = grand_cost
     # An infeasible prefix is costed by its cheapest feasible one-member extension (games.py): solve those too.
     while todo := games.coalitions_needed_for_cover(n, costs, prefixes):
         costs.update(coalition_costs(scenario, catalog, todo, **run))
