@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 from planner import compute
@@ -36,11 +35,9 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
         name=scenario.name, deadline_days=scenario.deadline_days, budget_usd=scenario.budget_usd,
         target=scenario.target.model_dump(exclude_none=True), target_loss=target, objective=objective,
     )
-    problem = build_problem(scenario, catalog, candidates, objective,
-                            target_loss=target if objective != "quality" else None) if candidates else None
+    problem = _problem(scenario, catalog, candidates, objective, target)
     solution = None
     if problem is not None:
-        problem = presolve(problem, objective)
         n_options = sum(len(s.options) for p in problem.paths for s in p.stages)
         say(f"{n_options} stage options on {len(problem.capacities)} shared capacities; solving with {solver}")
         solution = solve(problem, objective=objective, solver=solver, time_limit_s=time_limit_s, write_lp=write_lp)
@@ -57,8 +54,18 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
     plan = to_plan(solution, problem, by_id[solution.path_id], bounds, solver)
     plan.explanations.extend(by_id[solution.path_id].notes)
     if explain:
-        plan.explanations.extend(explanations(plan, solution, problem, scenario, catalog, solver))
+        plan.explanations.extend(explanations(plan, candidates, scenario, catalog, solver, time_limit_s))
     return plan
+
+
+def _problem(scenario: Scenario, catalog: Catalog, candidates: list[Candidate], objective: str,
+             target: float | None) -> Problem | None:
+    """The presolved MIP data for these candidates (None when no candidate can have a plan)."""
+    if not candidates:
+        return None
+    problem = build_problem(scenario, catalog, candidates, objective,
+                            target_loss=target if objective != "quality" else None)
+    return None if problem is None else presolve(problem, objective)
 
 
 def to_plan(sol: Solution, problem: Problem, cand: Candidate, bounds: ScenarioBounds, solver: str) -> Plan:
@@ -153,46 +160,67 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
                      more_quota=quota, message=message)
 
 
-def explanations(plan: Plan, sol: Solution, problem: Problem, scenario: Scenario, catalog: Catalog,
-                 solver: str) -> list[str]:
-    """Why this plan, in numbers: the runner-up path, the other way of sourcing, owning break-even."""
+def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, catalog: Catalog,
+                 solver: str, time_limit_s: float | None = None) -> list[str]:
+    """Why this plan, in numbers: the runner-up path, the other way of sourcing, owning break-even.
+
+    The runner-up and the other sourcing are planned afresh (without the chosen path; with the
+    policy allowing only cloud, or only owned hardware), not read off the chosen plan's problem,
+    whose presolve dropped what could not beat the chosen plan. Each gets the plan's time limit.
+    """
+    def best(scenario: Scenario, candidates: list[Candidate]) -> Solution | None:
+        try:
+            problem = _problem(scenario, catalog, candidates, plan.objective, target)
+        except InputError:  # the restricted policy leaves no hardware at all (the full plan's inputs were fine)
+            return None
+        return None if problem is None else solve(problem, objective=plan.objective, solver=solver,
+                                                  time_limit_s=time_limit_s)
+
+    def cost(alt: Solution) -> str:
+        approx = "" if not alt.gap else f" (the time limit stopped its search {alt.gap:.1%} from proven optimal)"
+        return (f"{alt.total_cost_usd:,.0f} USD ({alt.total_cost_usd - plan.total_cost_usd:+,.0f} USD)" + approx)
+
     notes = []
-    if plan.scenario.target_loss is not None:
+    target = plan.scenario.target_loss
+    if target is not None:
         notes.append(f"Path '{plan.path.id}' predicts loss {plan.predicted_loss:.4f} against a target of "
-                     f"{plan.scenario.target_loss:.4f}.")
-    others = tuple(p for p in problem.paths if p.id != sol.path_id)
+                     f"{target:.4f}.")
+    others = [c for c in candidates if c.id != plan.path.id]
+    uses_owned = any(s.source in ("owned", "held") for st in plan.stages for s in st.segments)
+    flipped = _other_sourcing(scenario, cloud=uses_owned)
     if others:
-        alt = solve(dataclasses.replace(problem, paths=others), objective=plan.objective, solver=solver)
-        if alt.status != "infeasible":
-            notes.append(f"Runner-up path '{alt.path_id}' costs {alt.total_cost_usd:,.0f} USD "
-                         f"({alt.total_cost_usd - sol.total_cost_usd:+,.0f} USD) and ends on day {alt.end_day:.0f}.")
+        alt = best(scenario, others)
+        if alt is not None and alt.has_plan:
+            notes.append(f"Runner-up path '{alt.path_id}' costs {cost(alt)} and ends on day {alt.end_day:.0f}.")
+        elif alt is not None and alt.status == "timeout":
+            notes.append("No runner-up path was found within the time limit.")
         else:
             notes.append("No other candidate path meets every bound.")
-    uses_owned = any(s.source in ("owned", "held") for st in plan.stages for s in st.segments)
-    flipped = _only_sources(problem, cloud=uses_owned)
     if flipped is not None:
-        alt = solve(flipped, objective=plan.objective, solver=solver)
+        alt = best(flipped, candidates)
         other = "cloud-only" if uses_owned else "owned-hardware"
-        if alt.status != "infeasible":
-            notes.append(f"The best {other} plan costs {alt.total_cost_usd:,.0f} USD "
-                         f"({alt.total_cost_usd - sol.total_cost_usd:+,.0f} USD).")
+        if alt is not None and alt.has_plan:
+            notes.append(f"The best {other} plan costs {cost(alt)}.")
+        elif alt is not None and alt.status == "timeout":
+            notes.append(f"No {other} plan was found within the time limit.")
         else:
             notes.append(f"No {other} plan meets every bound.")
     notes.extend(breakeven_notes(plan, scenario, catalog))
     return notes
 
 
-def _only_sources(problem: Problem, cloud: bool) -> Problem | None:
-    """The problem restricted to cloud options (cloud=True) or to owned/held ones; None if that leaves nothing."""
-    def keep(o):
-        return (o.source in ("on_demand", "spot", "reserved")) == cloud
-
-    paths = []
-    for p in problem.paths:
-        stages = tuple(dataclasses.replace(s, options=tuple(o for o in s.options if keep(o))) for s in p.stages)
-        if all(s.options for s in stages):
-            paths.append(dataclasses.replace(p, stages=stages))
-    return dataclasses.replace(problem, paths=tuple(paths)) if paths else None
+def _other_sourcing(scenario: Scenario, cloud: bool) -> Scenario | None:
+    """The scenario allowed only cloud rental (cloud=True: no buying, no servers held) or only owned
+    hardware (bought or held); None when the policy leaves nothing of that kind."""
+    policy = scenario.policy
+    if cloud:
+        if not policy.cloud_allowed:
+            return None
+        return scenario.model_copy(update={"policy": policy.model_copy(update={"buy_allowed": False}),
+                                           "owned_hardware": []})
+    if not policy.buy_allowed and not scenario.owned_hardware:
+        return None
+    return scenario.model_copy(update={"policy": policy.model_copy(update={"cloud_allowed": False})})
 
 
 def breakeven_notes(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[str]:

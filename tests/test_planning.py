@@ -1,5 +1,6 @@
 """End to end: every bundled scenario yields a plan the independent evaluator confirms."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -7,8 +8,11 @@ import pytest
 from planner.consortium.coalition import coalition_scenario, member_target_losses
 from planner.evaluate import evaluate
 from planner.inputs import load_inputs
+from planner.options import build_problem
+from planner.paths import generate_candidates, prune
 from planner.planning import make_plan
 from planner.scenario import with_overrides
+from planner.solve import solve
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -80,3 +84,32 @@ def test_impossible_request_gets_a_diagnosis_with_numbers():
     fixed = make_plan(with_overrides(scenario, budget_usd=10_000 + d.extra_budget_usd * 1.0001), catalog, explain=False)
     assert fixed.status == "optimal"
     assert "budget" in d.message
+
+
+def _usd(note: str, before: str) -> float:
+    return float(re.search(re.escape(before) + r" ([\d,]+) USD", note).group(1).replace(",", ""))
+
+
+def test_runner_up_and_other_sourcing_are_the_true_optima():
+    """The explanations' alternatives are planned afresh, not read off the chosen plan's presolved
+    problem: the runner-up equals the cheapest of the other candidates each planned alone, and the
+    cloud-only figure equals planning with buying forbidden."""
+    scenario, catalog = load_inputs(ROOT / "scenarios" / "enterprise_70b.yaml")
+    plan = make_plan(scenario, catalog)
+    target = plan.scenario.target_loss
+    candidates = prune(generate_candidates(scenario, catalog, target_loss=target))
+    alone = {}
+    for c in candidates:
+        if c.id != plan.path.id:
+            problem = build_problem(scenario, catalog, [c], target_loss=target)
+            solution = solve(problem) if problem is not None else None
+            if solution is not None and solution.has_plan:
+                alone[c.id] = solution.total_cost_usd
+    runner_up = next(e for e in plan.explanations if e.startswith("Runner-up"))
+    best = min(alone, key=alone.get)
+    assert f"'{best}'" in runner_up
+    assert _usd(runner_up, "costs") == pytest.approx(alone[best], abs=1.0)
+    cloud_note = next(e for e in plan.explanations if "cloud-only plan costs" in e)
+    policy = scenario.policy.model_copy(update={"buy_allowed": False})
+    cloud = make_plan(scenario.model_copy(update={"policy": policy, "owned_hardware": []}), catalog, explain=False)
+    assert _usd(cloud_note, "costs") == pytest.approx(cloud.total_cost_usd, abs=1.0)
