@@ -54,6 +54,7 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
     plan = to_plan(solution, problem, by_id[solution.path_id], bounds, solver)
     plan.explanations.extend(by_id[solution.path_id].notes)
     if explain:
+        say("explaining: planning the runner-up path and the other way of sourcing")
         plan.explanations.extend(explanations(plan, candidates, scenario, catalog, solver, time_limit_s))
     return plan
 

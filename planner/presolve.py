@@ -49,7 +49,7 @@ def presolve(problem: Problem, objective: str = "cost") -> Problem:
 
 def _prune_by_cost(problem: Problem, limit: float) -> Problem:
     paths = []
-    for path in problem.paths:
+    for path in _runnable(problem):
         k = len(path.stages)
         uses = [min(_use(problem, o) for o in s.options) for s in path.stages]
         floor = path.fixed_usd + sum(min(_use(problem, o) + _new(problem, o) / k for o in s.options)
@@ -78,6 +78,11 @@ def _with_paths(problem: Problem, paths: list[Path]) -> Problem:
                                capacities=tuple(c for c in problem.capacities if c.id in used))
 
 
+def _runnable(problem: Problem) -> list[Path]:
+    """The paths every stage of which has an option (a stage without one can never be done)."""
+    return [p for p in problem.paths if all(s.options for s in p.stages)]
+
+
 def _use(problem: Problem, o: Option) -> float:
     return o.variable_usd + problem.staff_usd_per_day * o.days
 
@@ -87,6 +92,12 @@ def _new(problem: Problem, o: Option) -> float:
         return 0.0
     c = problem.capacity(o.capacity)
     return (c.unit_cost_usd + c.hosting_usd_per_node) * max(0, o.nodes - c.held_nodes)
+
+
+def _standalone(problem: Problem, o: Option) -> float:
+    """What running a whole stage on o alone costs at least: its use, its new nodes and staff while
+    waiting for its window to open."""
+    return _use(problem, o) + _new(problem, o) + problem.staff_usd_per_day * problem.window(o)[0]
 
 
 def cloud_hull(options: tuple[Option, ...]) -> tuple[Option, ...]:
@@ -117,7 +128,7 @@ def _presolve_time(problem: Problem) -> Problem:
         return problem
     limit = end * (1 + SLACK) + SLACK
     paths = []
-    for path in problem.paths:
+    for path in _runnable(problem):
         if sum(min(o.days for o in s.options) for s in path.stages) > limit:
             continue
         stages = tuple(dataclasses.replace(s, options=tuple(
@@ -131,7 +142,7 @@ def greedy_earliest_end(problem: Problem) -> float:
     """End day of the fastest simple plan found that meets every bound (inf if none): per path, the
     greedy cloud plan, the fastest cloud option per stage and the fastest option per stage."""
     best = math.inf
-    for path in problem.paths:
+    for path in _runnable(problem):
         if problem.target_loss is not None and path.loss > problem.target_loss:
             continue
         cloud = [[o for o in s.options if o.capacity is None] for s in path.stages]
@@ -154,13 +165,13 @@ def greedy_upper_bound(problem: Problem) -> float:
     Per path it tries the greedy cloud plan (each stage gets a share of the deadline in proportion
     to its fastest cloud option and takes the cloud option, of those fitting that share, cheapest
     in rental plus staff for its days) and every combination of each stage's GREEDY_CHOICES options
-    cheapest in use + new nodes and its fastest option.
+    cheapest to run alone (_standalone) and its fastest option.
     """
     best = math.inf
-    for path in problem.paths:
+    for path in _runnable(problem):
         if problem.target_loss is not None and path.loss > problem.target_loss:
             continue
-        short = [sorted(s.options, key=lambda o: _use(problem, o) + _new(problem, o))[:GREEDY_CHOICES]
+        short = [sorted(s.options, key=lambda o: _standalone(problem, o))[:GREEDY_CHOICES]
                  + [min(s.options, key=lambda o: (o.days, _var(o)))] for s in path.stages]
         plans = itertools.product(*short)
         cloud = _greedy_path(path, problem)

@@ -16,11 +16,13 @@ status is 'timeout'.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from planner.model import PlanModel, build_model
 from planner.model.backends import Run, run
 from planner.model.objective import tie_break_by_cost
+from planner.presolve import greedy_upper_bound
 from planner.problem import Capacity, Option, Path, Problem
 
 MIN_FRACTION = 1e-7
@@ -83,7 +85,8 @@ def solve(problem: Problem, objective: str = "cost", solver: str = "cbc", time_l
     if write_lp:
         m.lp.writeLP(write_lp)
     size = {"n_variables": m.n_variables, "n_constraints": m.n_constraints}
-    first = run(m.lp, solver, time_limit_s)
+    known = _known_cost(m.problem) if objective == "cost" and time_limit_s is None else None
+    first = run(m.lp, solver, time_limit_s, cutoff=known)
     plan = _plan(m) if first.status in ("optimal", "feasible") else None
     if plan is None:  # infeasible, or stopped before any plan (a 'feasible' run without one counts so)
         status = "infeasible" if first.status == "infeasible" else "timeout"
@@ -98,6 +101,14 @@ def solve(problem: Problem, objective: str = "cost", solver: str = "cbc", time_l
     gap = None if status == "optimal" else _gap(best, first.bound) if first.status == "feasible" else 0.0
     seconds = sum(r.seconds for r in runs)
     return Solution(status, gap, best, solver, objective, **plan, solve_seconds=seconds, **size)
+
+
+def _known_cost(problem: Problem) -> float | None:
+    """The cost of a simple plan known to exist (presolve.greedy_upper_bound), for the solver's
+    cutoff; None when there is none. (Not used with a time limit: the solver might stop before
+    beating it and report no plan although one exists.)"""
+    cost = greedy_upper_bound(problem)
+    return cost if math.isfinite(cost) else None
 
 
 def _tie_break(m: PlanModel, best: float, solver: str, time_limit_s: float | None, used_s: float) -> Run:

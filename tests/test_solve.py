@@ -275,7 +275,7 @@ def test_solve_never_raises_when_stopped_without_a_plan(monkeypatch):
     import planner.solve as solve_module
     problem = Problem([one_stage(cloud("rent", 50, 1_000))])
     for status in ("timeout", "feasible"):
-        monkeypatch.setattr(solve_module, "run", lambda lp, solver, limit, status=status: Run(status, None, 0.1))
+        monkeypatch.setattr(solve_module, "run", lambda lp, solver, limit, cutoff=None, status=status: Run(status, None, 0.1))
         for objective in ("cost", "time"):
             s = solve(problem, objective, time_limit_s=0.1)
             assert (s.status, s.has_plan, s.segments, s.objective_value) == ("timeout", False, (), None)
@@ -289,6 +289,18 @@ def test_a_tiny_time_limit_gives_a_status_not_an_error(solver, limit):
     assert s.has_plan == (s.status != "timeout")
     if s.has_plan:
         assert check_solution(hard_problem(), s) == []
+
+
+def test_a_cutoff_below_the_optimum_cannot_lose_the_plan():
+    """The cutoff is a hint: if it were wrong (below the optimum), CBC's 'infeasible' is re-checked
+    without it."""
+    from planner.model import build_model
+    from planner.model.backends import run
+
+    problem = Problem([one_stage(cloud("rent", 50, 1_000))], deadline_days=60)
+    m = build_model(problem, "cost")
+    assert run(m.lp, "cbc", cutoff=10.0).status == "optimal"
+    assert m.value(m.objectives["cost"]) == pytest.approx(1_000)
 
 
 @pytest.mark.parametrize("seed, objective", [(51899, "quality"), (60986, "time"), (10744, "quality"), (116, "cost")])

@@ -84,6 +84,18 @@ def test_an_option_returning_in_a_stage_never_helps(problem, objective):
         assert close(once.value, returning.value)
 
 
+@settings(max_examples=100, deadline=None)
+@given(problem=problems())
+def test_cbc_with_the_greedy_cutoff_equals_brute_force(problem):
+    """CBC gets the greedy plan's cost as its cutoff under the cost objective; it must still find
+    the optimum (and report no plan only when there is none)."""
+    expected = brute_force(problem, "cost")
+    found = checked(problem, "cost", "cbc")
+    assert (expected is None) == (found.status == "infeasible")
+    if expected is not None:
+        assert close(found.objective_value, expected.value)
+
+
 @settings(max_examples=40, deadline=None)
 @given(problem=problems(), objective=st.sampled_from(["cost", "quality", "time"]))
 def test_cbc_highs_and_ortools_agree(problem, objective):

@@ -49,6 +49,8 @@ def executor_options(f):
 @click.option("--time-limit", "time_limit_s", type=float, help="Stop after S seconds with the best plan and its gap.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the output to this file instead of stdout.")
+@click.option("--explain/--no-explain", default=True, show_default=True,
+              help="Explain the choice with the runner-up path and the other way of sourcing (two more plans).")
 @click.option("--report", type=click.Path(dir_okay=False),
               help="Also write a self-contained HTML report here (adds a deadline frontier and a risk analysis).")
 @click.option("--robust", type=float, metavar="P",
@@ -62,7 +64,7 @@ def executor_options(f):
 @executor_options
 @click.option("--write-lp", type=click.Path(dir_okay=False), help="Write the MIP as an LP file (for debugging).")
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), help="Use catalogs from this directory.")
-def run(scenario_path, fmt, out, report, robust, with_risk, with_sensitivity, draws, seed, report_points, executor,
+def run(scenario_path, fmt, out, explain, report, robust, with_risk, with_sensitivity, draws, seed, report_points, executor,
         workers, ray_address, write_lp, catalog_dir, solver, time_limit_s, **overrides):
     """Plan SCENARIO: which path, chips, rented or bought, how many nodes and when.
 
@@ -70,6 +72,7 @@ def run(scenario_path, fmt, out, report, robust, with_risk, with_sensitivity, dr
     Examples:
       plan scenarios/startup_7b.yaml
       plan scenarios/startup_7b.yaml --budget 2e6 --format json
+      plan scenarios/startup_7b.yaml --format json --no-explain
       plan scenarios/enterprise_70b.yaml --program-runs 1 --deadline 180
       plan scenarios/small_lab_finetune.yaml --objective quality --solver highs
       plan scenarios/enterprise_70b.yaml --robust 0.9 --sensitivity --report plan.html
@@ -92,9 +95,10 @@ def run(scenario_path, fmt, out, report, robust, with_risk, with_sensitivity, dr
 
         base = robust_multipliers(robust)
         plan = robust_plan(scenario, catalog, robust, solver=solver, time_limit_s=time_limit_s, write_lp=write_lp,
-                           progress=say)
+                           explain=explain, progress=say)
     else:
-        plan = make_plan(scenario, catalog, solver=solver, time_limit_s=time_limit_s, write_lp=write_lp, progress=say)
+        plan = make_plan(scenario, catalog, solver=solver, time_limit_s=time_limit_s, write_lp=write_lp,
+                         explain=explain, progress=say)
     where = dict(executor=executor, workers=workers, ray_address=ray_address)
     sens = risk_result = None
     if plan.status != "infeasible":

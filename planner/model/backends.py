@@ -28,6 +28,7 @@ MIP_REL_GAP = 1e-9  # 'optimal' means proven to this relative gap (HiGHS would s
 # verdict, which CBC's defaults have once given on a feasible model.
 CBC_OPTIONS = ("feas off",)
 CBC_RECHECK_OPTIONS = ("preprocess off",)
+CUTOFF_SLACK = 1e-7  # relative
 SCIP_PARAMETERS = "propagating/probing/maxprerounds = 0\n"
 MIN_TIME_LIMIT_S = 0.01  # a limit of 0 would mean 'none' to some solvers
 # HiGHS 1.16 at its default 1e-6 has rejected its own optimum as infeasible by 1.00006e-6
@@ -45,15 +46,19 @@ class Run:
     seconds: float
 
 
-def run(lp: pulp.LpProblem, solver: str, time_limit_s: float | None = None) -> Run:
+def run(lp: pulp.LpProblem, solver: str, time_limit_s: float | None = None, cutoff: float | None = None) -> Run:
     """Solve `lp` in place; a time limit (seconds, at least MIN_TIME_LIMIT_S) never raises: without a
-    plan by then the status is 'timeout'."""
+    plan by then the status is 'timeout'. cutoff: the objective value of a plan known to exist; CBC
+    then skips branches that cannot beat it (HiGHS 1.16 and OR-Tools ignore it)."""
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
     if time_limit_s is not None:
         time_limit_s = max(float(time_limit_s), MIN_TIME_LIMIT_S)
     started = time.perf_counter()
-    status, bound = {"cbc": _cbc, "highs": _highs, "ortools": _ortools}[solver](lp, time_limit_s)
+    if solver == "cbc":
+        status, bound = _cbc(lp, time_limit_s, cutoff)
+    else:
+        status, bound = {"highs": _highs, "ortools": _ortools}[solver](lp, time_limit_s)
     return Run(status, bound, time.perf_counter() - started)
 
 
@@ -67,17 +72,22 @@ def _pulp_status(lp: pulp.LpProblem, time_limit_s: float | None) -> str:
     raise RuntimeError(f"{lp.solver.name} failed (status {pulp.LpStatus[lp.status]}); try another solver")
 
 
-def _cbc(lp: pulp.LpProblem, time_limit_s: float | None) -> tuple[str, float | None]:
-    """CBC through PuLP with CBC_OPTIONS (CBC's defaults if that run crashes); an 'infeasible'
-    verdict is re-checked with CBC_RECHECK_OPTIONS, whose plan wins if it finds one."""
+def _cbc(lp: pulp.LpProblem, time_limit_s: float | None, cutoff: float | None = None) -> tuple[str, float | None]:
+    """CBC through PuLP with CBC_OPTIONS and the cutoff (CBC's defaults if that run crashes); an
+    'infeasible' verdict is re-checked with CBC_RECHECK_OPTIONS and no cutoff, whose plan wins if it
+    finds one (so a cutoff below the optimum can never make a plan disappear)."""
     started = time.perf_counter()
+    # CBC compares the cutoff with the objective less its constant; the slack keeps a plan costing
+    # exactly the cutoff inside it.
+    options = CBC_OPTIONS if cutoff is None else CBC_OPTIONS + (
+        f"cutoff {cutoff - lp.objective.constant + CUTOFF_SLACK * max(1.0, abs(cutoff))!r}",)
 
     def left() -> float | None:
         return None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - started),
                                                      MIN_TIME_LIMIT_S)
 
     try:
-        status, bound = _cbc_run(lp, time_limit_s, CBC_OPTIONS)
+        status, bound = _cbc_run(lp, time_limit_s, options)
     except pulp.PulpSolverError:
         status, bound = _cbc_run(lp, left(), ())
     if status == "infeasible":
