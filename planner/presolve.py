@@ -30,7 +30,8 @@ import math
 from planner.problem import Option, Path, Problem
 
 SLACK = 1e-9
-GREEDY_CHOICES = 6  # per stage, the options cheapest in use + new nodes that greedy_upper_bound combines
+GREEDY_CHOICES = 6  # per stage, the options cheapest to run alone that greedy_upper_bound combines
+BRIDGE_CHOICES = 3  # per stage, options available now and delivered later that the bridging greedy pairs
 
 
 def presolve(problem: Problem, objective: str = "cost") -> Problem:
@@ -150,7 +151,7 @@ def greedy_earliest_end(problem: Problem) -> float:
         if all(cloud):
             plans.append([min(opts, key=lambda o: (o.days, _var(o))) for opts in cloud])
         for plan in filter(None, plans):
-            best = min(best, _simple_plan(problem, path, plan)[1])
+            best = min(best, _simple_plan(problem, path, [(o,) for o in plan])[1])
     return best
 
 
@@ -159,13 +160,16 @@ def _var(o: Option) -> float:
 
 
 def greedy_upper_bound(problem: Problem) -> float:
-    """Cost of the cheapest simple plan found that meets every bound (inf if none): one option per
-    stage, each stage as early as the previous one and its window allow (simple_plan_cost).
+    """Cost of the cheapest simple plan found that meets every bound (inf if none): each stage on
+    one option, or bridged (below), each stage as early as the previous one and the windows allow
+    (simple_plan_cost).
 
     Per path it tries the greedy cloud plan (each stage gets a share of the deadline in proportion
     to its fastest cloud option and takes the cloud option, of those fitting that share, cheapest
-    in rental plus staff for its days) and every combination of each stage's GREEDY_CHOICES options
-    cheapest to run alone (_standalone) and its fastest option.
+    in rental plus staff for its days); every combination of each stage's GREEDY_CHOICES options
+    cheapest to run alone (_standalone) and its fastest option; and, when a stage may use two
+    options, a stage-by-stage greedy that may also bridge: start a stage on an option available
+    now and move it to one delivered later (bought or reserved nodes) on their delivery day.
     """
     best = math.inf
     for path in _runnable(problem):
@@ -173,33 +177,54 @@ def greedy_upper_bound(problem: Problem) -> float:
             continue
         short = [sorted(s.options, key=lambda o: _standalone(problem, o))[:GREEDY_CHOICES]
                  + [min(s.options, key=lambda o: (o.days, _var(o)))] for s in path.stages]
-        plans = itertools.product(*short)
+        plans = [[(o,) for o in plan] for plan in itertools.product(*short)]
         cloud = _greedy_path(path, problem)
-        for plan in itertools.chain([cloud] if cloud else [], plans):
+        if cloud:
+            plans.append([(o,) for o in cloud])
+        if problem.max_segments >= 2:
+            plans.append(_bridging_greedy(problem, path, short))
+        for plan in plans:
             best = min(best, simple_plan_cost(problem, path, plan))
     return best
 
 
+def _bridging_greedy(problem: Problem, path: Path, short: list[list[Option]]) -> list[tuple[Option, ...]]:
+    """Stage by stage, the move (one option, or a bridge from one of the stage's options to one of
+    its shortlisted options delivered later) with the cheapest plan so far."""
+    plan: list[tuple[Option, ...]] = []
+    for stage, options in zip(path.stages, short):
+        now = sorted((o for o in stage.options if problem.window(o)[0] == 0.0), key=lambda o: _standalone(problem, o))
+        later = [o for o in options if problem.window(o)[0] > 0.0]
+        moves = [(o,) for o in options] + [(a, b) for a in now[:BRIDGE_CHOICES] for b in later[:BRIDGE_CHOICES]]
+        plan.append(min(moves, key=lambda move: _simple_plan(problem, path, plan + [move], partial=True)[0]))
+    return plan
+
+
 def simple_plan_cost(problem: Problem, path: Path, plan) -> float:
-    """Cost of running each stage of `path` whole on the option `plan` gives it, as early as the
-    previous stage and the option's window allow, buying the new nodes each capacity needs at most;
-    inf when that misses a window, the deadline, a node quota, the budget, the carbon cap or the
-    provider share."""
+    """Cost of a simple plan of `path`: per stage, one option doing all of it, or a bridge (a, b)
+    where a runs from the stage's start until b's window opens (or the stage is done) and b does
+    the rest; each stage as early as the previous one and the windows allow, buying the new nodes
+    each capacity needs at most. inf when that misses a window, the deadline, a node quota, the
+    budget, the carbon cap or the provider share."""
     return _simple_plan(problem, path, plan)[0]
 
 
-def _simple_plan(problem: Problem, path: Path, plan) -> tuple[float, float]:
-    """(cost, end day) of simple_plan_cost's plan; (inf, inf) when it breaks a bound."""
+def _simple_plan(problem: Problem, path: Path, plan, partial: bool = False) -> tuple[float, float]:
+    """(cost, end day) of simple_plan_cost's plan; (inf, inf) when it breaks a bound. partial: the
+    plan covers the first stages only (fixed costs, staff to its end and bounds on what it has)."""
     miss = (math.inf, math.inf)
-    end, variable, nodes = 0.0, 0.0, {}
-    for o in plan:
-        first, last = problem.window(o)
-        end = max(end, first) + o.days
-        if end > last:
-            return miss
-        variable += _var(o)
-        if o.capacity:
-            nodes[o.capacity] = max(nodes.get(o.capacity, 0), o.nodes)
+    end, variable, tco2e, nodes, spend = 0.0, 0.0, 0.0, {}, {}
+    for move in plan:
+        for o, fraction in _segments(problem, move, end):
+            first, last = problem.window(o)
+            end = max(end, first) + fraction * o.days
+            if end > last:
+                return miss
+            variable += fraction * _var(o)
+            tco2e += fraction * o.tco2e
+            spend[o.provider] = spend.get(o.provider, 0.0) + fraction * o.compute_usd
+            if o.capacity:
+                nodes[o.capacity] = max(nodes.get(o.capacity, 0), o.nodes)
     charges = 0.0
     for capacity_id, used in nodes.items():
         c = problem.capacity(capacity_id)
@@ -212,14 +237,23 @@ def _simple_plan(problem: Problem, path: Path, plan) -> tuple[float, float]:
         return miss
     if problem.budget_usd is not None and cost > problem.budget_usd:
         return miss
-    if problem.carbon_cap_tco2e is not None and sum(o.tco2e for o in plan) > problem.carbon_cap_tco2e:
+    if problem.carbon_cap_tco2e is not None and tco2e > problem.carbon_cap_tco2e:
         return miss
-    if problem.max_provider_share is not None:
-        spend = sum(o.compute_usd for o in plan)
-        for provider in {o.provider for o in plan}:
-            if sum(o.compute_usd for o in plan if o.provider == provider) > problem.max_provider_share * spend:
-                return miss
+    if problem.max_provider_share is not None and not partial:
+        total = sum(spend.values())
+        if any(usd > problem.max_provider_share * total for usd in spend.values()):
+            return miss
     return cost, end
+
+
+def _segments(problem: Problem, move: tuple[Option, ...], start: float) -> list[tuple[Option, float]]:
+    """(option, fraction of the stage) in run order for a move begun on day `start`."""
+    if len(move) == 1:
+        return [(move[0], 1.0)]
+    a, b = move
+    begin = max(start, problem.window(a)[0])
+    share = min(1.0, max(0.0, (problem.window(b)[0] - begin) / a.days)) if a.days > 0 else 1.0
+    return [(o, f) for o, f in ((a, share), (b, 1.0 - share)) if f > 0.0]
 
 
 def _greedy_path(path: Path, problem: Problem) -> list[Option] | None:

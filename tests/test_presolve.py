@@ -68,3 +68,19 @@ def test_a_hull_mix_meets_a_deadline_no_single_hull_option_meets():
     kept = presolve(problem)
     assert {o.id for o in kept.paths[0].stages[0].options} == {"fast", "slow"}
     assert math.isclose(solve(kept).total_cost_usd, 55.0) and math.isclose(solve(problem).total_cost_usd, 55.0)
+
+
+def test_the_greedy_bound_bridges_held_hardware_until_servers_arrive():
+    """Held nodes (free, slow) start the stage on day 0; bought servers (fast, delivered on day
+    10) finish it. Alone, held takes 200 days (201k with staff), bought waits 10 days (105k); the
+    bridge costs 104.3k, the optimum, and the greedy bound finds it."""
+    held = Capacity("held:x", "held", "h100", "owned", 0.0, 0.0, 0.0, held_nodes=4, max_new_nodes=0,
+                    available_day=0.0)
+    bought = Capacity("buy:y", "owned", "h100", "nvidia", unit_cost_usd=20_000.0, hosting_usd_per_node=0.0,
+                      unit_price_usd=300_000.0, held_nodes=0, max_new_nodes=16, available_day=10.0)
+    stage = StageOptions("pretrain", [option("slow", 200, 1_000, "held:x"), option("fast", 10, 5_000, "buy:y")])
+    problem = Problem([Path("p", "scratch", 2.0, 0.0, 0.0, 0.0, [stage])], [held, bought], deadline_days=100.0,
+                      staff_usd_per_day=1_000.0)
+    optimum = solve(problem, "cost", "highs").total_cost_usd
+    assert math.isclose(optimum, 104_300.0)
+    assert math.isclose(greedy_upper_bound(problem), optimum)
