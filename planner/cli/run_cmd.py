@@ -10,10 +10,20 @@ import click
 
 
 def progress_bar(label: str) -> Callable[[int, int], None]:
-    """A run_all progress callback drawing `label [#####.....] done/total` on stderr."""
+    """A run_all progress callback drawing `label [#####.....] done/total` on stderr; when stderr
+    is not a terminal (a log file, CI), one plain line per tenth done instead of redrawing."""
+    drawn = click.get_text_stream("stderr").isatty()
+    shown = set()
+
     def tick(done: int, total: int) -> None:
-        filled = round(24 * done / max(total, 1))
-        click.echo(f"\r{label} [{'#' * filled}{'.' * (24 - filled)}] {done}/{total}", err=True, nl=done >= total)
+        if drawn:
+            filled = round(24 * done / max(total, 1))
+            click.echo(f"\r{label} [{'#' * filled}{'.' * (24 - filled)}] {done}/{total}", err=True, nl=done >= total)
+            return
+        tenth = 10 * done // max(total, 1)
+        if tenth not in shown:
+            shown.add(tenth)
+            click.echo(f"{label}: {done}/{total}", err=True)
 
     return tick
 

@@ -33,10 +33,10 @@ def share(scenario_path, method, fmt, solver, executor, workers, ray_address, sa
 
     scenario, catalog = load_inputs(scenario_path, catalog_dir)
 
-    def progress(done, total):
-        if fmt == "table":
-            click.echo(f"\rcoalitions solved: {done}/{total}", err=True, nl=done == total)
+    from planner.cli.run_cmd import progress_bar
 
+    # Coalitions facing the same scenario share one plan, so this counts distinct plans.
+    progress = progress_bar("coalition plans") if fmt == "table" else None
     result = run_share(scenario, catalog, method=method, solver=solver, executor=executor, workers=workers,
                        ray_address=ray_address, samples=samples, seed=seed, progress=progress)
     if fmt == "json":
