@@ -7,13 +7,13 @@
 A family is paths × stages × offers × cluster sizes. Each path trains a dense model from scratch
 to the loss of a Chinchilla-optimal 70B model (a grid of sizes from 0.4× to 2.5× that, each with
 the tokens the Chinchilla law says it needs) and then runs 0–2 tuning stages; every stage may run on
-every catalog offer (on-demand, spot, 1- and 3-year reservations) and every catalog server to buy,
-on every cluster size of a doubling grid on which it fits in memory, priced by the compute model
-(planner.compute.estimate) — the options builder's physics, without its pruning (no Pareto
-filter, no presolve), so the instances are as large as the catalog makes them. Bought servers carry
-usage-based depreciation and hosting (Option.capex_usd, hosting_usd) plus a one-time resale haircut
-per node; a 1-year reservation is usable on days [0, 365], so with a deadline past day 365 its
-window ends inside the plan.
+the family's first catalog offers (on-demand, spot, 1- and 3-year reservations) and every catalog
+server delivered before the deadline, on the smallest cluster sizes of a doubling grid on which it
+fits in memory. Pools and options are the planner's own (planner.options.cloud_pools, owned_pools,
+stage_options) without any pruning (no pool or Pareto filter, no presolve), so the instances are as
+large as the catalog makes them. Servers are accounted as resold: the market value lost while in
+use plus a one-time resale haircut per node; a 1-year reservation is usable on days [0, 365], so
+with a deadline past day 365 its window ends inside the plan.
 
 Prints one table per solver: variables, constraints, seconds to build the Problem's options and
 the model, seconds in the solver (Solution.solve_seconds: handing the model over, solving, reading
@@ -24,7 +24,6 @@ status, gap and the optimum.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from dataclasses import dataclass
@@ -33,15 +32,16 @@ from pathlib import Path as FilePath
 ROOT = FilePath(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from planner import compute  # noqa: E402
 from planner.catalog import Catalog, load_catalog  # noqa: E402
 from planner.model import build_model  # noqa: E402
-from planner.problem import Capacity, Option, Path, Problem, StageOptions  # noqa: E402
+from planner.options import DAYS_PER_MONTH, Pricing, cloud_pools, owned_pools, stage_options  # noqa: E402
+from planner.problem import Path, Problem, StageOptions  # noqa: E402
+from planner.scenario import Scenario  # noqa: E402
 from planner.solve import solve  # noqa: E402
 from planner.workload import Workload  # noqa: E402
 
 SOLVERS = ("cbc", "highs", "ortools")
-HOURS_PER_YEAR = 8760.0
+SITE = "us-average"  # where bought servers are hosted
 # Chinchilla fit (Hoffmann et al. 2022, approach 3): L(N, D) = E + A/N^α + B/D^β.
 CHINCHILLA = dict(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28)
 TUNING = (("sft", 2e9), ("preference", 5e8))  # tokens of each tuning stage
@@ -70,9 +70,15 @@ FAMILIES = (
 
 
 def family_problem(f: Family, catalog: Catalog) -> Problem:
-    """The Problem of one family: realistic prices and durations, no pruning."""
-    capacities: dict[str, Capacity] = {}
-    pools = _pools(f, catalog, capacities)
+    """The Problem of one family: the planner's pools and per-pool prices, without any pruning."""
+    scenario = Scenario.model_validate({
+        "name": f"mip-scale-{f.name}", "deadline_days": f.deadline_days, "target": {"loss": 2.0},
+        "staff_usd_per_month": 3_000.0 * 365 / 12,
+        "ownership": {"accounting": "resell", "site": SITE}})
+    offers = {o.offer_id for o in list(catalog.offers.values())[: f.offers]}
+    pools = [p for p in cloud_pools(scenario, catalog) if _offer(p) in offers]
+    pools += owned_pools(scenario, catalog, f.deadline_days)
+    pricing = Pricing.of(pools, catalog, scenario, f.deadline_days)
     paths = []
     c = CHINCHILLA
     target = _loss(TARGET_PARAMS, 20.0 * TARGET_PARAMS)
@@ -81,106 +87,27 @@ def family_problem(f: Family, catalog: Catalog) -> Problem:
         tokens = (c["B"] / (target - c["E"] - c["A"] / params ** c["alpha"])) ** (1 / c["beta"])
         works = [("pretrain", Workload("full", params, params, tokens))]
         works += [(name, Workload("full", params, params, t)) for name, t in TUNING[: f.stages - 1]]
-        stages = [StageOptions(name, _options(w, pools, f, catalog)) for name, w in works]
+        stages = [StageOptions(name, [o for pool, chip, site in pricing.pools
+                                      for o in stage_options(w, pool, chip, site, pricing)[: f.sizes]])
+                  for name, w in works]
         if not all(s.options for s in stages):
             continue
         paths.append(Path(f"scratch-{params / 1e9:.3g}B", "scratch", round(_loss(params, tokens), 6),
                           data_usd=2e-8 * tokens, labelling_usd=25_000.0 if f.stages > 1 else 0.0,
                           inference_usd=0.0, stages=stages))
-    return Problem(paths, tuple(capacities.values()), deadline_days=f.deadline_days,
-                   target_loss=target + 1e-6, staff_usd_per_day=3_000.0, max_segments=2)
+    used = {o.capacity for p in paths for s in p.stages for o in s.options if o.capacity}
+    capacities = [p.capacity for p in pools if p.capacity and p.capacity.id in used]
+    return Problem(paths, capacities, deadline_days=f.deadline_days, target_loss=target + 1e-6,
+                   staff_usd_per_day=scenario.staff_usd_per_month / DAYS_PER_MONTH, max_segments=2)
+
+
+def _offer(pool) -> str:
+    return pool.id.split(":", 1)[1] if pool.source == "reserved" else pool.id.rsplit(":", 1)[0]
 
 
 def _loss(params: float, tokens: float) -> float:
     c = CHINCHILLA
     return c["E"] + c["A"] / params ** c["alpha"] + c["B"] / tokens ** c["beta"]
-
-
-@dataclass(frozen=True)
-class _Pool:
-    id: str
-    source: str
-    chip: str
-    provider: str
-    gpus_per_node: int
-    max_nodes: int
-    usd_per_gpu_hour: float
-    spot_rate: float
-    site: str
-    capacity: str | None = None
-    capex_usd_per_node_day: float = 0.0
-    hosting_usd_per_node_day: float = 0.0
-
-
-def _pools(f: Family, catalog: Catalog, capacities: dict[str, Capacity]) -> list[_Pool]:
-    pools = []
-    for offer in list(catalog.offers.values())[: f.offers]:
-        common = dict(chip=offer.chip, provider=offer.provider, gpus_per_node=offer.gpus_per_node,
-                      max_nodes=offer.max_nodes, site=offer.site)
-        pools.append(_Pool(f"{offer.offer_id}:on_demand", "on_demand",
-                           usd_per_gpu_hour=offer.on_demand_usd_per_gpu_hour, spot_rate=0.0, **common))
-        if offer.spot_usd_per_gpu_hour:
-            pools.append(_Pool(f"{offer.offer_id}:spot", "spot", usd_per_gpu_hour=offer.spot_usd_per_gpu_hour,
-                               spot_rate=offer.spot_interruptions_per_node_day or 0.0, **common))
-        for years, price in ((1, offer.reserved_1y_usd_per_gpu_hour), (3, offer.reserved_3y_usd_per_gpu_hour)):
-            if price:
-                cap = f"reserved-{years}y:{offer.offer_id}"
-                fee = price * offer.gpus_per_node * HOURS_PER_YEAR * years
-                capacities[cap] = Capacity(cap, "reserved", offer.chip, offer.provider, fee, 0.0, fee, 0,
-                                           offer.max_nodes, 0.0, 365.0 * years)
-                pools.append(_Pool(cap, "reserved", usd_per_gpu_hour=0.0, spot_rate=0.0, capacity=cap, **common))
-    site = "us-average"
-    for hw in catalog.hardware.values():
-        cap = f"buy:{hw.id}@{site}"
-        haircut = hw.capex_usd_per_node * (1.0 - hw.resale_recovery_fraction)  # lost on resale, once per node
-        capacities[cap] = Capacity(cap, "owned", hw.accelerator, hw.vendor, haircut, 0.0, hw.capex_usd_per_node,
-                                   0, 512, float(hw.lead_time_days))
-        pools.append(_Pool(cap, "owned", hw.accelerator, "owned", hw.gpus_per_node, 512, 0.0, 0.0, site, cap,
-                           capex_usd_per_node_day=hw.capex_usd_per_node / (hw.life_years * 365.0),
-                           hosting_usd_per_node_day=hw.hosting_usd_per_node_month * 12.0 / 365.0))
-    return pools
-
-
-def _options(w: Workload, pools: list[_Pool], f: Family, catalog: Catalog) -> list[Option]:
-    options = []
-    for pool in pools:
-        chip = catalog.chips[pool.chip]
-        smallest = compute.min_gpus(w, chip, gpus_per_node=pool.gpus_per_node)
-        if smallest is None:
-            continue
-        nodes = math.ceil(smallest / pool.gpus_per_node)
-        site = catalog.sites[pool.site]
-        for _ in range(f.sizes):
-            if nodes > pool.max_nodes:
-                break
-            est = _estimate(w, pool.chip, nodes * pool.gpus_per_node, pool.spot_rate, pool.site, pool.gpus_per_node,
-                            catalog)
-            if est.wall_clock_days <= 4 * f.deadline_days:
-                owned = pool.source == "owned"
-                node_days = nodes * est.wall_clock_days
-                options.append(Option(
-                    f"{pool.id}:{nodes}n", pool.id, pool.provider, pool.chip, pool.source, nodes,
-                    nodes * pool.gpus_per_node, est.wall_clock_days,
-                    compute_usd=est.gpu_hours * pool.usd_per_gpu_hour,
-                    energy_usd=est.energy_mwh * 1000.0 * site.electricity_usd_per_kwh if owned else 0.0,
-                    energy_mwh=est.energy_mwh, tco2e=est.tco2e, capacity=pool.capacity,
-                    capex_usd=pool.capex_usd_per_node_day * node_days,
-                    hosting_usd=pool.hosting_usd_per_node_day * node_days))
-            nodes *= 2
-    return options
-
-
-_CACHE: dict = {}
-
-
-def _estimate(w, chip_id, gpus, spot_rate, site_id, gpus_per_node, catalog):
-    key = (w, chip_id, gpus, spot_rate, site_id)
-    if key not in _CACHE:
-        site = catalog.sites[site_id]
-        _CACHE[key] = compute.estimate(w, catalog.chips[chip_id], gpus, spot_interruptions_per_node_day=spot_rate,
-                                       pue=site.pue, carbon_g_per_kwh=site.carbon_g_per_kwh,
-                                       gpus_per_node=gpus_per_node)
-    return _CACHE[key]
 
 
 def scenario_problems():
