@@ -42,6 +42,8 @@ def _close(a: float, b: float, scale: float = 1.0) -> bool:
 def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog) -> Evaluation:
     """Recompute the plan's figures; list every disagreement with the plan or with a bound."""
     runs = scenario.program_runs
+    failures = (compute.FAILURES_PER_NODE_DAY if scenario.failures_per_node_day is None
+                else scenario.failures_per_node_day)
     bad: list[str] = []
     cost = dict.fromkeys(("compute", "reserved", "owned_capex_net", "energy", "hosting", "data",
                           "labelling", "inference", "staff"), 0.0)
@@ -59,7 +61,8 @@ def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog) -> Evaluation:
             kind, chip, site, rate = _where(seg, catalog, scenario)
             est = compute.estimate(w, catalog.chips[chip], seg.gpus, precision=_precision(scenario, catalog, chip),
                                    spot_interruptions_per_node_day=rate, pue=site.pue,
-                                   carbon_g_per_kwh=site.carbon_g_per_kwh, gpus_per_node=seg.gpus // seg.nodes)
+                                   carbon_g_per_kwh=site.carbon_g_per_kwh, gpus_per_node=seg.gpus // seg.nodes,
+                                   failures_per_node_day=failures)
             days = est.wall_clock_days * runs * seg.fraction
             if seg.start_day < clock - 1e-6:
                 bad.append(f"stage {stage.name}: segment on {seg.offer} starts day {seg.start_day:.3f} "

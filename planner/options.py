@@ -174,13 +174,15 @@ class Pricing:
     runs: int
     carbon_matters: bool
     provider_matters: bool
+    failures_per_node_day: float
 
     @classmethod
     def of(cls, pools: list[Pool], catalog: Catalog, scenario: Scenario, deadline_days: float) -> Pricing:
         pricing = cls(pools=tuple((p, catalog.chips[p.chip_id], catalog.sites[p.site_id]) for p in pools),
                       precision=scenario.policy.precision, deadline_days=deadline_days, runs=scenario.program_runs,
                       carbon_matters=scenario.policy.carbon_cap_tco2e is not None,
-                      provider_matters=scenario.policy.max_provider_share is not None)
+                      provider_matters=scenario.policy.max_provider_share is not None,
+                      failures_per_node_day=failures_per_node_day(scenario))
         # One object per distinct pricing, so memo lookups compare it by identity, not field by field.
         if len(_PRICINGS) > 256:
             _PRICINGS.clear()
@@ -189,7 +191,7 @@ class Pricing:
     @functools.cached_property
     def _hash(self) -> int:
         return hash((self.pools, self.precision, self.deadline_days, self.runs, self.carbon_matters,
-                     self.provider_matters))
+                     self.provider_matters, self.failures_per_node_day))
 
     def __hash__(self) -> int:
         return self._hash
@@ -379,7 +381,7 @@ def stage_options(w: Workload, pool: Pool, chip: Chip, site: Site, pricing: Pric
     for nodes in node_grid(min_nodes, pool.max_nodes):
         gpus = nodes * pool.gpus_per_node
         est = _estimate(w, chip, gpus, precision, pool.spot_interruptions_per_node_day,
-                        site.pue, site.carbon_g_per_kwh, pool.gpus_per_node)
+                        site.pue, site.carbon_g_per_kwh, pool.gpus_per_node, pricing.failures_per_node_day)
         days = est.wall_clock_days * runs
         if days > SLOWEST_USEFUL_DEADLINE_MULTIPLE * pricing.deadline_days:
             continue
@@ -400,10 +402,17 @@ def stage_options(w: Workload, pool: Pool, chip: Chip, site: Site, pricing: Pric
 
 
 @functools.lru_cache(maxsize=100_000)
-def _estimate(w, chip, gpus, precision, spot_rate, pue, carbon, gpus_per_node):
+def _estimate(w, chip, gpus, precision, spot_rate, pue, carbon, gpus_per_node, failures):
     """compute.estimate, memoised: many offers share a chip, node size and site, and coalitions share stages."""
     return compute.estimate(w, chip, gpus, precision=precision, spot_interruptions_per_node_day=spot_rate,
-                            pue=pue, carbon_g_per_kwh=carbon, gpus_per_node=gpus_per_node)
+                            pue=pue, carbon_g_per_kwh=carbon, gpus_per_node=gpus_per_node,
+                            failures_per_node_day=failures)
+
+
+def failures_per_node_day(scenario: Scenario) -> float:
+    """The scenario's hardware failure rate, or the compute model's default."""
+    rate = scenario.failures_per_node_day
+    return compute.FAILURES_PER_NODE_DAY if rate is None else rate
 
 
 def prune_options(options: list[Option], carbon_matters: bool = False,

@@ -113,3 +113,15 @@ def test_runner_up_and_other_sourcing_are_the_true_optima():
     policy = scenario.policy.model_copy(update={"buy_allowed": False})
     cloud = make_plan(scenario.model_copy(update={"policy": policy, "owned_hardware": []}), catalog, explain=False)
     assert _usd(cloud_note, "costs") == pytest.approx(cloud.total_cost_usd, abs=1.0)
+
+
+def test_the_scenario_failure_rate_reaches_plan_and_evaluator():
+    """A scenario's failures_per_node_day slows every option (goodput), so the plan costs no less;
+    the independent evaluator, reading the same field, confirms the slower plan."""
+    scenario, catalog = load_inputs(ROOT / "scenarios" / "enterprise_70b.yaml")
+    base = make_plan(scenario, catalog, explain=False)
+    flaky = scenario.model_copy(update={"failures_per_node_day": 0.5})
+    plan = make_plan(flaky, catalog, explain=False)
+    assert plan.total_cost_usd > base.total_cost_usd
+    assert evaluate(plan, flaky, catalog).violations == []
+    assert evaluate(plan, scenario, catalog).violations != []  # its dates are wrong at the default rate

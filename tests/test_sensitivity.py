@@ -7,7 +7,7 @@ import pytest
 from planner import compute
 from planner.inputs import load_inputs
 from planner.planning import make_plan
-from planner.tradeoffs.perturb import Multipliers, apply, scaled_failures, solve_under
+from planner.tradeoffs.perturb import Multipliers, apply, solve_under
 from planner.tradeoffs.sensitivity import Factor, breakeven, factors_for, sensitivity
 from planner.workload import Workload
 
@@ -52,9 +52,11 @@ def test_mfu_multiplier_scales_hours_not_power_and_failures_scale_goodput():
     assert b.mfu * slow.bf16_tflops == pytest.approx(a.mfu * chip.bf16_tflops * 0.5)
     assert b.gpu_hours / a.gpu_hours == pytest.approx(2.0, rel=0.01)  # goodput moves a little with duration
     assert b.power_kw_per_gpu == a.power_kw_per_gpu
-    with scaled_failures(5.0):
-        worse = compute.estimate(w, chip, 64)
-    assert worse.goodput < a.goodput and compute.estimate(w, chip, 64).goodput == a.goodput
+    failing = apply(scenario, catalog, Multipliers(failure_rate=5.0))[0]
+    assert failing.failures_per_node_day == pytest.approx(5 * compute.FAILURES_PER_NODE_DAY)
+    assert scenario.failures_per_node_day is None  # the original is untouched
+    worse = compute.estimate(w, chip, 64, failures_per_node_day=failing.failures_per_node_day)
+    assert worse.goodput < a.goodput
 
 
 def test_factors_follow_the_scenario_policy(university):

@@ -12,7 +12,7 @@ import click
 def progress_bar(label: str) -> Callable[[int, int], None]:
     """A run_all progress callback drawing `label [#####.....] done/total` on stderr; when stderr
     is not a terminal (a log file, CI), one plain line per tenth done instead of redrawing."""
-    drawn = click.get_text_stream("stderr").isatty()
+    drawn = sys.stderr.isatty()
     shown = set()
 
     def tick(done: int, total: int) -> None:

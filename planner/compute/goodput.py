@@ -35,9 +35,6 @@ FAILURES_PER_NODE_DAY = 3.8e-3
 CHECKPOINT_WRITE_HOURS = 1.0 / 60.0
 RESTART_HOURS = 10.0 / 60.0
 MAX_RATE_PER_NODE_DAY = 10.0
-# Multiplies r_f in every goodput evaluation. 1.0 when planning: only planner.tradeoffs changes it,
-# for the duration of a sensitivity or Monte Carlo run (planner.tradeoffs.perturb.scaled_failures).
-FAILURE_RATE_SCALE = 1.0
 
 
 def goodput(
@@ -65,7 +62,7 @@ def goodput_unchecked(n_gpus: int, gpus_per_node: int, hours: float, spot: float
                       restart: float) -> float:
     """`goodput` without argument checks, for inner loops whose arguments were checked once."""
     n_nodes = math.ceil(n_gpus / gpus_per_node)
-    rate_per_hour = n_nodes * (fail * FAILURE_RATE_SCALE + spot) / 24.0
+    rate_per_hour = n_nodes * (fail + spot) / 24.0
     interval = hours if rate_per_hour == 0 else min(math.sqrt(2.0 * delta / rate_per_hour), hours)
     checkpoint_share = delta / interval if interval > 0 else 0.0
     overhead = checkpoint_share + rate_per_hour * (restart + interval / 2.0) + restart / hours

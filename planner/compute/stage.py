@@ -61,8 +61,10 @@ def estimate(
     pue: float = DEFAULT_PUE,
     carbon_g_per_kwh: float = DEFAULT_CARBON_G_PER_KWH,
     gpus_per_node: int | None = None,
+    failures_per_node_day: float = FAILURES_PER_NODE_DAY,
 ) -> Estimate:
-    """Time, energy and carbon of stage `w` on `n_gpus` devices of `chip` (formulas in module doc).
+    """Time, energy and carbon of stage `w` on `n_gpus` devices of `chip` (formulas in module doc);
+    failures_per_node_day is goodput's r_f (planner.compute.goodput).
 
     Raises ValueError for inputs outside the model's range, for FP8 on a chip without FP8, and
     when the stage does not fit in memory on `n_gpus` devices (the message gives `min_gpus`).
@@ -81,10 +83,11 @@ def estimate(
     flops = stage_flops(w)
     utilisation = mfu_fraction(chip, precision, n_gpus, node)
     compute_hours = flops / (n_gpus * peak_flops_per_s(chip, precision) * utilisation) / 3600.0
-    good = goodput_fraction(n_gpus, node, compute_hours, spot_interruptions_per_node_day)  # checks arguments
+    good = goodput_fraction(n_gpus, node, compute_hours, spot_interruptions_per_node_day,
+                            failures_per_node_day=failures_per_node_day)  # checks arguments
     for _ in range(FIXED_POINT_ROUNDS - 1):
         good = goodput_unchecked(n_gpus, node, compute_hours / good, spot_interruptions_per_node_day,
-                                 FAILURES_PER_NODE_DAY, CHECKPOINT_WRITE_HOURS, RESTART_HOURS)
+                                 failures_per_node_day, CHECKPOINT_WRITE_HOURS, RESTART_HOURS)
     wall_hours = compute_hours / good
     gpu_hours = n_gpus * wall_hours
     kwh = energy_kwh(chip, gpu_hours, pue)

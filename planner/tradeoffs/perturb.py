@@ -11,27 +11,20 @@ code runs unchanged on the copies:
   move, and the scenario's serving MFU is divided by m when the serving chip is scaled, so the
   serving cost (which reads the same peak) does not move either;
 * lead_time: every server type's days from order to use;
-* failure_rate: planner.compute.goodput.FAILURE_RATE_SCALE, set only inside `scaled_failures`.
-  Estimates are memoised by chip (planner.options), so chips of a catalog built for another
-  failure rate carry that rate in their notes and never share cached figures with the originals.
+* failure_rate: the scenario's failures_per_node_day (the compute model's default when unset).
 """
 
 from __future__ import annotations
-
-import importlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.catalog import Catalog
 from planner.errors import InputError
+from planner.options import failures_per_node_day
 from planner.plan import Diagnosis, Plan, ScenarioBounds
 from planner.planning import make_plan
 from planner.scenario import Scenario
 
-# The module, not the function planner.compute re-exports under the same name.
-goodput_module = importlib.import_module("planner.compute.goodput")
 ALL = "*"
 KINDS = ("cloud_price", "capex", "electricity", "mfu", "failure_rate", "lead_time")
 
@@ -90,31 +83,18 @@ def apply(scenario: Scenario, catalog: Catalog, m: Multipliers) -> tuple[Scenari
             "capex_usd_per_node": h.capex_usd_per_node * k, "lead_time_days": h.lead_time_days * m.lead_time})
     sites = {key: s.model_copy(update={"electricity_usd_per_kwh": s.electricity_usd_per_kwh * m.electricity})
              for key, s in catalog.sites.items()}
-    tag = f"[failure rate x{m.failure_rate:g}]" if m.failure_rate != 1.0 else ""
     chips = {}
     for key, c in catalog.chips.items():
         k = m.of("mfu", key)
-        update = {"notes": f"{c.notes or ''} {tag}".strip()} if tag else {}
-        if k != 1.0:
-            update.update(bf16_tflops=c.bf16_tflops * k, tdp_w=c.power_w,
-                          fp8_tflops=c.fp8_tflops * k if c.fp8_tflops else None)
-        chips[key] = c.model_copy(update=update) if update else c
+        chips[key] = c if k == 1.0 else c.model_copy(update=dict(
+            bf16_tflops=c.bf16_tflops * k, tdp_w=c.power_w, fp8_tflops=c.fp8_tflops * k if c.fp8_tflops else None))
     serving = m.of("mfu", scenario.inference.chip) if scenario.inference.chip in catalog.chips else 1.0
     if serving != 1.0:
         inference = scenario.inference.model_copy(update={"mfu": scenario.inference.mfu / serving})
         scenario = scenario.model_copy(update={"inference": inference})
+    if m.failure_rate != 1.0:
+        scenario = scenario.model_copy(update={"failures_per_node_day": failures_per_node_day(scenario) * m.failure_rate})
     return scenario, catalog.model_copy(update=dict(offers=offers, hardware=hardware, sites=sites, chips=chips))
-
-
-@contextmanager
-def scaled_failures(scale: float) -> Iterator[None]:
-    """Within the block, every goodput evaluation uses the failure rate times `scale`."""
-    old = goodput_module.FAILURE_RATE_SCALE
-    goodput_module.FAILURE_RATE_SCALE = scale
-    try:
-        yield
-    finally:
-        goodput_module.FAILURE_RATE_SCALE = old
 
 
 def solve_under(job: tuple[Scenario, Catalog, Multipliers, str, bool]) -> Plan:
@@ -127,11 +107,10 @@ def solve_under(job: tuple[Scenario, Catalog, Multipliers, str, bool]) -> Plan:
     """
     scenario, catalog, m, solver, diagnose = job
     moved, moved_catalog = apply(scenario, catalog, m)
-    with scaled_failures(m.failure_rate):
-        try:
-            return make_plan(moved, moved_catalog, solver=solver, explain=False, diagnose=diagnose)
-        except InputError as exc:
-            return no_plan(scenario, solver, exc.message)
+    try:
+        return make_plan(moved, moved_catalog, solver=solver, explain=False, diagnose=diagnose)
+    except InputError as exc:
+        return no_plan(scenario, solver, exc.message)
 
 
 def no_plan(scenario: Scenario, solver: str, reason: str) -> Plan:

@@ -32,10 +32,11 @@ from planner.catalog import Catalog
 from planner.errors import InputError
 from planner.evaluate import evaluate
 from planner.executor import run_all
+from planner.options import failures_per_node_day
 from planner.plan import Plan, Segment
 from planner.planning import make_plan
 from planner.scenario import Scenario
-from planner.tradeoffs.perturb import ALL, Multipliers, apply, scaled_failures
+from planner.tradeoffs.perturb import ALL, Multipliers, apply
 from planner.workload import Workload
 
 CHUNKS_PER_WORKER = 4
@@ -139,17 +140,16 @@ def outcome_under(plan: Plan, scenario: Scenario, catalog: Catalog, m: Multiplie
     delivery = {f"buy:{p.item}": p.order_by_day + moved.hardware[p.item.split("@")[0]].lead_time_days
                 for p in plan.procurement if p.action == "buy"}
     clock, stages = 0.0, []
-    with scaled_failures(m.failure_rate):
-        for stage in plan.stages:
-            w = Workload(stage.method, stage.params, stage.active_params, stage.tokens, stage.teacher_params,
-                         stage.seq_len)
-            segments = []
-            for seg in sorted(stage.segments, key=lambda s: s.start_day):
-                start = max(clock, delivery.get(seg.offer, 0.0))
-                clock = start + _days(w, seg, scenario, moved) * scenario.program_runs * seg.fraction
-                segments.append(seg.model_copy(update={"start_day": start, "end_day": clock}))
-            stages.append(stage.model_copy(update={"segments": segments}))
-        ev = evaluate(plan.model_copy(update={"stages": stages}), scenario, moved)
+    for stage in plan.stages:
+        w = Workload(stage.method, stage.params, stage.active_params, stage.tokens, stage.teacher_params,
+                     stage.seq_len)
+        segments = []
+        for seg in sorted(stage.segments, key=lambda s: s.start_day):
+            start = max(clock, delivery.get(seg.offer, 0.0))
+            clock = start + _days(w, seg, scenario, moved) * scenario.program_runs * seg.fraction
+            segments.append(seg.model_copy(update={"start_day": start, "end_day": clock}))
+        stages.append(stage.model_copy(update={"segments": segments}))
+    ev = evaluate(plan.model_copy(update={"stages": stages}), scenario, moved)
     return ev.total_cost_usd, ev.end_day
 
 
@@ -159,7 +159,8 @@ def _days(w: Workload, seg: Segment, scenario: Scenario, catalog: Catalog) -> fl
     spot = catalog.offers[seg.offer].spot_interruptions_per_node_day if seg.source == "spot" else 0.0
     precision = scenario.policy.precision if chip.fp8_tflops else "bf16"
     return compute.estimate(w, chip, seg.gpus, precision=precision, spot_interruptions_per_node_day=spot,
-                            gpus_per_node=seg.gpus // seg.nodes).wall_clock_days
+                            gpus_per_node=seg.gpus // seg.nodes,
+                            failures_per_node_day=failures_per_node_day(scenario)).wall_clock_days
 
 
 def _draw_chunk(job) -> list[tuple[float, float]]:
@@ -222,8 +223,7 @@ def robust_plan(scenario: Scenario, catalog: Catalog, p: float, inputs: RiskInpu
     """The plan made with every uncertain input at its adverse p-quantile (module doc)."""
     m = robust_multipliers(p, inputs)
     moved, moved_catalog = apply(scenario, catalog, m)
-    with scaled_failures(m.failure_rate):
-        plan = make_plan(moved, moved_catalog, **make_plan_args)
+    plan = make_plan(moved, moved_catalog, **make_plan_args)
     plan.explanations.append(
         f"Planned against the P{p * 100:g} of each uncertain input: MFU x{m.of('mfu', ALL):.2f}, failure rate "
         f"x{m.failure_rate:.2f}, cloud prices x{m.of('cloud_price', ALL):.2f}, electricity "
