@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.catalog import load_catalog
+from planner.compute.goodput import CHECKPOINT_WRITE_HOURS, RESTART_HOURS
 from planner.compute import (
     estimate,
     forward_flops_per_token,
@@ -180,7 +181,20 @@ def test_estimate_is_consistent():
     assert hours * e.goodput == pytest.approx(e.flops / (1024 * peak_flops_per_s(chip, "bf16") * e.mfu) / 3600)
     assert e.energy_mwh == pytest.approx(e.gpu_hours * system_power_w(chip) * 1.2 / 1e6)
     assert e.tco2e == pytest.approx(e.energy_mwh * 400.0 / 1000)
-    assert e.goodput == pytest.approx(goodput(1024, 8, hours), rel=1e-4)
+    assert e.goodput == pytest.approx(goodput(1024, 8, hours * e.goodput), rel=1e-12)  # at the useful hours
+
+
+def test_a_job_of_minutes_pays_its_first_start_once():
+    """wall-clock = useful hours + one first start R + one checkpoint δ (the job is shorter than
+    the checkpoint interval) + a sliver of failures: a LoRA pass of minutes on many nodes is not
+    nearly free (it was, when goodput read the wall-clock duration)."""
+    chip = CHIPS["H100"]
+    w = Workload("lora", 7e9, 7e9, 9e7)
+    for n in (8, 512):
+        e = estimate(w, chip, n)
+        useful_hours = e.flops / (n * peak_flops_per_s(chip, "bf16") * e.mfu) / 3600
+        assert useful_hours < 0.5
+        assert e.wall_clock_days * 24 - useful_hours == pytest.approx(RESTART_HOURS + CHECKPOINT_WRITE_HOURS, rel=0.01)
 
 
 def test_epoch_energy_model_for_h100():

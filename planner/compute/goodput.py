@@ -8,8 +8,10 @@ Young/Daly model (Young 1974; Daly 2006), overhead per hour of useful work:
 
     W = δ/τ + λ·(R + τ/2) + R/T,   τ = min(√(2δ/λ), T)
 
-with τ the lost-time-optimal interval √(2δ·MTBF) (capped at the job length T, in hours) and R/T
-the first start of the job. goodput = 1/(1 + W), in (0, 1]; it falls as n_nodes or r_spot rise.
+with T the job's useful (compute) hours, τ the lost-time-optimal interval √(2δ·MTBF) (capped at
+T) and R/T the job's first start, which so costs R once: wall-clock hours = T·(1 + W) = T/goodput.
+goodput = 1/(1 + W), in (0, 1]; it falls as n_nodes or r_spot rise, and for jobs of minutes the
+first start dominates (a 15-minute job spends 10 of its 25 minutes starting).
 
 Constants:
   r_f = 3.8e-3 per node-day: Llama 3 405B, 419 unexpected interruptions on 2,048 nodes of 8 H100
@@ -21,7 +23,9 @@ Constants:
       the restart costs in Daly 2006's worked examples).
 With these, 16,384 GPUs give goodput 0.86 against Llama 3's reported ">90 % effective training
 time", so the model is slightly pessimistic at the largest scale.
-Valid for 1 ≤ n_gpus ≤ 131,072, rates 0..10 per node-day and any duration T > 0.
+Valid for 1 ≤ n_gpus ≤ 131,072, rates 0..10 per node-day and any duration T > 0. (Before
+2026-11-28, T was the wall-clock duration, found by fixed-point iteration; for jobs of minutes that
+iteration undercounted the first start several-fold, and large clusters looked free for tiny jobs.)
 """
 
 from __future__ import annotations
@@ -40,27 +44,22 @@ MAX_RATE_PER_NODE_DAY = 10.0
 def goodput(
     n_gpus: int,
     gpus_per_node: int,
-    wall_clock_hours: float,
+    useful_hours: float,
     spot_interruptions_per_node_day: float = 0.0,
     *,
     failures_per_node_day: float = FAILURES_PER_NODE_DAY,
     checkpoint_write_hours: float = CHECKPOINT_WRITE_HOURS,
     restart_hours: float = RESTART_HOURS,
 ) -> float:
-    """Fraction of wall-clock time spent on useful training steps (formula in module doc)."""
+    """Fraction of wall-clock time spent on useful training steps of a job needing `useful_hours`
+    of compute (formula in module doc)."""
     check_count("n_gpus", n_gpus, MAX_GPUS)
     check_count("gpus_per_node", gpus_per_node, 1024)
-    hours = check_range("wall_clock_hours", wall_clock_hours, 0.0, math.inf, low_open=True)
+    hours = check_range("useful_hours", useful_hours, 0.0, math.inf, low_open=True)
     spot = check_range("spot_interruptions_per_node_day", spot_interruptions_per_node_day, 0.0, MAX_RATE_PER_NODE_DAY)
     fail = check_range("failures_per_node_day", failures_per_node_day, 0.0, MAX_RATE_PER_NODE_DAY)
     delta = check_range("checkpoint_write_hours", checkpoint_write_hours, 0.0, 24.0)
     restart = check_range("restart_hours", restart_hours, 0.0, 24.0)
-    return goodput_unchecked(n_gpus, gpus_per_node, hours, spot, fail, delta, restart)
-
-
-def goodput_unchecked(n_gpus: int, gpus_per_node: int, hours: float, spot: float, fail: float, delta: float,
-                      restart: float) -> float:
-    """`goodput` without argument checks, for inner loops whose arguments were checked once."""
     n_nodes = math.ceil(n_gpus / gpus_per_node)
     rate_per_hour = n_nodes * (fail + spot) / 24.0
     interval = hours if rate_per_hour == 0 else min(math.sqrt(2.0 * delta / rate_per_hour), hours)

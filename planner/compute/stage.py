@@ -1,14 +1,11 @@
 """One stage on one cluster: time, energy and carbon.
 
     compute hours T0 = FLOPs / (n · peak · mfu) / 3600
-    wall-clock hours = T0 / goodput(n, node, T0, r_spot)
+    wall-clock hours = T0 / goodput(n, node, T0, r_spot)   (first start, checkpoints, failures)
     GPU-hours = n · wall-clock hours
     energy   = GPU-hours · system power per accelerator · PUE      (planner.compute.energy)
     carbon   = energy · grid intensity
 
-Goodput depends on the job's duration (checkpoint-interval cap, first start), which depends on
-goodput: g = goodput(T0/g) is solved by fixed-point iteration, which contracts quickly because
-goodput changes slowly with duration.
 """
 
 from __future__ import annotations
@@ -19,8 +16,7 @@ from planner.compute._checks import check_count, check_range
 from planner.compute.chip import DEFAULT_GPUS_PER_NODE, MAX_GPUS, ChipSpec, node_size, peak_flops_per_s
 from planner.compute.energy import energy_kwh, system_power_w
 from planner.compute.flops import stage_flops
-from planner.compute.goodput import (CHECKPOINT_WRITE_HOURS, FAILURES_PER_NODE_DAY, RESTART_HOURS,
-                                     goodput_unchecked)
+from planner.compute.goodput import FAILURES_PER_NODE_DAY
 from planner.compute.goodput import goodput as goodput_fraction
 from planner.compute.memory import memory_per_gpu_bytes, min_gpus
 from planner.compute.mfu import chip_family, mfu as mfu_fraction
@@ -30,7 +26,6 @@ from planner.workload import Workload
 # and the 2023 US generation average, 367 gCO2/kWh (EIA FAQ 74).
 DEFAULT_PUE = 1.1
 DEFAULT_CARBON_G_PER_KWH = 367.0
-FIXED_POINT_ROUNDS = 6
 
 
 @dataclass(frozen=True)
@@ -84,10 +79,7 @@ def estimate(
     utilisation = mfu_fraction(chip, precision, n_gpus, node)
     compute_hours = flops / (n_gpus * peak_flops_per_s(chip, precision) * utilisation) / 3600.0
     good = goodput_fraction(n_gpus, node, compute_hours, spot_interruptions_per_node_day,
-                            failures_per_node_day=failures_per_node_day)  # checks arguments
-    for _ in range(FIXED_POINT_ROUNDS - 1):
-        good = goodput_unchecked(n_gpus, node, compute_hours / good, spot_interruptions_per_node_day,
-                                 failures_per_node_day, CHECKPOINT_WRITE_HOURS, RESTART_HOURS)
+                            failures_per_node_day=failures_per_node_day)
     wall_hours = compute_hours / good
     gpu_hours = n_gpus * wall_hours
     kwh = energy_kwh(chip, gpu_hours, pue)
