@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/mip_scale.py --solvers cbc --families xl
     .venv/bin/python benchmarks/mip_scale.py --scenarios              # the bundled scenarios instead
 
-A family is paths × stages × offers × cluster sizes. Each path trains a dense model from scratch
+A family is paths × stages × offers × cluster sizes × segments (J). Each path trains a dense model from scratch
 to the loss of a Chinchilla-optimal 70B model (a grid of sizes from 0.4× to 2.5× that, each with
 the tokens the Chinchilla law says it needs) and then runs 0–2 tuning stages; every stage may run on
 the family's first catalog offers (on-demand, spot, 1- and 3-year reservations) and every catalog
@@ -56,6 +56,7 @@ class Family:
     offers: int  # how many catalog offers (in catalog order); every catalog server is always offered
     sizes: int  # cluster sizes per pool: 1, 2, 4, ... nodes from the smallest that fits
     deadline_days: float = 400.0
+    segments: int = 2  # J: options a stage may be split over
 
 
 FAMILIES = (
@@ -66,6 +67,8 @@ FAMILIES = (
     Family("xl", paths=14, stages=3, offers=39, sizes=8),
     Family("xxl", paths=20, stages=3, offers=39, sizes=8),
     Family("xxl-tight", paths=20, stages=3, offers=39, sizes=8, deadline_days=30.0),
+    Family("l-J3", paths=10, stages=2, offers=39, sizes=7, segments=3),
+    Family("wide", paths=200, stages=2, offers=8, sizes=2),
 )
 
 
@@ -98,7 +101,7 @@ def family_problem(f: Family, catalog: Catalog) -> Problem:
     used = {o.capacity for p in paths for s in p.stages for o in s.options if o.capacity}
     capacities = [p.capacity for p in pools if p.capacity and p.capacity.id in used]
     return Problem(paths, capacities, deadline_days=f.deadline_days, target_loss=target + 1e-6,
-                   staff_usd_per_day=scenario.staff_usd_per_month / DAYS_PER_MONTH, max_segments=2)
+                   staff_usd_per_day=scenario.staff_usd_per_month / DAYS_PER_MONTH, max_segments=f.segments)
 
 
 def _offer(pool) -> str:
@@ -158,7 +161,9 @@ def main() -> None:
     ap.add_argument("--solvers", nargs="+", default=list(SOLVERS), choices=SOLVERS)
     ap.add_argument("--families", nargs="+", default=[f.name for f in FAMILIES], choices=[f.name for f in FAMILIES])
     ap.add_argument("--scenarios", action="store_true", help="measure the bundled scenarios instead")
-    ap.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve (default 60)")
+    ap.add_argument("--time-limit", type=float, default=None,
+                    help="seconds per solve (default: none, solve to proven optimality; with a limit CBC gets no "
+                         "cutoff, see planner.solve)")
     args = ap.parse_args()
     if args.scenarios:
         instances = [(name, problem, objective, 0.0) for name, problem, objective in scenario_problems()]
@@ -172,7 +177,8 @@ def main() -> None:
             name = f"{f.name}: {len(problem.paths)} paths × {f.stages} stages, {options:,} options"
             instances.append((name, problem, "cost", time.perf_counter() - started))
     for solver in args.solvers:
-        print(f"\n{solver} (time limit {args.time_limit:g} s)\n{HEADER}", flush=True)
+        limit = "no time limit" if args.time_limit is None else f"time limit {args.time_limit:g} s"
+        print(f"\n{solver} ({limit})\n{HEADER}", flush=True)
         for name, problem, objective, problem_s in instances:
             print(measure(name, problem, objective, solver, args.time_limit, problem_s), flush=True)
 
