@@ -56,7 +56,9 @@ def executor_options(f):
               help="cost: cheapest plan meeting target and deadline (default); quality: best loss within "
                    "budget and deadline; time: earliest finish within budget.")
 @click.option("--solver", type=click.Choice(["cbc", "highs", "ortools"]), default="cbc", show_default=True)
-@click.option("--time-limit", "time_limit_s", type=float, help="Stop after S seconds with the best plan and its gap.")
+@click.option("--time-limit", "time_limit_s", type=float,
+              help="Stop each solve after S seconds with the best plan and its gap (the plan, then each of the "
+                   "two explanation re-plans; --no-explain for one solve).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the output to this file instead of stdout.")
 @click.option("--explain/--no-explain", default=True, show_default=True,
