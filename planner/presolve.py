@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+from dataclasses import dataclass
 
 from planner.problem import Option, Path, Problem
 
@@ -159,10 +160,24 @@ def _var(o: Option) -> float:
     return o.variable_usd
 
 
+@dataclass(frozen=True)
+class SimplePlan:
+    """A plan found without the MIP: segments are (stage name, option, fraction of the stage) in run order."""
+
+    path: Path
+    segments: tuple[tuple[str, Option, float], ...]
+    cost_usd: float
+
+
 def greedy_upper_bound(problem: Problem) -> float:
-    """Cost of the cheapest simple plan found that meets every bound (inf if none): each stage on
-    one option, or bridged (below), each stage as early as the previous one and the windows allow
-    (simple_plan_cost).
+    """The cost of best_simple_plan (inf if it finds none)."""
+    plan = best_simple_plan(problem)
+    return math.inf if plan is None else plan.cost_usd
+
+
+def best_simple_plan(problem: Problem) -> SimplePlan | None:
+    """The cheapest simple plan found that meets every bound: each stage on one option, or bridged
+    (below), each stage as early as the previous one and the windows allow (simple_plan_cost).
 
     Per path it tries the greedy cloud plan (each stage gets a share of the deadline in proportion
     to its fastest cloud option and takes the cloud option, of those fitting that share, cheapest
@@ -171,7 +186,7 @@ def greedy_upper_bound(problem: Problem) -> float:
     options, a stage-by-stage greedy that may also bridge: start a stage on an option available
     now and move it to one delivered later (bought or reserved nodes) on their delivery day.
     """
-    best = math.inf
+    best, found = math.inf, None
     for path in _runnable(problem):
         if problem.target_loss is not None and path.loss > problem.target_loss:
             continue
@@ -184,8 +199,18 @@ def greedy_upper_bound(problem: Problem) -> float:
         if problem.max_segments >= 2:
             plans.append(_bridging_greedy(problem, path, short))
         for plan in plans:
-            best = min(best, simple_plan_cost(problem, path, plan))
-    return best
+            cost = simple_plan_cost(problem, path, plan)
+            if cost < best:
+                best, found = cost, (path, plan)
+    if found is None:
+        return None
+    path, plan = found
+    segments, end = [], 0.0
+    for stage, move in zip(path.stages, plan):
+        for o, fraction in _segments(problem, move, end):
+            end = max(end, problem.window(o)[0]) + fraction * o.days
+            segments.append((stage.name, o, fraction))
+    return SimplePlan(path, tuple(segments), best)
 
 
 def _bridging_greedy(problem: Problem, path: Path, short: list[list[Option]]) -> list[tuple[Option, ...]]:

@@ -10,19 +10,20 @@ left in a stage are scaled to sum to exactly 1, each stage's segments are put in
 capacity is sized to its largest use. Its costs, dates and totals are recomputed from that plan: at
 an optimum they equal the solver's up to its tolerances (about 1e-6 relative), and they never
 exceed them by more. objective_value is the solver's value of the objective asked for; gap, when a
-time limit stopped the search, is relative to it. A time limit never raises: without a plan the
-status is 'timeout'.
+time limit stopped the search, is relative to it. A time limit never raises: if it stops the
+solver before it has a plan, the simple plan presolve found (best_simple_plan) is returned as
+'feasible'; without that either, the status is 'timeout'. Under the cost objective, that plan's
+cost is also the solver's cutoff (CBC).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from planner.model import PlanModel, build_model
 from planner.model.backends import Run, run
 from planner.model.objective import tie_break_by_cost
-from planner.presolve import greedy_upper_bound
+from planner.presolve import SimplePlan, best_simple_plan
 from planner.problem import Capacity, Option, Path, Problem
 
 MIN_FRACTION = 1e-7
@@ -49,8 +50,9 @@ class Segment:
 @dataclass(frozen=True)
 class Solution:
     """status: 'optimal'; 'feasible' (a time limit stopped the search, see gap, or the cost
-    tie-break found nothing better); 'infeasible' (proven); 'timeout' (the time limit came before
-    any plan). capacities maps a capacity id to the nodes to buy or reserve there (beyond those
+    tie-break found nothing better, or the plan is presolve's simple plan because the time limit
+    came before the solver had one); 'infeasible' (proven); 'timeout' (the time limit came before
+    any plan, and there was no simple plan). capacities maps a capacity id to the nodes to buy or reserve there (beyond those
     held). Plan fields are empty or None when there is no plan."""
 
     status: str
@@ -85,9 +87,11 @@ def solve(problem: Problem, objective: str = "cost", solver: str = "cbc", time_l
     if write_lp:
         m.lp.writeLP(write_lp)
     size = {"n_variables": m.n_variables, "n_constraints": m.n_constraints}
-    known = _known_cost(m.problem) if objective == "cost" and time_limit_s is None else None
-    first = run(m.lp, solver, time_limit_s, cutoff=known)
+    known = best_simple_plan(m.problem)
+    first = run(m.lp, solver, time_limit_s, cutoff=known.cost_usd if known and objective == "cost" else None)
     plan = _plan(m) if first.status in ("optimal", "feasible") else None
+    if plan is None and first.status != "infeasible" and known is not None:
+        return _fallback(m, known, first, solver, objective, size)
     if plan is None:  # infeasible, or stopped before any plan (a 'feasible' run without one counts so)
         status = "infeasible" if first.status == "infeasible" else "timeout"
         return Solution(status, None, None, solver, objective, solve_seconds=first.seconds, **size)
@@ -103,12 +107,20 @@ def solve(problem: Problem, objective: str = "cost", solver: str = "cbc", time_l
     return Solution(status, gap, best, solver, objective, **plan, solve_seconds=seconds, **size)
 
 
-def _known_cost(problem: Problem) -> float | None:
-    """The cost of a simple plan known to exist (presolve.greedy_upper_bound), for the solver's
-    cutoff; None when there is none. (Not used with a time limit: the solver might stop before
-    beating it and report no plan although one exists.)"""
-    cost = greedy_upper_bound(problem)
-    return cost if math.isfinite(cost) else None
+def _fallback(m: PlanModel, known: SimplePlan, first: Run, solver: str, objective: str, size: dict) -> Solution:
+    """The simple plan presolve found, as the Solution of a run stopped (by its time limit) before
+    the solver had a plan of its own: status 'feasible', gap against the solver's bound if it has one."""
+    for table in (m.path, m.fraction, m.use):
+        for v in table.values():
+            v.varValue = 0.0
+    m.path[known.path.id].varValue = 1.0
+    for stage, option, fraction in known.segments:
+        m.fraction[(known.path.id, stage, option.id)].varValue = fraction
+        m.use[(known.path.id, stage, option.id)].varValue = 1.0
+    plan = _plan(m)
+    value = {"cost": plan["total_cost_usd"], "time": plan["end_day"], "quality": plan["loss"]}[objective]
+    return Solution("feasible", _gap(value, first.bound), value, solver, objective, **plan,
+                    solve_seconds=first.seconds, **size)
 
 
 def _tie_break(m: PlanModel, best: float, solver: str, time_limit_s: float | None, used_s: float) -> Run:

@@ -270,14 +270,23 @@ def test_at_most_max_segments_options_share_a_stage():
             pytest.approx(checked(problem, max_segments=j).objective_value)
 
 
-def test_solve_never_raises_when_stopped_without_a_plan(monkeypatch):
-    """A solver stopped by its time limit may report a plan it does not have, or none at all."""
+def test_a_solver_stopped_without_a_plan_falls_back_to_the_simple_plan(monkeypatch):
+    """A solver stopped by its time limit may report a plan it does not have, or none at all: the
+    Solution is then the simple plan presolve found ('feasible'), or 'timeout' when there is none.
+    Nothing raises."""
     import planner.solve as solve_module
-    problem = Problem([one_stage(cloud("rent", 50, 1_000))])
+    single = Problem([one_stage(cloud("rent", 50, 1_000))])
+    # only a mix meets both bounds: 'fast' alone breaks the budget, 'slow' alone the deadline
+    mix_only = Problem([one_stage(cloud("fast", 10, 100), cloud("slow", 30, 10))], deadline_days=20, budget_usd=60)
+    assert solve(mix_only).status == "optimal"
     for status in ("timeout", "feasible"):
-        monkeypatch.setattr(solve_module, "run", lambda lp, solver, limit, cutoff=None, status=status: Run(status, None, 0.1))
+        monkeypatch.setattr(solve_module, "run",
+                            lambda lp, solver, limit, cutoff=None, status=status: Run(status, None, 0.1))
         for objective in ("cost", "time"):
-            s = solve(problem, objective, time_limit_s=0.1)
+            s = solve(single, objective, time_limit_s=0.1)
+            assert (s.status, s.gap, [x.option for x in s.segments]) == ("feasible", None, ["rent"])
+            assert check_solution(single, s) == []
+            s = solve(mix_only, objective, time_limit_s=0.1)
             assert (s.status, s.has_plan, s.segments, s.objective_value) == ("timeout", False, (), None)
 
 

@@ -57,7 +57,10 @@ def _headline(plan: Plan) -> list[str]:
     lines = [f"Scenario {sc.name}: objective {plan.objective}, deadline {sc.deadline_days:g} days, "
              f"budget {_usd(sc.budget_usd) if sc.budget_usd else 'none'}, target loss "
              f"{'none' if sc.target_loss is None else f'{sc.target_loss:.4f}'}"]
-    status = plan.status + (f" (gap {plan.gap:.2%})" if plan.status == "feasible" and plan.gap is not None else "")
+    status = plan.status
+    if plan.status == "feasible":
+        status += (f" (not proven optimal: within {plan.gap:.2%} of the best bound)" if plan.gap is not None
+                   else " (not proven optimal: stopped before the solver bounded the gap)")
     lines.append(f"Status: {status}  solver: {plan.solver}")
     return lines
 
