@@ -1,11 +1,16 @@
-"""Drop paths and options that can never be in an optimal plan, before the MIP is built.
+"""Before the MIP: a simple feasible plan found greedily, and dropping the paths and options that
+can never be in an optimal plan.
+
+best_simple_plan finds the plan (each stage on one option, or bridged from hardware on hand to
+hardware delivered later); its cost is the upper bound below, CBC's cutoff, and the answer when a
+time limit stops the solver before it has a plan (planner.solve).
 
 Every bound rule compares a lower bound on what any plan using the item must cost with an upper
 bound on the optimum, so the optimum is never lost (tests/test_solve_properties.py compares with
 brute force on the whole problem). Write use(o) = variable cost + staff_usd_per_day·days of option
 o, and new(o) = (unit cost + hosting) of its capacity × its nodes beyond those held (0 off capacity).
 
-* UB: the cost of the cheapest simple plan found (greedy_upper_bound), capped by the budget; for
+* UB: the cost of the cheapest simple plan found (best_simple_plan), capped by the budget; for
   the quality and time objectives only the budget bounds cost.
 * LB of a path with K stages: fixed costs + Σ_stages min_o (use(o) + new(o)/K). A plan pays use for
   the fractions it runs (the path ends no earlier than the sum of its stages' durations) and buys
@@ -31,7 +36,7 @@ from dataclasses import dataclass
 from planner.problem import Option, Path, Problem
 
 SLACK = 1e-9
-GREEDY_CHOICES = 6  # per stage, the options cheapest to run alone that greedy_upper_bound combines
+GREEDY_CHOICES = 6  # per stage, the options cheapest to run alone that best_simple_plan combines
 BRIDGE_CHOICES = 3  # per stage, options available now and delivered later that the bridging greedy pairs
 
 
