@@ -87,8 +87,11 @@ class Diagnosis(_Out):
 
 class Plan(_Out):
     schema_version: int = SCHEMA_VERSION
-    status: Literal["optimal", "feasible", "infeasible"]
-    gap: float | None = None
+    status: Literal["optimal", "feasible", "infeasible"] = Field(
+        description="optimal: proven (relative gap 1e-9); feasible: a time limit stopped the search (see gap; "
+                    "null when the solver had no bound yet and the plan is the planner's simple plan); "
+                    "infeasible: no plan meets every bound (see diagnosis).")
+    gap: float | None = Field(None, description="(plan − best bound) / plan when status is feasible.")
     objective: str
     solver: str
     scenario: ScenarioBounds
