@@ -17,6 +17,8 @@ from planner.errors import InputError
 def run_all(fn: Callable[[Any], Any], jobs: Sequence[Any], executor: str = "local", workers: int | None = None,
             progress: Callable[[int, int], None] | None = None, ray_address: str | None = None) -> list[Any]:
     """fn(job) for every job, results in job order; progress(done, total) after each completes."""
+    if workers is not None and workers < 1:
+        raise InputError("--workers", f"must be at least 1 (got {workers})")
     total = len(jobs)
     tick = progress or (lambda done, total: None)
     if executor == "ray":

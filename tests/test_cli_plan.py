@@ -64,3 +64,19 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, args, fragme
     assert fragment in out.stderr
     assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
     assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args, flag", [
+    ([LAB, "--workers", "0", "--risk"], "--workers"),
+    ([LAB, "--time-limit", "-1"], "--time-limit"),
+    ([LAB, "--draws", "0", "--risk"], "--draws"),
+    ([LAB, "--report-points", "0", "--report", "r.html"], "--report-points"),
+    (["share", "scenarios/consortium_health.yaml", "--workers", "-1"], "--workers"),
+    (["frontier", LAB, "--vary", "deadline", "--points", "0"], "--points"),
+])
+def test_out_of_range_flags_are_refused_before_any_work(args, flag):
+    """Checked while parsing (exit 2, the flag named, no traceback), before a plan is printed."""
+    out = subprocess.run([PLAN, *args], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 2
+    assert f"Invalid value for '{flag}'" in out.stderr and "Traceback" not in out.stderr
+    assert out.stdout == ""

@@ -11,7 +11,7 @@ from planner.cli.run_cmd import executor_options, joint_scenario, progress_bar
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(dir_okay=False))
 @click.option("--vary", type=click.Choice(["deadline", "budget", "target"]), required=True,
               help="deadline: cost vs deadline; budget: loss vs budget; target: cost vs target loss.")
-@click.option("--points", type=int, default=7, show_default=True, help="Values of the bound to plan at.")
+@click.option("--points", type=click.IntRange(min=1), default=7, show_default=True, help="Values of the bound to plan at.")
 @click.option("--min", "lo", type=float, help="Smallest value (default: a multiple of the scenario's, see docs).")
 @click.option("--max", "hi", type=float, help="Largest value.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "plot"]), default="table", show_default=True,

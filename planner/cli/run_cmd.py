@@ -40,7 +40,8 @@ def joint_scenario(scenario, catalog):
 def executor_options(f):
     """--executor, --workers, --ray-address: where sweeps, re-plans and Monte Carlo draws run."""
     f = click.option("--ray-address", help="Address of a running Ray cluster (with --executor ray).")(f)
-    f = click.option("--workers", type=int, help="Local worker processes (default: one per core).")(f)
+    f = click.option("--workers", type=click.IntRange(min=1),
+                     help="Local worker processes (default: one per core).")(f)
     return click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
                         help="Where re-plans and draws run: local processes, or a Ray cluster.")(f)
 
@@ -56,7 +57,7 @@ def executor_options(f):
               help="cost: cheapest plan meeting target and deadline (default); quality: best loss within "
                    "budget and deadline; time: earliest finish within budget.")
 @click.option("--solver", type=click.Choice(["cbc", "highs", "ortools"]), default="cbc", show_default=True)
-@click.option("--time-limit", "time_limit_s", type=float,
+@click.option("--time-limit", "time_limit_s", type=click.FloatRange(min=0),
               help="Stop each solve after S seconds with the best plan and its gap (the plan, then each of the "
                    "two explanation re-plans; --no-explain for one solve).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
@@ -70,9 +71,9 @@ def executor_options(f):
 @click.option("--risk", "with_risk", is_flag=True, help="Monte Carlo the plan; its summary joins the explanations.")
 @click.option("--sensitivity", "with_sensitivity", is_flag=True,
               help="Find how far each input can move before the decision changes (re-plans; joins the explanations).")
-@click.option("--draws", type=int, default=500, show_default=True, help="Monte Carlo draws (--risk, --report).")
+@click.option("--draws", type=click.IntRange(min=1), default=500, show_default=True, help="Monte Carlo draws (--risk, --report).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Monte Carlo seed.")
-@click.option("--report-points", type=int, default=6, show_default=True, help="Deadline frontier points in --report.")
+@click.option("--report-points", type=click.IntRange(min=1), default=6, show_default=True, help="Deadline frontier points in --report.")
 @executor_options
 @click.option("--write-lp", type=click.Path(dir_okay=False), help="Write the MIP as an LP file (for debugging).")
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), help="Use catalogs from this directory.")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from planner.cli.run_cmd import executor_options, progress_bar
+
 
 @click.command(name="share")
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(dir_okay=False))
@@ -11,11 +13,8 @@ import click
               show_default=True, help="Allocation rule.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--solver", type=click.Choice(["cbc", "highs", "ortools"]), default="cbc", show_default=True)
-@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
-              help="Where coalition solves run: local processes, or a Ray cluster.")
-@click.option("--workers", type=int, help="Local worker processes (default: one per core).")
-@click.option("--ray-address", help="Address of a running Ray cluster (with --executor ray).")
-@click.option("--samples", type=int, default=200, show_default=True,
+@executor_options
+@click.option("--samples", type=click.IntRange(min=1), default=200, show_default=True,
               help="Sampled permutations for Shapley beyond 12 members.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False))
@@ -32,8 +31,6 @@ def share(scenario_path, method, fmt, solver, executor, workers, ray_address, sa
     from planner.inputs import load_inputs
 
     scenario, catalog = load_inputs(scenario_path, catalog_dir)
-
-    from planner.cli.run_cmd import progress_bar
 
     # Coalitions facing the same scenario share one plan, so this counts distinct plans.
     progress = progress_bar("coalition plans") if fmt == "table" else None
