@@ -18,6 +18,10 @@ class InputError(Exception):
         self.fix = fix
         super().__init__(self.message)
 
+    def __reduce__(self):
+        # rebuilt from its three parts, so it crosses from a worker process (planner.executor) intact
+        return type(self), (self.where, self.problem, self.fix)
+
     @property
     def message(self) -> str:
         text = f"{self.where}: {self.problem}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from planner import compute
 from planner.catalog import Catalog, Chip, CloudOffer, OwnedHardware, Site
+from planner.compute.chip import MAX_GPUS
 from planner.errors import InputError, did_you_mean
 from planner.presolve import greedy_upper_bound
 from planner.problem import Capacity, Option, Path, Problem, StageOptions
@@ -378,7 +379,8 @@ def stage_options(w: Workload, pool: Pool, chip: Chip, site: Site, pricing: Pric
     min_nodes = math.ceil(min_gpus / pool.gpus_per_node)
     runs = pricing.runs
     options = []
-    for nodes in node_grid(min_nodes, pool.max_nodes):
+    # the compute model is valid up to MAX_GPUS accelerators; a larger pool is offered up to that
+    for nodes in node_grid(min_nodes, min(pool.max_nodes, MAX_GPUS // pool.gpus_per_node)):
         gpus = nodes * pool.gpus_per_node
         est = _estimate(w, chip, gpus, precision, pool.spot_interruptions_per_node_day,
                         site.pue, site.carbon_g_per_kwh, pool.gpus_per_node, pricing.failures_per_node_day)

@@ -52,6 +52,12 @@ class Target(Strict):
         return self.loss is None and self.like is None and self.benchmark is None
 
 
+def _plausible_tokens(v: float) -> float:
+    if 0 < v < 1e6:
+        raise ValueError(f"{v:g} tokens is implausibly few; did you mean {v:g}e9?")
+    return v
+
+
 class Data(Strict):
     unique_tokens: float = Field(0.0, ge=0, description="Unique pretraining-quality tokens on hand.")
     extra_tokens_usd_per_billion: float | None = Field(
@@ -65,13 +71,7 @@ class Data(Strict):
 
     _f = field_validator("unique_tokens", "extra_tokens_usd_per_billion", "max_extra_tokens",
                          "labelled_example_usd", "tokens_per_example")(_finite)
-
-    @field_validator("unique_tokens")
-    @classmethod
-    def _plausible_tokens(cls, v):
-        if 0 < v < 1e6:
-            raise ValueError(f"{v:g} tokens is implausibly few; did you mean {v:g}e9?")
-        return v
+    _tokens = field_validator("unique_tokens")(_plausible_tokens)
 
 
 class Policy(Strict):
@@ -135,13 +135,15 @@ class Member(Strict):
 
     name: str
     target: Target = Field(default_factory=Target)
-    deadline_days: float | None = Field(None, gt=0)
+    deadline_days: float | None = Field(None, gt=0, le=3650)
     budget_usd: float | None = Field(None, gt=0)
     labelled_examples_needed: int = Field(0, ge=0)
     brings_tokens: float = Field(0.0, ge=0, description="Unique tokens contributed to the pool.")
     brings_hardware: list[HeldHardware] = Field(default_factory=list)
     brings_cash_usd: float = Field(0.0, ge=0)
     cap_share_at_budget: bool = Field(False, description="Ask that the allocated share not exceed budget_usd.")
+
+    _tokens = field_validator("brings_tokens")(_plausible_tokens)
 
 
 class Scenario(Strict):

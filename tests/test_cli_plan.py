@@ -69,6 +69,8 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, args, fragme
 @pytest.mark.parametrize("args, flag", [
     ([LAB, "--workers", "0", "--risk"], "--workers"),
     ([LAB, "--time-limit", "-1"], "--time-limit"),
+    ([LAB, "--time-limit", "nan"], "--time-limit"),
+    (["share", "scenarios/consortium_health.yaml", "--seed", "-1"], "--seed"),
     ([LAB, "--draws", "0", "--risk"], "--draws"),
     ([LAB, "--report-points", "0", "--report", "r.html"], "--report-points"),
     (["share", "scenarios/consortium_health.yaml", "--workers", "-1"], "--workers"),
@@ -80,3 +82,24 @@ def test_out_of_range_flags_are_refused_before_any_work(args, flag):
     assert out.returncode == 2
     assert f"Invalid value for '{flag}'" in out.stderr and "Traceback" not in out.stderr
     assert out.stdout == ""
+
+
+def _variant(tmp_path, scenario, old, new):
+    text = (ROOT / "scenarios" / scenario).read_text()
+    assert old in text
+    path = tmp_path / scenario
+    path.write_text(text.replace(old, new, 1))
+    return str(path)
+
+
+@pytest.mark.parametrize("scenario, old, new, command, fragment", [
+    ("consortium_health.yaml", "brings_tokens: 6.0e10", "brings_tokens: 6", ["share"], "did you mean 6e9?"),
+    ("university_cluster.yaml", "failures_per_node_day: 6.5e-3", "failures_per_node_day: 9",
+     ["run", "--robust", "0.9", "--no-explain"], "above the goodput model's 10"),
+])
+def test_bad_input_found_late_is_still_one_line(tmp_path, scenario, old, new, command, fragment):
+    """Found while loading (a member's tokens) or only once the inputs are moved (a failure rate
+    times the P90 multiplier): one line, exit 2, in the planner's own words."""
+    out = run(command[0], _variant(tmp_path, scenario, old, new), *command[1:])
+    assert out.returncode == 2 and fragment in out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1

@@ -33,3 +33,15 @@ def test_ray_against_a_local_instance():
         assert [len(r) for r in result] == [1, 3, 7]
     finally:
         ray.shutdown()
+
+
+def _refuse(job):
+    raise InputError(f"job {job}", "is refused", "ask for another")
+
+
+def test_bad_input_found_in_a_worker_reaches_the_caller_whole():
+    """An InputError raised in a worker process arrives as itself (one line for the CLI), not as a
+    broken process pool."""
+    with pytest.raises(InputError) as err:
+        run_all(_refuse, [1, 2], workers=2)
+    assert err.value.message.endswith("is refused. To fix: ask for another")

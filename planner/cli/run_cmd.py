@@ -3,6 +3,7 @@ sensitivity, and write the HTML report."""
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 
@@ -37,6 +38,12 @@ def joint_scenario(scenario, catalog):
     return coalition_scenario(scenario, range(len(scenario.members)), member_target_losses(scenario, catalog))
 
 
+def _not_nan(ctx, param, value):
+    if value is not None and math.isnan(value):
+        raise click.BadParameter("nan is not a number of seconds", param=param)
+    return value
+
+
 def executor_options(f):
     """--executor, --workers, --ray-address: where sweeps, re-plans and Monte Carlo draws run."""
     f = click.option("--ray-address", help="Address of a running Ray cluster (with --executor ray).")(f)
@@ -57,7 +64,7 @@ def executor_options(f):
               help="cost: cheapest plan meeting target and deadline (default); quality: best loss within "
                    "budget and deadline; time: earliest finish within budget.")
 @click.option("--solver", type=click.Choice(["cbc", "highs", "ortools"]), default="cbc", show_default=True)
-@click.option("--time-limit", "time_limit_s", type=click.FloatRange(min=0),
+@click.option("--time-limit", "time_limit_s", type=click.FloatRange(min=0, max=1e6), callback=_not_nan,
               help="Stop each solve after S seconds with the best plan and its gap (the plan, then each of the "
                    "two explanation re-plans; --no-explain for one solve).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
@@ -72,7 +79,7 @@ def executor_options(f):
 @click.option("--sensitivity", "with_sensitivity", is_flag=True,
               help="Find how far each input can move before the decision changes (re-plans; joins the explanations).")
 @click.option("--draws", type=click.IntRange(min=1), default=500, show_default=True, help="Monte Carlo draws (--risk, --report).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Monte Carlo seed.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Monte Carlo seed.")
 @click.option("--report-points", type=click.IntRange(min=1), default=6, show_default=True, help="Deadline frontier points in --report.")
 @executor_options
 @click.option("--write-lp", type=click.Path(dir_okay=False), help="Write the MIP as an LP file (for debugging).")

@@ -16,7 +16,8 @@ from planner.cli.run_cmd import executor_options, progress_bar
 @executor_options
 @click.option("--samples", type=click.IntRange(min=1), default=200, show_default=True,
               help="Sampled permutations for Shapley beyond 12 members.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the sampled permutations.")
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False))
 def share(scenario_path, method, fmt, solver, executor, workers, ray_address, samples, seed, catalog_dir):
     """Who pays what in a consortium: Shapley value, nucleolus or least core, with a core check.

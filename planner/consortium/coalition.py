@@ -13,8 +13,10 @@ import math
 from collections.abc import Callable, Iterable
 from itertools import combinations
 
+from pydantic import ValidationError
+
 from planner.catalog import Catalog
-from planner.errors import InputError
+from planner.errors import InputError, pydantic_errors
 from planner.executor import run_all
 from planner.scenario import Scenario
 
@@ -53,7 +55,10 @@ def coalition_scenario(scenario: Scenario, coalition: Iterable[int], losses: lis
     )
     if not wanted and raw["target"] == {} and raw["budget_usd"] is None:
         raise InputError(f"scenario members {[m.name for m in members]}", "no member states a target or a budget")
-    return Scenario.model_validate(raw)
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:  # e.g. pooled tokens a member's own entry left implausible
+        raise pydantic_errors(f"scenario {scenario.name}, coalition {[m.name for m in members]}", exc) from None
 
 
 def coalition_cost(job: tuple[Scenario, Catalog, str]) -> float:

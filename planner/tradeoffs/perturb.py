@@ -19,6 +19,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.catalog import Catalog
+from planner.compute.goodput import MAX_RATE_PER_NODE_DAY
 from planner.errors import InputError
 from planner.options import failures_per_node_day
 from planner.plan import Diagnosis, Plan, ScenarioBounds
@@ -93,7 +94,13 @@ def apply(scenario: Scenario, catalog: Catalog, m: Multipliers) -> tuple[Scenari
         inference = scenario.inference.model_copy(update={"mfu": scenario.inference.mfu / serving})
         scenario = scenario.model_copy(update={"inference": inference})
     if m.failure_rate != 1.0:
-        scenario = scenario.model_copy(update={"failures_per_node_day": failures_per_node_day(scenario) * m.failure_rate})
+        rate = failures_per_node_day(scenario) * m.failure_rate
+        if rate > MAX_RATE_PER_NODE_DAY:
+            raise InputError(f"scenario {scenario.name}: field 'failures_per_node_day'",
+                             f"{failures_per_node_day(scenario):g} per node-day times the failure-rate multiplier "
+                             f"{m.failure_rate:g} is {rate:g}, above the goodput model's {MAX_RATE_PER_NODE_DAY:g}",
+                             "give a failure rate the model covers at the multipliers studied")
+        scenario = scenario.model_copy(update={"failures_per_node_day": rate})
     return scenario, catalog.model_copy(update=dict(offers=offers, hardware=hardware, sites=sites, chips=chips))
 
 
