@@ -203,8 +203,15 @@ def test_epoch_energy_model_for_h100():
 
 
 def test_estimate_refuses_a_cluster_that_is_too_small():
+    """70B, full training: 16 B per parameter (Rajbhandari et al. 2019, "16Ψ") = 1,120 GB sharded;
+    each 80 GB device also keeps about 13.5 GB unsharded (two gathered bf16 layers, one 4k-token
+    sequence's layer inputs, the reserve), leaving 66.5 GB: 1,120 / 66.5 = 16.8 devices, so two
+    8-GPU nodes are too few and three (24) fit."""
     with pytest.raises(ValueError, match="smallest cluster that fits is 24"):
         estimate(full(70e9), CHIPS["H100"], 8)
+    with pytest.raises(ValueError):
+        estimate(full(70e9), CHIPS["H100"], 16)
+    assert estimate(full(70e9), CHIPS["H100"], 24).memory_per_gpu_gb <= 80
 
 
 def test_estimate_answers_for_every_catalog_chip():

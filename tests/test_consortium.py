@@ -27,9 +27,9 @@ def test_shapley_split_adds_up_and_is_individually_rational(health):
     scenario, catalog, result = health
     assert sum(m.allocated_usd for m in result.members) == pytest.approx(result.grand_coalition_cost_usd, rel=1e-9)
     assert result.coalitions_solved == 2 ** len(scenario.members) - 1
-    if result.in_core:
-        for m in result.members:
-            assert m.allocated_usd <= m.standalone_cost_usd * (1 + 1e-9)
+    assert result.in_core
+    for m in result.members:
+        assert m.allocated_usd <= m.standalone_cost_usd * (1 + 1e-9)
     # pooling a base model saves money overall: the grand coalition is cheaper than everyone alone
     assert result.grand_coalition_cost_usd < sum(m.standalone_cost_usd for m in result.members)
 

@@ -17,7 +17,8 @@ from planner.quality import (
     tokens_for_distilled_loss,
 )
 
-# distillation_law.md Sec. 5: N_S, D_S, supervised loss, (L_T*, L_S*), L_S at L_T = 2.0 and 2.3.
+# Worked from Busbridge et al. 2025 Eq. 1 and 8 with the Table 6 coefficients (the students are
+# among the paper's Fig. 2 sizes): N_S, D_S, supervised loss, (L_T*, L_S*), L_S at L_T = 2.0 and 2.3.
 WORKED = [
     (546e6, 10.9e9, 2.515, (1.78, 2.354), 2.375, 2.437),
     (546e6, 109e9, 2.319, (2.07, 2.288), 2.290, 2.342),

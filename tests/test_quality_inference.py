@@ -44,7 +44,7 @@ def test_sardana_worked_examples(params, inference_tokens, new_params, new_token
     [(1e12, 34.3e9, 1.25e12, 0.045), (1e13, 20.0e9, 3.0e12, 0.36), (1e14, 12.7e9, 11.2e12, 0.65)],
 )
 def test_epoch_variants(inference_tokens, params, tokens, saving):
-    # quality_models.md Sec. 11 (target 2.0, Epoch constants).
+    # Sardana et al. 2024's objective with the Epoch constants, target 2.0, worked by hand.
     base = cheapest_for_loss(2.0)
     best = inference_aware_allocation(2.0, inference_tokens)
     assert best.params == pytest.approx(params, rel=0.01)

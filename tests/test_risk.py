@@ -1,5 +1,6 @@
 """Monte Carlo of a fixed plan, its distributions, and planning against a percentile."""
 
+import math
 from pathlib import Path
 
 import pytest
@@ -79,9 +80,12 @@ def test_monte_carlo_is_repeatable_and_independent_of_workers(university):
 def test_robust_plan_is_planned_at_adverse_inputs(university):
     scenario, catalog, plan = university
     m = robust_multipliers(0.9)
-    assert m.of("mfu", "H100") == pytest.approx(0.8778, abs=1e-4) and m.failure_rate == pytest.approx(1.4318, abs=1e-4)
-    assert m.of("cloud_price", "AWS") == pytest.approx(1.2035, abs=1e-4)
-    assert m.lead_time == pytest.approx(1.898, abs=1e-3)
+    # triangular(low, 1, high) quantiles by hand: below the mode low + sqrt(q·(high−low)·(1−low)),
+    # above it high − sqrt((1−q)·(high−low)·(high−1)); MFU at q = 0.1, the others at 0.9
+    assert m.of("mfu", "H100") == pytest.approx(0.74 + math.sqrt(0.1 * 0.73 * 0.26), abs=1e-4)  # 0.8778
+    assert m.failure_rate == pytest.approx(1.71 - math.sqrt(0.1 * 1.09 * 0.71), abs=1e-4)  # 1.4318
+    assert m.of("cloud_price", "AWS") == pytest.approx(1.38 - math.sqrt(0.1 * 0.82 * 0.38), abs=1e-4)  # 1.2035
+    assert m.lead_time == pytest.approx(math.exp(0.5 * 1.2816), abs=1e-3)  # lognormal, median 1, sigma 0.5: 1.898
     robust = robust_plan(scenario, catalog, 0.9, explain=False)
     assert robust.total_cost_usd > plan.total_cost_usd and robust.end_day > plan.end_day
     assert "P90" in robust.explanations[-1]

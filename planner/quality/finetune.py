@@ -1,6 +1,6 @@
 """Starting from open weights: continued pretraining, task tuning (SFT, LoRA, QLoRA), licences.
 
-Continued pretraining (planner heuristic, quality_models.md Sec. 5.1): a released model of N
+Continued pretraining (a planner heuristic, not a published law): a released model of N
 parameters trained on D0 tokens is treated as a point on the pretraining law, so D_new more
 tokens from a similar distribution give
 

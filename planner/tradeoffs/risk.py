@@ -89,20 +89,22 @@ DEFAULT_INPUTS = RiskInputs(
     mfu=Dist(kind="triangular", low=0.74, high=1.47, source=(
         "docs/fidelity.md: published runs scatter about the calibrated model; a team as good as Meta's LLaMA "
         "or TII's Falcon-180B group needs 25-32% fewer GPU-hours (MFU x1.47), a less tuned stack up to 35% "
-        "more (x0.74). Measured MFU 0.35-0.45 on H100/A100/TPU v4 (catalog_facts.md section 5).")),
+        "more (x0.74). Measured MFU: Llama 3 405B 38-43% on H100 (Dubey et al. 2024), PaLM 46.2% on TPU v4 "
+        "(Chowdhery et al. 2022), Epoch AI's median over 33 runs 37.5%.")),
     failure_rate=Dist(kind="triangular", low=0.62, high=1.71, source=(
         "Kokolis et al. 2024 measured 2.34 and 6.5 failures per 1,000 node-days on two A100 clusters, "
         "against the model's 3.8 (Llama 3 405B): x0.62 to x1.71.")),
     cloud_price=Dist(kind="triangular", low=0.56, high=1.38, source=(
         "Price moves within months: AWS cut P5 prices 44% in June 2025; the H100 1-year rental index rose "
-        "38% from Oct 2025 to Mar 2026, 1.70 to 2.35 USD/h (catalog_facts.md sections 2.3, 6).")),
+        "38% from Oct 2025 to Mar 2026, 1.70 to 2.35 USD/h (SemiAnalysis H100 rental index, as reported in "
+        "secondary sources).")),
     electricity=Dist(kind="triangular", low=0.95, high=1.16, source=(
-        "US industrial electricity rose 11-16% from Apr 2024 to Apr 2025 (EIA EPM Table 5.6.A, "
-        "catalog_facts.md section 2.5); a 5% fall is assumed possible.")),
+        "US industrial electricity rose 11-16% from Apr 2024 to Apr 2025 (EIA Electric Power Monthly, "
+        "Table 5.6.A); a 5% fall is assumed possible.")),
     lead_time=Dist(kind="lognormal", low=8 / 12, high=52 / 12, sigma=0.5, source=(
         "H100 server lead times: 8-12 weeks (Dell) and about 20 weeks (HPE) in 2024, 36-52 weeks in late "
-        "2023 (Omdia) (catalog_facts.md section 4). Median = the catalog's figure, P90 x1.9, clipped to "
-        "8/12 and 52/12 of a 12-week catalog lead time.")),
+        "2023 (Omdia, via Tom's Hardware; Dell and HPE via The Register). Median = the catalog's figure, P90 x1.9, "
+        "clipped to 8/12 and 52/12 of a 12-week catalog lead time.")),
 )
 
 
