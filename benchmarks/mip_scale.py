@@ -8,10 +8,11 @@ A family is paths × stages × offers × cluster sizes × segments (J). Each pat
 to the loss of a Chinchilla-optimal 70B model (a grid of sizes from 0.4× to 2.5× that, each with
 the tokens the Chinchilla law says it needs) and then runs 0–2 tuning stages; every stage may run on
 the family's first catalog offers (on-demand, spot, 1- and 3-year reservations) and every catalog
-server delivered before the deadline, on the smallest cluster sizes of a doubling grid on which it
-fits in memory. Pools and options are the planner's own (planner.options.cloud_pools, owned_pools,
-stage_options) without any pruning (no pool or Pareto filter, no presolve), so the instances are as
-large as the catalog makes them. Servers are accounted as resold: the market value lost while in
+server delivered before the deadline, on the first cluster sizes of a doubling grid from the
+smallest that fits in memory (stage_options leaves out sizes too slow to matter: over 4x the
+deadline). Pools and options are the planner's own (planner.options.cloud_pools, owned_pools,
+stage_options) without further pruning (no pool or Pareto filter, no presolve), so the instances
+are as large as the catalog makes them. Servers are accounted as resold: the market value lost while in
 use plus a one-time resale haircut per node; a 1-year reservation is usable on days [0, 365], so
 with a deadline past day 365 its window ends inside the plan.
 
@@ -34,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 from planner.catalog import Catalog, load_catalog  # noqa: E402
 from planner.model import build_model  # noqa: E402
-from planner.options import DAYS_PER_MONTH, Pricing, cloud_pools, owned_pools, stage_options  # noqa: E402
+from planner.options import (DAYS_PER_MONTH, Pricing, capacities_used, cloud_pools, owned_pools,  # noqa: E402
+                             stage_options)
 from planner.problem import Path, Problem, StageOptions  # noqa: E402
 from planner.scenario import Scenario  # noqa: E402
 from planner.solve import solve  # noqa: E402
@@ -98,9 +100,7 @@ def family_problem(f: Family, catalog: Catalog) -> Problem:
         paths.append(Path(f"scratch-{params / 1e9:.3g}B", "scratch", round(_loss(params, tokens), 6),
                           data_usd=2e-8 * tokens, labelling_usd=25_000.0 if f.stages > 1 else 0.0,
                           inference_usd=0.0, stages=stages))
-    used = {o.capacity for p in paths for s in p.stages for o in s.options if o.capacity}
-    capacities = [p.capacity for p in pools if p.capacity and p.capacity.id in used]
-    return Problem(paths, capacities, deadline_days=f.deadline_days, target_loss=target + 1e-6,
+    return Problem(paths, capacities_used(pools, paths), deadline_days=f.deadline_days, target_loss=target + 1e-6,
                    staff_usd_per_day=scenario.staff_usd_per_month / DAYS_PER_MONTH, max_segments=f.segments)
 
 
@@ -162,8 +162,7 @@ def main() -> None:
     ap.add_argument("--families", nargs="+", default=[f.name for f in FAMILIES], choices=[f.name for f in FAMILIES])
     ap.add_argument("--scenarios", action="store_true", help="measure the bundled scenarios instead")
     ap.add_argument("--time-limit", type=float, default=None,
-                    help="seconds per solve (default: none, solve to proven optimality; with a limit CBC gets no "
-                         "cutoff, see planner.solve)")
+                    help="seconds per solve (default: none, solve to proven optimality)")
     args = ap.parse_args()
     if args.scenarios:
         instances = [(name, problem, objective, 0.0) for name, problem, objective in scenario_problems()]

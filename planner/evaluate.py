@@ -30,10 +30,6 @@ class Evaluation:
     cost_breakdown_usd: dict[str, float]
     violations: list[str] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        return not self.violations
-
 
 def _close(a: float, b: float, scale: float = 1.0) -> bool:
     return abs(a - b) <= TOLERANCE * max(abs(a), abs(b), scale)
@@ -42,8 +38,6 @@ def _close(a: float, b: float, scale: float = 1.0) -> bool:
 def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog) -> Evaluation:
     """Recompute the plan's figures; list every disagreement with the plan or with a bound."""
     runs = scenario.program_runs
-    failures = (compute.FAILURES_PER_NODE_DAY if scenario.failures_per_node_day is None
-                else scenario.failures_per_node_day)
     bad: list[str] = []
     cost = dict.fromkeys(("compute", "reserved", "owned_capex_net", "energy", "hosting", "data",
                           "labelling", "inference", "staff"), 0.0)
@@ -58,11 +52,8 @@ def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog) -> Evaluation:
         if not math.isclose(done, 1.0, abs_tol=1e-6):
             bad.append(f"stage {stage.name}: segments do {done:.6f} of the work, not all of it")
         for seg in stage.segments:
-            kind, chip, site, rate = _where(seg, catalog, scenario)
-            est = compute.estimate(w, catalog.chips[chip], seg.gpus, precision=_precision(scenario, catalog, chip),
-                                   spot_interruptions_per_node_day=rate, pue=site.pue,
-                                   carbon_g_per_kwh=site.carbon_g_per_kwh, gpus_per_node=seg.gpus // seg.nodes,
-                                   failures_per_node_day=failures)
+            kind, _, site, _ = _where(seg, catalog)
+            est = segment_estimate(w, seg, scenario, catalog)
             days = est.wall_clock_days * runs * seg.fraction
             if seg.start_day < clock - 1e-6:
                 bad.append(f"stage {stage.name}: segment on {seg.offer} starts day {seg.start_day:.3f} "
@@ -94,7 +85,7 @@ def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog) -> Evaluation:
                 nodes_used[seg.offer] = max(nodes_used.get(seg.offer, 0), seg.nodes)
                 first_use[seg.offer] = min(first_use.get(seg.offer, math.inf), seg.start_day)
                 last_end[seg.offer] = max(last_end.get(seg.offer, 0.0), seg.end_day)
-    _capacity_costs(plan, scenario, catalog, nodes_used, first_use, last_end, cost, bad)
+    _capacity_costs(scenario, catalog, nodes_used, first_use, last_end, cost, bad)
     cost["data"], cost["labelling"] = data_costs(plan, scenario, bad)
     loss = recompute_loss(plan, scenario, catalog)
     if not math.isclose(loss, plan.predicted_loss, rel_tol=1e-6):
@@ -112,7 +103,18 @@ def _precision(scenario: Scenario, catalog: Catalog, chip: str) -> str:
     return p if p == "bf16" or catalog.chips[chip].fp8_tflops else "bf16"
 
 
-def _where(seg, catalog: Catalog, scenario: Scenario):
+def segment_estimate(w: Workload, seg, scenario: Scenario, catalog: Catalog) -> compute.Estimate:
+    """The compute model's figures for the whole stage `w` on the segment's cluster, at its site,
+    with the scenario's precision and failure rate."""
+    _, chip, site, rate = _where(seg, catalog)
+    failures = (compute.FAILURES_PER_NODE_DAY if scenario.failures_per_node_day is None
+                else scenario.failures_per_node_day)
+    return compute.estimate(w, catalog.chips[chip], seg.gpus, precision=_precision(scenario, catalog, chip),
+                            spot_interruptions_per_node_day=rate, pue=site.pue, carbon_g_per_kwh=site.carbon_g_per_kwh,
+                            gpus_per_node=seg.gpus // seg.nodes, failures_per_node_day=failures)
+
+
+def _where(seg, catalog: Catalog):
     """(source kind, chip id, site row, spot interruptions per node-day) for a segment."""
     if seg.source in ("owned", "held"):
         hw_id, site_id = seg.offer.split(":", 1)[1].split("@")
@@ -146,7 +148,7 @@ def _owned_use(catalog: Catalog, scenario: Scenario, seg, days: float) -> tuple[
     return seg.fraction * seg.nodes * per_node, seg.fraction * seg.nodes * hosting
 
 
-def _capacity_costs(plan, scenario, catalog, nodes_used, first_use, last_end, cost, bad) -> None:
+def _capacity_costs(scenario, catalog, nodes_used, first_use, last_end, cost, bad) -> None:
     """Bought servers: resale haircut and delivery before first use; reserved: whole-term fee, use within
     the term; held: no more nodes than owned."""
     for pool, nodes in nodes_used.items():

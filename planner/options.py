@@ -48,19 +48,19 @@ class Pool:
 
 
 def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candidate], objective: str = "cost",
-                  **bounds) -> Problem | None:
-    """The MIP's data for a scenario: candidate paths, their stage options and shared capacities.
+                  target_loss: float | None = None) -> Problem | None:
+    """The MIP's data for a scenario: candidate paths, their stage options and shared capacities;
+    target_loss is the loss the chosen path must reach (None: no quality bound).
 
-    bounds may override deadline_days, budget_usd and target_loss (None keeps the scenario's).
     Returns None when no candidate survives (its cost floor exceeds the budget, or no allowed
     hardware fits a stage): the caller reports that no plan exists.
     Candidates are visited in order of promise and those that cannot win are never priced:
     under the cost objective, cheapest cost floor first (candidate_cost_floor), stopping once the
-    floor exceeds the cost of a simple feasible plan already found (presolve.greedy_upper_bound);
+    floor exceeds the cost of a simple feasible plan already found (presolve.best_simple_plan);
     under the quality objective, best loss first, stopping once a candidate has a feasible plan.
     Any objective drops candidates whose floor exceeds the budget.
     """
-    deadline = bounds.get("deadline_days") or scenario.deadline_days
+    deadline = scenario.deadline_days
     pools = cloud_pools(scenario, catalog) + owned_pools(scenario, catalog, deadline)
     if not pools:
         raise InputError("scenario policy", "no cloud offer or hardware is allowed by the policy",
@@ -69,37 +69,38 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
                         provider_matters=scenario.policy.max_provider_share is not None)
     settings = dict(
         deadline_days=deadline,
-        budget_usd=bounds.get("budget_usd", scenario.budget_usd),
-        target_loss=bounds.get("target_loss"),
+        budget_usd=scenario.budget_usd,
+        target_loss=target_loss,
         staff_usd_per_day=scenario.staff_usd_per_month / DAYS_PER_MONTH,
         carbon_cap_tco2e=scenario.policy.carbon_cap_tco2e,
         max_provider_share=scenario.policy.max_provider_share,
     )
     pricing = Pricing.of(pools, catalog, scenario, deadline)
     rates = _usd_per_flop_floor(pools, catalog, scenario, deadline)
-    bounds = {c.id: candidate_cost_floor(c, rates, scenario) for c in candidates}
-    budget = settings["budget_usd"] if settings["budget_usd"] is not None else math.inf
-    candidates = [c for c in candidates if bounds[c.id] <= budget * (1 + 1e-9)]
-    order = (lambda c: (c.predicted_loss, bounds[c.id])) if objective == "quality" else (lambda c: bounds[c.id])
+    floors = {c.id: candidate_cost_floor(c, rates, scenario) for c in candidates}
+    budget = scenario.budget_usd if scenario.budget_usd is not None else math.inf
+    candidates = [c for c in candidates if floors[c.id] <= budget * (1 + 1e-9)]
+    order = (lambda c: (c.predicted_loss, floors[c.id])) if objective == "quality" else (lambda c: floors[c.id])
     paths, best_loss, best_cost = [], math.inf, math.inf
     for cand in sorted(candidates, key=order):
-        if cand.predicted_loss > best_loss or bounds[cand.id] > best_cost * (1 + 1e-9):
+        if cand.predicted_loss > best_loss or floors[cand.id] > best_cost * (1 + 1e-9):
             break  # sorted: no later candidate can beat a plan already found
         path = path_options(cand, pricing)
         if path is None:
             continue
         paths.append(path)
-        found = greedy_upper_bound(Problem(paths=(path,), capacities=_capacities(pools, [path]), **settings))
+        found = greedy_upper_bound(Problem(paths=(path,), capacities=capacities_used(pools, [path]), **settings))
         if objective == "quality" and math.isfinite(found):
             best_loss = min(best_loss, path.loss)
         if objective == "cost":
             best_cost = min(best_cost, found)
     if not paths:
         return None  # nothing fits the budget, or no stage fits any allowed hardware: no plan exists
-    return Problem(paths=tuple(paths), capacities=_capacities(pools, paths), **settings)
+    return Problem(paths=tuple(paths), capacities=capacities_used(pools, paths), **settings)
 
 
-def _capacities(pools: list[Pool], paths: list[Path]) -> tuple[Capacity, ...]:
+def capacities_used(pools: list[Pool], paths: list[Path]) -> tuple[Capacity, ...]:
+    """The capacities of `pools` that some option of `paths` runs on."""
     used = {o.capacity for p in paths for s in p.stages for o in s.options if o.capacity}
     return tuple(p.capacity for p in pools if p.capacity and p.capacity.id in used)
 

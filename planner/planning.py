@@ -7,11 +7,11 @@ from collections.abc import Callable
 from planner import compute
 from planner.catalog import Catalog
 from planner.errors import InputError
-from planner.options import build_problem
+from planner.options import HOURS_PER_YEAR, build_problem, cloud_pools
 from planner.paths import generate_candidates, prune
 from planner.plan import (Diagnosis, PathSummary, Plan, Procurement, ScenarioBounds, Segment, StagePlan)
 from planner.presolve import presolve
-from planner.problem import Problem
+from planner.problem import Option, Problem
 from planner.quality import target_loss as resolve_target_loss
 from planner.scenario import Scenario
 from planner.solve import Solution, solve
@@ -71,7 +71,7 @@ def _problem(scenario: Scenario, catalog: Catalog, candidates: list[Candidate], 
 
 def to_plan(sol: Solution, problem: Problem, cand: Candidate, bounds: ScenarioBounds, solver: str) -> Plan:
     """Translate a solver solution into the Plan schema."""
-    path = next(p for p in problem.paths if p.id == sol.path_id)
+    path = problem.path(sol.path_id)
     options = {o.id: o for s in path.stages for o in s.options}
     stages = []
     for stage_opts, stage in zip(path.stages, cand.stages):
@@ -89,7 +89,7 @@ def to_plan(sol: Solution, problem: Problem, cand: Candidate, bounds: ScenarioBo
         path=PathSummary(id=cand.id, kind=cand.kind, base=cand.base, teacher=cand.teacher,
                          params=cand.params, tokens=cand.tokens, unique_tokens_bought=cand.tokens_bought,
                          licence=cand.licence),
-        stages=stages, procurement=_procurement(sol, problem),
+        stages=stages, procurement=_procurement(sol, problem, options),
         model_size={"variables": sol.n_variables, "constraints": sol.n_constraints},
     )
 
@@ -100,13 +100,11 @@ def _segment(seg, opt) -> Segment:
                    cost_usd=seg.cost_usd, energy_mwh=seg.energy_mwh, tco2e=seg.tco2e)
 
 
-def _procurement(sol: Solution, problem: Problem) -> list[Procurement]:
-    caps = {c.id: c for c in problem.capacities}
-    path = next(p for p in problem.paths if p.id == sol.path_id)
-    options = {o.id: o for s in path.stages for o in s.options}
+def _procurement(sol: Solution, problem: Problem, options: dict[str, Option]) -> list[Procurement]:
+    """What to buy or reserve, from the solution's pool sizes; options: the chosen path's, by id."""
     items = []
     for cap_id, nodes in sol.capacities.items():
-        cap = caps[cap_id]
+        cap = problem.capacity(cap_id)
         if nodes <= 0 or cap.kind == "held":
             continue
         used = [s for s in sol.segments if options[s.option].capacity == cap_id]
@@ -231,8 +229,6 @@ def breakeven_notes(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[st
     costs the cheapest allowed on-demand price per hour used. Break-even utilisation
     u* = (capex/life + hosting·12) / (8760 · (rent_per_node_hour − electricity_per_node_hour)).
     """
-    from planner.options import cloud_pools
-
     notes = []
     site = catalog.sites[scenario.ownership.site]
     rent = {}
@@ -249,7 +245,7 @@ def breakeven_notes(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[st
             fixed = hw.capex_usd_per_node / hw.life_years + hw.hosting_usd_per_node_month * 12
             if margin <= 0:
                 continue
-            u = fixed / (8760 * margin)
+            u = fixed / (HOURS_PER_YEAR * margin)
             verdict = "never pays off" if u > 1 else f"pays off above {u:.0%} utilisation"
             notes.append(f"Owning {hw.id} ({chip}) vs renting {hw.gpus_per_node} GPUs at {node_rent:,.2f} USD/hour: "
                          f"{verdict} over its {hw.life_years:g}-year life.")

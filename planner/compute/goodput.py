@@ -23,9 +23,7 @@ Constants:
       the restart costs in Daly 2006's worked examples).
 With these, 16,384 GPUs give goodput 0.86 against Llama 3's reported ">90 % effective training
 time", so the model is slightly pessimistic at the largest scale.
-Valid for 1 ≤ n_gpus ≤ 131,072, rates 0..10 per node-day and any duration T > 0. (Before
-2026-11-28, T was the wall-clock duration, found by fixed-point iteration; for jobs of minutes that
-iteration undercounted the first start several-fold, and large clusters looked free for tiny jobs.)
+Valid for 1 ≤ n_gpus ≤ 131,072, rates 0..10 per node-day and any duration T > 0.
 """
 
 from __future__ import annotations

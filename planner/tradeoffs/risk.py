@@ -27,13 +27,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from planner import compute
 from planner.catalog import Catalog
 from planner.errors import InputError
-from planner.evaluate import evaluate
+from planner.evaluate import evaluate, segment_estimate
 from planner.executor import run_all
-from planner.options import failures_per_node_day
-from planner.plan import Plan, Segment
+from planner.plan import Plan
 from planner.planning import make_plan
 from planner.scenario import Scenario
 from planner.tradeoffs.perturb import ALL, Multipliers, apply
@@ -148,21 +146,12 @@ def outcome_under(plan: Plan, scenario: Scenario, catalog: Catalog, m: Multiplie
         segments = []
         for seg in sorted(stage.segments, key=lambda s: s.start_day):
             start = max(clock, delivery.get(seg.offer, 0.0))
-            clock = start + _days(w, seg, scenario, moved) * scenario.program_runs * seg.fraction
+            days = segment_estimate(w, seg, scenario, moved).wall_clock_days * scenario.program_runs
+            clock = start + days * seg.fraction
             segments.append(seg.model_copy(update={"start_day": start, "end_day": clock}))
         stages.append(stage.model_copy(update={"segments": segments}))
     ev = evaluate(plan.model_copy(update={"stages": stages}), scenario, moved)
     return ev.total_cost_usd, ev.end_day
-
-
-def _days(w: Workload, seg: Segment, scenario: Scenario, catalog: Catalog) -> float:
-    """Wall-clock days of the whole stage on the segment's cluster, by the compute model."""
-    chip = catalog.chips[seg.chip]
-    spot = catalog.offers[seg.offer].spot_interruptions_per_node_day if seg.source == "spot" else 0.0
-    precision = scenario.policy.precision if chip.fp8_tflops else "bf16"
-    return compute.estimate(w, chip, seg.gpus, precision=precision, spot_interruptions_per_node_day=spot,
-                            gpus_per_node=seg.gpus // seg.nodes,
-                            failures_per_node_day=failures_per_node_day(scenario)).wall_clock_days
 
 
 def _draw_chunk(job) -> list[tuple[float, float]]:
