@@ -96,6 +96,37 @@ def random_problem(rng: random.Random, max_paths: int = 3, max_stages: int = 2, 
     )
 
 
+def bridging_problem(rng: random.Random) -> Problem:
+    """Hardware on hand that is slow (it alone would take the stage past every delivery) beside
+    servers bought with two or three lead times, so that a plan bridges the wait on what it holds:
+    the case the model's release_day rows are for. Sometimes a cloud option, a second stage and a
+    deadline."""
+    leads = sorted(rng.sample(range(10, 100, 5), rng.randint(2, 3)))
+    capacities = [Capacity("held-0", "held", "h100", "nvidia", 0.0, 0.0, 250_000.0, held_nodes=4,
+                           max_new_nodes=0, available_day=0.0)]
+    capacities += [Capacity(f"owned-{n}", "owned", "h100", "nvidia", unit_cost_usd=float(rng.randint(0, 20) * 1000),
+                            hosting_usd_per_node=0.0, unit_price_usd=300_000.0, held_nodes=0, max_new_nodes=16,
+                            available_day=float(lead)) for n, lead in enumerate(leads, 1)]
+
+    def stage(name: str, slowest: float) -> StageOptions:
+        options = [Option("held", "held-offer", "self", "h100", "held", 4, 32, float(rng.randint(int(slowest) + 1, 300)),
+                          0.0, float(rng.randint(0, 10) * 1000), 10.0, 1.0, "held-0")]
+        for n, c in enumerate(capacities[1:], 1):
+            nodes = rng.choice((8, 16))
+            options.append(Option(f"buy-{n}", "buy-offer", "self", "h100", "owned", nodes, 8 * nodes,
+                                  float(rng.randint(1, 40)), 0.0, float(rng.randint(0, 40) * 1000), 10.0, 1.0, c.id,
+                                  float(rng.randint(1, 60) * 1000), 0.0))
+        if rng.random() < 0.3:
+            options.append(Option("rent", "cloud-offer", "aws", "h100", "on_demand", 8, 64, float(rng.randint(5, 60)),
+                                  float(rng.randint(10, 100) * 10_000), 0.0, 10.0, 1.0))
+        return StageOptions(name, options)
+
+    stages = [stage("pretrain", leads[-1])] + ([stage("sft", 0.0)] if rng.random() < 0.5 else [])
+    return Problem([Path("path-0", "scratch", 2.0, 0.0, 0.0, 0.0, stages)], capacities,
+                   deadline_days=sometimes(rng, float(rng.randint(60, 300)), 0.4),
+                   staff_usd_per_day=float(rng.choice((1000, 5000, 20_000))), max_segments=2)
+
+
 def _agreeable(capacities: list[Capacity], paths: list[Path]) -> list[Capacity]:
     """Drop the last day of windows that would nest strictly in another window of some stage
     (the Problem rejects those), starting with the latest-starting ones."""
@@ -118,3 +149,7 @@ def _agreeable(capacities: list[Capacity], paths: list[Path]) -> list[Capacity]:
 def problems(**sizes) -> st.SearchStrategy[Problem]:
     """Hypothesis strategy over random_problem (shrinks through the random draws)."""
     return st.randoms(use_true_random=False).map(lambda rng: random_problem(rng, **sizes))
+
+
+def bridging_problems() -> st.SearchStrategy[Problem]:
+    return st.randoms(use_true_random=False).map(bridging_problem)

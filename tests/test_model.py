@@ -113,6 +113,48 @@ def test_a_window_end_is_a_big_m_row_derived_from_the_horizon():
     assert m.lp.get_constraint_by_name("window_end__k__pretrain__res") is None
 
 
+def bridging_problem() -> Problem:
+    """4 held nodes (day 0) would need 200 days for the pretraining; servers arrive on day 30
+    ('soon', 10 days for the whole stage, dear) and day 60 ('late', 5 days, cheap); 10k USD a day of staff."""
+    def option(id, days, energy_usd, capacity, nodes, source="owned"):
+        return Option(id, "offer", "self", "h100", source, nodes, 8 * nodes, days, 0.0, energy_usd, 1.0, 0.5, capacity)
+
+    pools = [Capacity("lab", "held", "h100", "nvidia", 0.0, 0.0, 0.0, held_nodes=4, max_new_nodes=0, available_day=0.0)]
+    pools += [Capacity(name, "owned", "h100", "nvidia", 0.0, 0.0, 300.0, held_nodes=0, max_new_nodes=16,
+                       available_day=day) for name, day in (("soon", 30.0), ("late", 60.0))]
+    stages = [StageOptions("pretrain", [option("held", 200, 1000, "lab", 4, "held"), option("soon", 10, 200_000, "soon", 16),
+                                        option("late", 5, 20_000, "late", 16)]),
+              StageOptions("sft", [option("held", 2, 100, "lab", 4, "held")])]
+    return Problem([Path("k", "scratch", 2.0, 0, 0, 0, stages)], pools, staff_usd_per_day=10_000)
+
+
+def test_a_release_day_row_reads_like_the_spec_and_lifts_the_lp_bound(monkeypatch):
+    """d₀ = 200 (held alone), A = 60 (the latest delivery before that), φ = 1 − 60/200 = 0.7: the
+    sft stage starts no earlier than 60·y − (60 − 30)/0.7·x_soon + 5·x_late."""
+    import pulp
+
+    import planner.model
+    from planner.model import constraints
+    from planner.model.backends import quiet_stdout
+
+    def lp_bound() -> float:
+        m = build_model(bridging_problem())
+        with quiet_stdout():
+            m.lp.solve(pulp.HiGHS(msg=False, mip=False))
+        return pulp.value(m.lp.objective)
+
+    m = build_model(bridging_problem())
+    coefficients, sense, rhs = row(m, "release_day__k__pretrain")
+    assert (sense, rhs) == (">=", 0)
+    assert coefficients == pytest.approx({"start_day__k__sft__days0toinf": 1, "path__k": -60,
+                                          "fraction__k__pretrain__soon": 30 / 0.7, "fraction__k__pretrain__late": -5})
+    assert m.lp.get_constraint_by_name("release_day__k__sft") is None  # held does sft in 2 days, before day 30
+    with_rows = lp_bound()
+    monkeypatch.setattr(planner.model, "CONSTRAINTS",
+                        tuple(c for c in planner.model.CONSTRAINTS if c is not constraints.release_day))
+    assert with_rows > 1.2 * lp_bound()
+
+
 def test_absent_bounds_add_no_rows_and_overrides_replace_fields():
     def rows(m):
         return {c.name for c in m.lp.constraints()}

@@ -187,6 +187,20 @@ def test_a_false_infeasible_from_highs_presolve_is_rechecked():
         assert highs.objective_value == pytest.approx(cbc.objective_value, rel=1e-6)
 
 
+def test_cbc_saying_infeasible_is_not_a_proof_when_the_re_check_runs_out_of_time(monkeypatch):
+    """CBC stopped by a time limit in preprocessing has called a feasible model infeasible (the
+    hard problem under 'quality' with 0.01 s); unless the re-check confirms it, the verdict is
+    'timeout'. A re-check that does prove it keeps 'infeasible'."""
+    from planner.model import backends
+    from planner.model import build_model
+
+    lp = build_model(Problem([one_stage(cloud("rent", 50, 1_000))])).lp
+    for recheck, expected in (("timeout", "timeout"), ("infeasible", "infeasible"), ("optimal", "optimal")):
+        verdicts = iter([("infeasible", None), (recheck, None)])
+        monkeypatch.setattr(backends, "_cbc_run", lambda lp, limit, options: next(verdicts))
+        assert backends.run(lp, "cbc", time_limit_s=0.01).status == expected
+
+
 def reserved_pool(last_day=30.0, unit_cost=10_000.0):
     return Capacity("term", "reserved", "h100", "aws", unit_cost, 0.0, unit_cost, 0, 8, 0.0, last_day)
 

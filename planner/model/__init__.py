@@ -33,6 +33,7 @@ CONSTRAINTS = (
     constraints.lead_time_by_fraction,
     constraints.window_end,
     constraints.plan_end,
+    constraints.release_day,
     constraints.deadline,
     constraints.capacity_nodes,
     constraints.capacity_nodes_by_fraction,

@@ -75,7 +75,9 @@ def _pulp_status(lp: pulp.LpProblem, time_limit_s: float | None) -> str:
 def _cbc(lp: pulp.LpProblem, time_limit_s: float | None, cutoff: float | None = None) -> tuple[str, float | None]:
     """CBC through PuLP with CBC_OPTIONS and the cutoff (CBC's defaults if that run crashes); an
     'infeasible' verdict is re-checked with CBC_RECHECK_OPTIONS and no cutoff, whose plan wins if it
-    finds one (so a cutoff below the optimum can never make a plan disappear)."""
+    finds one (so a cutoff below the optimum can never make a plan disappear). CBC stopped by a time
+    limit in preprocessing has said 'infeasible' of a feasible model, so a re-check that runs out of
+    time too makes the outcome 'timeout', not a proof."""
     started = time.perf_counter()
     # CBC compares the cutoff with the objective less its constant; the slack keeps a plan costing
     # exactly the cutoff inside it.
@@ -95,7 +97,7 @@ def _cbc(lp: pulp.LpProblem, time_limit_s: float | None, cutoff: float | None = 
             recheck = _cbc_run(lp, left(), CBC_RECHECK_OPTIONS)
         except pulp.PulpSolverError:  # this setting has crashed on infeasible models
             recheck = ("infeasible", None)
-        if recheck[0] in ("optimal", "feasible"):
+        if recheck[0] != "infeasible":  # a plan, or no proof either way before the time limit
             return recheck
     return status, bound
 

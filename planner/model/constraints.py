@@ -194,3 +194,39 @@ def provider_share(m: PlanModel) -> None:
     for provider in sorted({o.provider for _, o in choices}):
         own = pulp.lpSum(o.compute_usd * m.fraction[c] for c, o in choices if o.provider == provider)
         m.add(own <= share * m.cost_usd["compute"], "provider_share", provider)
+
+
+def release_day(m: PlanModel) -> None:
+    """∀ k,s: F_{k,s} ≥ A·y_k − Σ_{i: 0 < a_i < A} (A − a_i)/φ·x_{k,s,i} + Σ_{i: a_i ≥ A} days_i·x_{k,s,i},
+    A = the latest first day a_i of stage s's options with min_i a_i < A < d₀ (no row if none),
+    d₀ = min days_i of its day-0 options (∞ if none), φ = 1 − A/d₀, F_{k,s} = the next stage's first
+    block start (E_k after the last stage).
+
+    Valid in every integer solution: using any option released on or after A, the stage ends after
+    A plus that work; using none, either the day-0 options do more than 1 − φ of the stage (they
+    alone then run past A) or the options released before A do at least φ, and the latest used one
+    starts on or after the right-hand side (docs/model.md, Tightness). It stops the LP relaxation
+    from starting a delivery early in proportion to the share done on it: with slow hardware on
+    hand bridging until servers arrive, the bound rose from 300 k to the 349.5 k optimum
+    (consortium_health, owned hardware only).
+    """
+    for path in m.problem.paths:
+        first_block: dict[str, pulp.LpVariable] = {}
+        for block in m.index.sequence[path.id]:
+            first_block.setdefault(block.key[1], m.start_day[block.key])
+        for n, stage in enumerate(path.stages):
+            first_day = {o.id: m.index.window(o)[0] for o in stage.options}
+            d0 = min((o.days for o in stage.options if first_day[o.id] == 0), default=math.inf)
+            earliest = min(first_day.values(), default=0.0)
+            levels = [a for a in first_day.values() if earliest < a < d0]
+            if not levels:
+                continue
+            release, phi = max(levels), 1 - max(levels) / d0
+            following = path.stages[n + 1].name if n + 1 < len(path.stages) else None
+            terms = [(first_block.get(following, m.path_end_day[path.id]), 1), (m.path[path.id], -release)]
+            for o in stage.options:
+                if 0 < first_day[o.id] < release:
+                    terms.append((m.fraction[(path.id, stage.name, o.id)], (release - first_day[o.id]) / phi))
+                elif first_day[o.id] >= release:
+                    terms.append((m.fraction[(path.id, stage.name, o.id)], -o.days))
+            m.add_row(terms, ">=", 0, "release_day", path.id, stage.name)
