@@ -221,7 +221,8 @@ def release_day(m: PlanModel) -> None:
             levels = [a for a in first_day.values() if earliest < a < d0]
             if not levels:
                 continue
-            release, phi = max(levels), 1 - max(levels) / d0
+            release = max(levels)
+            phi = 1 - release / d0
             following = path.stages[n + 1].name if n + 1 < len(path.stages) else None
             terms = [(first_block.get(following, m.path_end_day[path.id]), 1), (m.path[path.id], -release)]
             for o in stage.options:
