@@ -166,10 +166,11 @@ def _capacity_costs(scenario, catalog, nodes_used, first_use, last_end, cost, ba
             if last_end[pool] > 365.0 * years + 1e-6:
                 bad.append(f"{pool}: used until day {last_end[pool]:.2f}, after the {years}-year term ends")
         elif pool.startswith("held:"):
-            held = {h.hardware: h.nodes for h in scenario.owned_hardware}
-            hw_id = pool.split(":", 1)[1].split("@")[0]
-            if nodes > held.get(hw_id, 0):
-                bad.append(f"{pool}: uses {nodes} nodes but only {held.get(hw_id, 0)} are owned")
+            hw_id, site = pool.split(":", 1)[1].split("@")
+            owned = sum(h.nodes for h in scenario.owned_hardware
+                        if h.hardware == hw_id and (h.site or scenario.ownership.site) == site)
+            if nodes > owned:
+                bad.append(f"{pool}: uses {nodes} nodes but only {owned} are owned")
 
 
 def data_costs(plan: Plan, scenario: Scenario, bad: list[str]) -> tuple[float, float]:

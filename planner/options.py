@@ -300,19 +300,24 @@ def _reserved_pools(offer: CloudOffer, common: dict) -> list[Pool]:
 
 
 def owned_pools(scenario: Scenario, catalog: Catalog, deadline_days: float) -> list[Pool]:
-    """Servers already held (free, available now) and servers that may be bought (after lead time)."""
+    """Servers already held (free, available now) and servers that may be bought (after lead time).
+    Held entries of one server type at one site (two members' racks in one hall) form one pool."""
     pools = []
+    held_nodes: dict[tuple[str, str], int] = {}
     for held in scenario.owned_hardware:
-        hw = _hardware(catalog, held.hardware)
         site = held.site or scenario.ownership.site
         _site(catalog, site, "owned_hardware.site")
+        key = (_hardware(catalog, held.hardware).id, site)
+        held_nodes[key] = held_nodes.get(key, 0) + held.nodes
+    for (hw_id, site), nodes in held_nodes.items():
+        hw = catalog.hardware[hw_id]
         capacity = Capacity(
             id=f"held:{hw.id}@{site}", kind="held", chip=hw.accelerator, vendor="already owned",
             unit_cost_usd=0.0, hosting_usd_per_node=0.0, unit_price_usd=0.0,
-            held_nodes=held.nodes, max_new_nodes=0, available_day=0.0,
+            held_nodes=nodes, max_new_nodes=0, available_day=0.0,
         )
         pools.append(Pool(id=capacity.id, source="held", chip_id=hw.accelerator, provider="owned",
-                          gpus_per_node=hw.gpus_per_node, max_nodes=held.nodes, usd_per_gpu_hour=0.0,
+                          gpus_per_node=hw.gpus_per_node, max_nodes=nodes, usd_per_gpu_hour=0.0,
                           spot_interruptions_per_node_day=0.0, site_id=site, capacity=capacity))
     if not scenario.policy.buy_allowed:
         return pools

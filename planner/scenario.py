@@ -6,26 +6,24 @@ strict (unknown fields are errors) so a typo never silently falls back to a defa
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloat, ValidationError, field_validator,
+                      model_validator)
 
 from planner.errors import InputError, pydantic_errors
+
+# One labelled example per 1,000 tokens is typical; 1e9 examples of up to 1e6 tokens stays inside
+# the compute model's 1e15-token range.
+MAX_LABELLED_EXAMPLES = 1_000_000_000
 
 PathKindName = Literal["scratch", "continue", "distill", "finetune", "lora"]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _finite(v):
-    if v is not None and isinstance(v, float) and not math.isfinite(v):
-        raise ValueError("must be a finite number")
-    return v
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Benchmark(Strict):
@@ -65,12 +63,11 @@ class Data(Strict):
     )
     max_extra_tokens: float | None = Field(None, ge=0, description="Most extra unique tokens that can be bought.")
     labelled_examples_on_hand: int = Field(0, ge=0, description="Labelled examples already owned.")
-    labelled_examples_needed: int = Field(0, ge=0, description="Labelled examples the task tuning needs (0 = none).")
+    labelled_examples_needed: int = Field(0, ge=0, le=MAX_LABELLED_EXAMPLES,
+                                          description="Labelled examples the task tuning needs (0 = none).")
     labelled_example_usd: float = Field(0.0, ge=0, description="Price per labelled example bought, USD.")
-    tokens_per_example: float = Field(1000.0, gt=0, description="Average tokens per labelled example.")
+    tokens_per_example: float = Field(1000.0, ge=1, le=1e6, description="Average tokens per labelled example.")
 
-    _f = field_validator("unique_tokens", "extra_tokens_usd_per_billion", "max_extra_tokens",
-                         "labelled_example_usd", "tokens_per_example")(_finite)
     _tokens = field_validator("unique_tokens")(_plausible_tokens)
 
 
@@ -85,7 +82,7 @@ class Policy(Strict):
     commercial_use: bool = Field(True, description="The model will be used commercially: licences must allow it.")
     carbon_cap_tco2e: float | None = Field(None, gt=0, description="Cap on training emissions, tonnes CO2e.")
     max_provider_share: float | None = Field(None, gt=0, le=1, description="Cap on any one provider's share of compute spend.")
-    max_nodes_per_provider: dict[str, int] | None = Field(None, description="Quota: most nodes per provider.")
+    max_nodes_per_provider: dict[str, NonNegativeInt] | None = Field(None, description="Quota: most nodes per provider.")
     paths: list[PathKindName] | None = Field(None, description="Path kinds to consider (null = all).")
     precision: Literal["bf16", "fp8"] = "bf16"
 
@@ -114,12 +111,14 @@ class Inference(Strict):
 
 class QualityLaw(Strict):
     pretrain: Literal["epoch", "hoffmann"] = "epoch"
-    overrides: dict[str, float] = Field(default_factory=dict, description="Replace law constants, e.g. {E: 1.8}.")
+    overrides: dict[str, PositiveFloat] = Field(default_factory=dict,
+                                                description="Replace law constants (each > 0), e.g. {E: 1.8}.")
 
 
 class Search(Strict):
-    params_grid: list[float] | None = Field(None, description="Model sizes to consider for scratch/distill paths.")
-    tokens_per_param_grid: list[float] | None = None
+    params_grid: list[PositiveFloat] | None = Field(None, description="Model sizes to consider for scratch/distill paths.")
+    tokens_per_param_grid: list[PositiveFloat] | None = Field(
+        None, description="Training tokens per parameter to consider for scratch/distill paths.")
 
     @field_validator("params_grid")
     @classmethod
@@ -137,7 +136,7 @@ class Member(Strict):
     target: Target = Field(default_factory=Target)
     deadline_days: float | None = Field(None, gt=0, le=3650)
     budget_usd: float | None = Field(None, gt=0)
-    labelled_examples_needed: int = Field(0, ge=0)
+    labelled_examples_needed: int = Field(0, ge=0, le=MAX_LABELLED_EXAMPLES)
     brings_tokens: float = Field(0.0, ge=0, description="Unique tokens contributed to the pool.")
     brings_hardware: list[HeldHardware] = Field(default_factory=list)
     brings_cash_usd: float = Field(0.0, ge=0)
@@ -172,13 +171,18 @@ class Scenario(Strict):
     search: Search = Field(default_factory=Search)
     members: list[Member] = Field(default_factory=list)
 
-    _f = field_validator("deadline_days", "budget_usd", "staff_usd_per_month", "failures_per_node_day")(_finite)
-
     @model_validator(mode="after")
     def _consistent(self):
         p = self.policy
         if not p.cloud_allowed and not p.buy_allowed and not self.owned_hardware:
             raise ValueError("policy forbids both cloud and buying, and no hardware is owned: nothing can run")
+        names = [m.name for m in self.members]
+        if len(set(names)) < len(names) or not all(n.strip() for n in names):
+            raise ValueError(f"members need distinct, non-empty names (got {names})")
+        if self.members and self.target.empty and any(m.target.empty for m in self.members):
+            nameless = next(m.name for m in self.members if m.target.empty)
+            raise ValueError(f"member '{nameless}' has no target: give each member a target, or one target for "
+                             "the whole consortium (a cost split needs a quality every coalition must reach)")
         if self.target.empty and self.budget_usd is None and not self.members:
             raise ValueError("give a target (loss, like or benchmark) or a budget to maximise quality within")
         if self.objective == "cost" and self.target.empty and not self.members:
@@ -193,7 +197,10 @@ def load_scenario(path: str | Path) -> Scenario:
     if not path.exists():
         raise InputError(str(path), "file not found", "check the path (bundled scenarios are in scenarios/)")
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), f"is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})",
+                         "save the scenario as UTF-8 YAML") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}: line {mark.line + 1}" if mark else str(path)

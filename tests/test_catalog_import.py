@@ -91,6 +91,9 @@ def run(argv, capsys):
 
 def test_cli_import_writes_offers_file(tmp_path, capsys):
     out_file = tmp_path / "new" / "offers.csv"
+    code, _, err = run(["catalog", "import", str(FIXTURE), "--provider", "AWS", "--out", str(out_file)], capsys)
+    assert code == 2 and "does not exist" in err and not out_file.parent.exists()  # like every other --out
+    out_file.parent.mkdir()
     code, _, err = run(["catalog", "import", str(FIXTURE), "--provider", "AWS", "--out", str(out_file),
                         "--as-of", "2025-06-01"], capsys)
     assert code == 0

@@ -75,6 +75,11 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, args, fragme
     ([LAB, "--report-points", "0", "--report", "r.html"], "--report-points"),
     (["share", "scenarios/consortium_health.yaml", "--workers", "-1"], "--workers"),
     (["frontier", LAB, "--vary", "deadline", "--points", "0"], "--points"),
+    (["frontier", LAB, "--vary", "budget", "--min", "inf"], "--min"),
+    ([LAB, "--report", "/nonexistent-folder/r.html"], "--report"),
+    ([LAB, "--out", "/nonexistent-folder/plan.json"], "--out"),
+    ([LAB, "--write-lp", "/nonexistent-folder/plan.lp"], "--write-lp"),
+    (["frontier", LAB, "--vary", "deadline", "--out", "/nonexistent-folder/f.svg"], "--out"),
 ])
 def test_out_of_range_flags_are_refused_before_any_work(args, flag):
     """Checked while parsing (exit 2, the flag named, no traceback), before a plan is printed."""
@@ -103,3 +108,27 @@ def test_bad_input_found_late_is_still_one_line(tmp_path, scenario, old, new, co
     out = run(command[0], _variant(tmp_path, scenario, old, new), *command[1:])
     assert out.returncode == 2 and fragment in out.stderr
     assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_an_output_that_is_an_input_or_another_output_is_refused(tmp_path):
+    scenario = tmp_path / "lab.yaml"
+    scenario.write_text(Path(LAB).read_text())
+    for args in ([str(scenario), "--out", str(scenario)],
+                 [str(scenario), "--out", str(tmp_path / "x"), "--report", str(tmp_path / "x")]):
+        out = run(*args)
+        assert out.returncode == 2 and "is the same file as" in out.stderr and out.stdout == ""
+    assert scenario.read_text() == Path(LAB).read_text() and sorted(tmp_path.iterdir()) == [scenario]
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    """Not the 0600 of the temporary file they are renamed from."""
+    import os
+    import stat
+
+    target = tmp_path / "plan.json"
+    umask = os.umask(0o022)
+    try:
+        assert run(LAB, "--format", "json", "--no-explain", "--out", str(target)).returncode == 0
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644

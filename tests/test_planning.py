@@ -125,3 +125,21 @@ def test_the_scenario_failure_rate_reaches_plan_and_evaluator():
     assert plan.total_cost_usd > base.total_cost_usd
     assert evaluate(plan, flaky, catalog).violations == []
     assert evaluate(plan, scenario, catalog).violations != []  # its dates are wrong at the default rate
+
+
+def test_two_entries_of_one_server_type_at_one_site_are_one_pool():
+    """Two racks of the same servers in one hall (or two members' racks, pooled by a consortium)
+    are one held pool of their summed nodes; the plan on 10 + 6 nodes is the plan on 16."""
+    from planner.options import owned_pools
+
+    scenario, catalog = load_inputs(ROOT / "scenarios" / "university_cluster.yaml")
+    scenario = with_overrides(scenario, deadline_days=2)  # in 2 days the pretraining needs all 16 nodes
+    rack = scenario.owned_hardware[0]
+    split = scenario.model_copy(update={"owned_hardware": [rack.model_copy(update={"nodes": 10}),
+                                                           rack.model_copy(update={"nodes": 6})]})
+    held = [p for p in owned_pools(split, catalog, split.deadline_days) if p.source == "held"]
+    assert [(p.id, p.max_nodes) for p in held] == [("held:hgx-a100-80gb@us-university", 16)]
+    whole, parts = make_plan(scenario, catalog, explain=False), make_plan(split, catalog, explain=False)
+    assert parts.total_cost_usd == pytest.approx(whole.total_cost_usd, rel=1e-9)
+    assert max(s.nodes for st in parts.stages for s in st.segments if s.source == "held") == 16
+    assert evaluate(parts, split, catalog).violations == []

@@ -35,6 +35,13 @@ def _write(tmp_path, text):
     (GOOD.replace("like: llama-2-7b", "like: llama-2-7b\n  loss: 2.1"), ["target", "exactly one of"]),
     (GOOD.replace("buy_allowed: false", "buy_allowed: false\n  cloud_allowed: false"), ["nothing can run"]),
     ("- just\n- a list\n", ["bad.yaml", "mapping"]),
+    # every number must be finite, constants of a law positive, counts plausible
+    (GOOD + "inference: {lifetime_tokens: .inf}\n", ["inference.lifetime_tokens", "finite"]),
+    (GOOD + "quality_law: {overrides: {alpha: -1}}\n", ["quality_law.overrides.alpha", "greater than 0"]),
+    (GOOD + "quality_law: {overrides: {E: .nan}}\n", ["quality_law.overrides.E", "finite"]),
+    (GOOD + "search: {tokens_per_param_grid: [-20]}\n", ["search.tokens_per_param_grid.0", "greater than 0"]),
+    (GOOD.replace("labelled_examples_needed: 20000", "labelled_examples_needed: 1000000000000"),
+     ["data.labelled_examples_needed", "less than or equal to 1000000000"]),
 ])
 def test_bad_scenarios_name_file_field_and_value(tmp_path, text, expected):
     with pytest.raises(InputError) as err:
@@ -63,3 +70,35 @@ def test_budget_without_target_maximises_quality():
     from planner.scenario import Scenario
 
     assert Scenario.model_validate(raw).objective == "quality"
+
+
+def test_a_scenario_that_is_not_utf8_is_refused_with_its_name(tmp_path):
+    path = tmp_path / "utf16.yaml"
+    path.write_bytes(GOOD.encode("utf-16"))
+    with pytest.raises(InputError, match="utf16.yaml.*not UTF-8 text"):
+        load_scenario(path)
+
+
+CONSORTIUM = (ROOT / "scenarios" / "consortium_health.yaml").read_text()
+
+
+@pytest.mark.parametrize("text, expected", [
+    (CONSORTIUM.replace("    target: {loss: 2.15}\n", ""), ["county-hospital", "has no target"]),
+    (CONSORTIUM.replace("name: county-hospital", "name: city-hospital"), ["distinct, non-empty names"]),
+])
+def test_consortium_members_need_a_target_and_distinct_names(tmp_path, text, expected):
+    with pytest.raises(InputError) as err:
+        load_scenario(_write(tmp_path, text))
+    for fragment in expected:
+        assert fragment in err.value.message
+
+
+def test_a_member_without_a_target_takes_the_consortium_target(tmp_path):
+    """Otherwise its coalitions would reach only the other members' targets (or, alone, spend its
+    budget on the best model it can afford: a 'cost' that gave others negative shares)."""
+    from planner.catalog import load_catalog
+    from planner.consortium.coalition import member_target_losses
+
+    text = CONSORTIUM.replace("    target: {loss: 2.15}\n", "").replace("members:", "target: {loss: 2.05}\nmembers:")
+    losses = member_target_losses(load_scenario(_write(tmp_path, text)), load_catalog())
+    assert losses == pytest.approx([2.10, 2.05, 2.12, 2.05])

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
 from planner.catalog import FILES, load_catalog
+from planner.cli.run_cmd import output_path
 from planner.errors import InputError
 
 SHARED_COLUMNS = ["notes", "source", "as_of"]
@@ -74,8 +73,8 @@ def _frame(table, rows, cat):
 @catalog.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--provider", required=True, help="Provider name for the offers, e.g. AWS, GCP, Lambda.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the offers here (replaced atomically). Default: standard output.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, callback=output_path,
+              help="Write the offers here (replaced atomically; its folder must exist). Default: standard output.")
 @click.option("--as-of", "as_of", default=None, help="Date of the prices, YYYY-MM[-DD]. Default: today.")
 @click.option("--default-site", default=None,
               help="Site id for regions with no known site (else their rows are skipped).")
@@ -90,6 +89,7 @@ def import_(file, provider, out, as_of, default_site):
       plan catalog import vms.csv --provider AWS --out my_catalog/offers.csv
     """
     from planner.catalog.skypilot import import_skypilot
+    from planner.report import write_atomic
 
     offers = import_skypilot(file, provider, as_of=as_of, default_site=default_site)
     report = offers.attrs["report"]
@@ -102,18 +102,6 @@ def import_(file, provider, out, as_of, default_site):
     if out is None:
         click.echo(text, nl=False)
     else:
-        _write_atomic(out, text)
+        write_atomic(out, text)
         click.echo(f"wrote {len(offers)} offers to {out}", err=True)
 
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file next to `path`, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

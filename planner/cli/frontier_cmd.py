@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from planner.cli.run_cmd import executor_options, joint_scenario, progress_bar
+from planner.cli.run_cmd import (distinct_files, executor_options, finite, joint_scenario, output_path,
+                                   progress_bar)
 
 
 @click.command(name="frontier")
@@ -12,11 +13,11 @@ from planner.cli.run_cmd import executor_options, joint_scenario, progress_bar
 @click.option("--vary", type=click.Choice(["deadline", "budget", "target"]), required=True,
               help="deadline: cost vs deadline; budget: loss vs budget; target: cost vs target loss.")
 @click.option("--points", type=click.IntRange(min=1), default=7, show_default=True, help="Values of the bound to plan at.")
-@click.option("--min", "lo", type=float, help="Smallest value (default: a multiple of the scenario's, see docs).")
-@click.option("--max", "hi", type=float, help="Largest value.")
+@click.option("--min", "lo", type=float, callback=finite, help="Smallest value (default: a multiple of the scenario's, see docs).")
+@click.option("--max", "hi", type=float, callback=finite, help="Largest value.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "plot"]), default="table", show_default=True,
               help="plot: a self-contained SVG chart.")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write the output to this file instead of stdout.")
+@click.option("--out", type=click.Path(dir_okay=False), callback=output_path, help="Write the output to this file instead of stdout.")
 @click.option("--solver", type=click.Choice(["cbc", "highs", "ortools"]), default="cbc", show_default=True)
 @executor_options
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), help="Use catalogs from this directory.")
@@ -37,6 +38,7 @@ def frontier(scenario_path, vary, points, lo, hi, fmt, out, solver, executor, wo
     from planner.report.svg import frontier_svg
     from planner.tradeoffs.frontier import frontier as sweep
 
+    distinct_files(SCENARIO=scenario_path, **{"--out": out})
     scenario, catalog = load_inputs(scenario_path, catalog_dir)
     scenario = joint_scenario(scenario, catalog)
     result = sweep(scenario, catalog, vary, points=points, lo=lo, hi=hi, solver=solver, executor=executor,

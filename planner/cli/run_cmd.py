@@ -4,8 +4,10 @@ sensitivity, and write the HTML report."""
 from __future__ import annotations
 
 import math
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 
@@ -38,10 +40,40 @@ def joint_scenario(scenario, catalog):
     return coalition_scenario(scenario, range(len(scenario.members)), member_target_losses(scenario, catalog))
 
 
-def _not_nan(ctx, param, value):
-    if value is not None and math.isnan(value):
-        raise click.BadParameter("nan is not a number of seconds", param=param)
+def finite(ctx, param, value):
+    """Refuse nan and ±inf for a float option (click's FloatRange lets nan through)."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number", param=param)
     return value
+
+
+def output_path(ctx, param, value):
+    """An output file's folder must exist and be writable: checked while parsing, so a bad path
+    stops the command (exit 2) before any work and before any other output is written."""
+    if value is None:
+        return value
+    path = Path(value)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise click.BadParameter(f"the folder {folder} does not exist; create it or write elsewhere", param=param)
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise click.BadParameter(f"{path} cannot be written here (permission denied)", param=param)
+    return value
+
+
+def distinct_files(**paths) -> None:
+    """Refuse two outputs, or an output and an input, that are the same file (one would replace
+    the other); paths: option name -> path or None."""
+    from planner.errors import InputError
+
+    seen: dict[str, str] = {}
+    for option, path in paths.items():
+        if path is None:
+            continue
+        key = os.path.realpath(path)
+        if key in seen:
+            raise InputError(f"{option} {path}", f"is the same file as {seen[key]}", "choose different files")
+        seen[key] = option
 
 
 def executor_options(f):
@@ -64,14 +96,14 @@ def executor_options(f):
               help="cost: cheapest plan meeting target and deadline (default); quality: best loss within "
                    "budget and deadline; time: earliest finish within budget.")
 @click.option("--solver", type=click.Choice(["cbc", "highs", "ortools"]), default="cbc", show_default=True)
-@click.option("--time-limit", "time_limit_s", type=click.FloatRange(min=0, max=1e6), callback=_not_nan,
+@click.option("--time-limit", "time_limit_s", type=click.FloatRange(min=0, max=1e6), callback=finite,
               help="Stop each solve after S seconds with the best plan and its gap (the plan, then each of the "
                    "two explanation re-plans; --no-explain for one solve).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False), help="Write the output to this file instead of stdout.")
+@click.option("--out", type=click.Path(dir_okay=False), callback=output_path, help="Write the output to this file instead of stdout.")
 @click.option("--explain/--no-explain", default=True, show_default=True,
               help="Explain the choice with the runner-up path and the other way of sourcing (two more plans).")
-@click.option("--report", type=click.Path(dir_okay=False),
+@click.option("--report", type=click.Path(dir_okay=False), callback=output_path,
               help="Also write a self-contained HTML report here (adds a deadline frontier and a risk analysis).")
 @click.option("--robust", type=float, metavar="P",
               help="Plan against the P-th percentile of MFU, failure rate, prices and lead times, e.g. 0.9.")
@@ -82,7 +114,7 @@ def executor_options(f):
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Monte Carlo seed.")
 @click.option("--report-points", type=click.IntRange(min=1), default=6, show_default=True, help="Deadline frontier points in --report.")
 @executor_options
-@click.option("--write-lp", type=click.Path(dir_okay=False), help="Write the MIP as an LP file (for debugging).")
+@click.option("--write-lp", type=click.Path(dir_okay=False), callback=output_path, help="Write the MIP as an LP file (for debugging).")
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), help="Use catalogs from this directory.")
 def run(scenario_path, fmt, out, explain, report, robust, with_risk, with_sensitivity, draws, seed, report_points, executor,
         workers, ray_address, write_lp, catalog_dir, solver, time_limit_s, **overrides):
@@ -106,6 +138,7 @@ def run(scenario_path, fmt, out, explain, report, robust, with_risk, with_sensit
     from planner.scenario import with_overrides
     from planner.tradeoffs.perturb import Multipliers
 
+    distinct_files(SCENARIO=scenario_path, **{"--out": out, "--report": report, "--write-lp": write_lp})
     scenario, catalog = load_inputs(scenario_path, catalog_dir)
     scenario = joint_scenario(with_overrides(scenario, **overrides), catalog)
     say = (lambda msg: click.echo(msg, err=True)) if fmt == "table" and not out else None

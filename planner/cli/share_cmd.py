@@ -58,3 +58,9 @@ def share(scenario_path, method, fmt, solver, executor, workers, ray_address, sa
     else:
         b = result.blocking_coalition
         click.echo(f"Not stable: {', '.join(b['members'])} would save {usd(b['saves_usd'])} by leaving.")
+    for m in result.members:
+        if m.within_budget is False:
+            hint = (" Shapley does not take budget caps; --method nucleolus or least-core respect "
+                    "cap_share_at_budget where the costs allow it." if result.method == "shapley" else "")
+            click.echo(f"Over budget: {m.name} is allocated {usd(m.allocated_usd)}, above its budget of "
+                       f"{usd(m.budget_usd)}.{hint}")

@@ -22,13 +22,15 @@ from planner.scenario import Scenario
 
 
 def member_target_losses(scenario: Scenario, catalog: Catalog) -> list[float | None]:
-    """Each member's target as a loss under the planner's law (None = no quality requirement)."""
+    """Each member's target as a loss under the planner's law; a member without a target of its own
+    takes the consortium's (the scenario refuses a member with neither)."""
     from planner.quality import target_loss
 
     out = []
     for m in scenario.members:
-        single = scenario.model_copy(update={"target": m.target, "members": []})
-        out.append(None if m.target.empty else target_loss(single, catalog))
+        target = scenario.target if m.target.empty else m.target
+        single = scenario.model_copy(update={"target": target, "members": []})
+        out.append(None if target.empty else target_loss(single, catalog))
     return out
 
 

@@ -18,11 +18,15 @@ def render(plan: Plan, fmt: str) -> str:
 
 
 def write_atomic(path: str | Path, text: str) -> None:
-    """Write via a temporary file and rename, so a failure never leaves a half-written file."""
+    """Write UTF-8 text via a temporary file and rename, so a failure never leaves a half-written
+    file; the file gets the usual permissions (0666 less the umask), not the temporary file's 0600."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "w") as fh:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         os.replace(tmp, path)
     except BaseException:
