@@ -28,11 +28,14 @@ def check_references(scenario: Scenario, catalog: Catalog, where: str) -> None:
     _known(where, "policy.max_nodes_per_provider", list(policy.max_nodes_per_provider or {}), providers, exact=False)
     _known(where, "ownership.site", [scenario.ownership.site], catalog.sites)
     _known(where, "inference.chip", [scenario.inference.chip], catalog.chips)
-    held = list(scenario.owned_hardware) + [h for m in scenario.members for h in m.brings_hardware]
-    _known(where, "owned_hardware.hardware", [h.hardware for h in held], catalog.hardware)
-    _known(where, "owned_hardware.site", [h.site for h in held if h.site], catalog.sites)
-    likes = [t.like for t in [scenario.target] + [m.target for m in scenario.members] if t.like]
-    _known(where, "target.like", likes, catalog.models)
+    held = [("owned_hardware", scenario.owned_hardware)]
+    held += [(f"members[{i}].brings_hardware", m.brings_hardware) for i, m in enumerate(scenario.members)]
+    for field, entries in held:
+        _known(where, f"{field}.hardware", [h.hardware for h in entries], catalog.hardware)
+        _known(where, f"{field}.site", [h.site for h in entries if h.site], catalog.sites)
+    targets = [("target", scenario.target)] + [(f"members[{i}].target", m.target) for i, m in enumerate(scenario.members)]
+    for field, target in targets:
+        _known(where, f"{field}.like", [target.like] if target.like else [], catalog.models)
 
 
 def _known(where: str, field: str, values, valid, exact: bool = True) -> None:

@@ -29,7 +29,13 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
     target = resolve_target_loss(scenario, catalog)
     objective = scenario.objective
     say(f"target loss: {target:.4f}" if target is not None else "no quality target: maximising quality")
-    candidates = prune(generate_candidates(scenario, catalog, target_loss=target if objective != "quality" else None))
+    candidates = generate_candidates(scenario, catalog, target_loss=target if objective != "quality" else None)
+    if objective == "quality" and target is not None:
+        # Candidates sized to meet the target exactly are not on the size grid; without them the
+        # best loss within a budget could be worse than the cost objective's plan in that budget.
+        grid = {c.id for c in candidates}
+        candidates += [c for c in generate_candidates(scenario, catalog, target_loss=target) if c.id not in grid]
+    candidates = prune(candidates)
     say(f"{len(candidates)} candidate paths after pruning")
     bounds = ScenarioBounds(
         name=scenario.name, deadline_days=scenario.deadline_days, budget_usd=scenario.budget_usd,
@@ -126,11 +132,11 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
         return make_plan(scenario.model_copy(update=changes), catalog, solver=solver, explain=False, diagnose=False)
 
     extra_budget = extra_days = looser = None
-    quota = None
+    quota = carbon = None
     if scenario.budget_usd is not None:
         p = relaxed(budget_usd=None, objective="cost" if target is not None else scenario.objective)
-        if p.status != "infeasible":
-            extra_budget = max(0.0, p.total_cost_usd - scenario.budget_usd)
+        if p.status != "infeasible" and p.total_cost_usd > scenario.budget_usd:
+            extra_budget = p.total_cost_usd - scenario.budget_usd
     p = relaxed(deadline_days=MAX_DEADLINE_DAYS, objective="time")
     if p.status != "infeasible" and p.end_day > scenario.deadline_days:
         extra_days = p.end_day - scenario.deadline_days
@@ -143,20 +149,34 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
         if p.status != "infeasible":
             used = {s.provider: s.nodes for st in p.stages for s in st.segments}
             quota = "raise the provider quotas to " + ", ".join(f"{k}: {v} nodes" for k, v in sorted(used.items()))
+    cap = scenario.policy.carbon_cap_tco2e
+    if cap is not None:
+        p = relaxed(policy=scenario.policy.model_copy(update={"carbon_cap_tco2e": None}))
+        if p.status != "infeasible" and p.tco2e > cap:
+            carbon = p.tco2e
     parts = []
     if extra_budget is not None:
         parts.append(f"raise the budget by {extra_budget:,.0f} USD")
     if extra_days is not None:
-        parts.append(f"extend the deadline by {extra_days:,.1f} days")
+        parts.append(f"extend the deadline by {_days(extra_days)}")
     if looser is not None:
         parts.append(f"loosen the target loss by {looser:.4f} (to {target + looser:.4f})")
     if quota:
         parts.append(quota)
+    if carbon is not None:
+        parts.append(f"raise the carbon cap to {carbon:,.3g} tCO2e")
     message = ("No plan meets every bound. Smallest single changes that make one exist: " + "; ".join(parts)
                if parts else "No plan exists, and relaxing budget, deadline, target or quota alone does not help: "
-               "check the policy (providers, chips, paths) and the data on hand.")
+               "check the policy (providers, chips, paths, carbon cap) and the data on hand.")
     return Diagnosis(extra_budget_usd=extra_budget, extra_days=extra_days, looser_target_loss=looser,
-                     more_quota=quota, message=message)
+                     more_quota=quota, carbon_cap_tco2e=carbon, message=message)
+
+
+def _days(days: float) -> str:
+    """'12.5 days', or for less than a day '0.0153 days (22 minutes)': never a bare '0.0 days'."""
+    if days >= 1:
+        return f"{days:,.1f} days"
+    return f"{days:.3g} days ({days * 24:.3g} hours)" if days * 24 >= 1 else f"{days:.3g} days ({days * 1440:.3g} minutes)"
 
 
 def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, catalog: Catalog,

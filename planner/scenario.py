@@ -215,6 +215,9 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def with_overrides(scenario: Scenario, **changes) -> Scenario:
     """A copy with CLI overrides applied (None values are ignored) and validated again."""
+    if changes.get("target_loss") is not None and changes.get("target_like") is not None:
+        raise InputError("--target-loss, --target-like", "give one target, not both",
+                         "keep the one you mean (the scenario's own target is replaced by it)")
     data = scenario.model_dump()
     for key, value in changes.items():
         if value is None:

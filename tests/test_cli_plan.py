@@ -76,6 +76,7 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, args, fragme
     (["share", "scenarios/consortium_health.yaml", "--workers", "-1"], "--workers"),
     (["frontier", LAB, "--vary", "deadline", "--points", "0"], "--points"),
     (["frontier", LAB, "--vary", "budget", "--min", "inf"], "--min"),
+    (["candidates", LAB, "--limit", "-1"], "--limit"),
     ([LAB, "--report", "/nonexistent-folder/r.html"], "--report"),
     ([LAB, "--out", "/nonexistent-folder/plan.json"], "--out"),
     ([LAB, "--write-lp", "/nonexistent-folder/plan.lp"], "--write-lp"),
@@ -132,3 +133,13 @@ def test_written_files_get_the_usual_permissions(tmp_path):
     finally:
         os.umask(umask)
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize("args, fragment", [
+    ([LAB, "--ray-address", "10.0.0.1:6379"], "--ray-address needs --executor ray"),
+    ([LAB, "--target-loss", "2.1", "--target-like", "llama-2-7b"], "give one target, not both"),
+])
+def test_flags_that_would_be_ignored_or_contradict_are_refused(args, fragment):
+    out = run(*args)
+    assert out.returncode == 2 and fragment in out.stderr and out.stdout == ""
+    assert "Traceback" not in out.stderr

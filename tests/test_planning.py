@@ -143,3 +143,36 @@ def test_two_entries_of_one_server_type_at_one_site_are_one_pool():
     assert parts.total_cost_usd == pytest.approx(whole.total_cost_usd, rel=1e-9)
     assert max(s.nodes for st in parts.stages for s in st.segments if s.source == "held") == 16
     assert evaluate(parts, split, catalog).violations == []
+
+
+@pytest.mark.parametrize("name", ["startup_7b.yaml", "enterprise_70b.yaml"])
+def test_maximising_quality_within_a_budget_does_no_worse_than_the_cost_plan_in_it(name):
+    """The cheapest plan meeting the target fits in a budget of its own cost, so the best loss
+    within that budget is at most its loss (the quality objective's size grid alone missed it)."""
+    scenario, catalog = load_inputs(ROOT / "scenarios" / name)
+    cheapest = make_plan(scenario, catalog, explain=False)
+    best = make_plan(with_overrides(scenario, objective="quality", budget_usd=cheapest.total_cost_usd * (1 + 1e-6)),
+                     catalog, explain=False)
+    assert best.status == "optimal"
+    assert best.predicted_loss <= cheapest.predicted_loss + 1e-9
+    assert best.total_cost_usd <= cheapest.total_cost_usd * (1 + 1e-6)
+
+
+def test_a_carbon_cap_too_low_is_named_with_the_cap_that_would_do():
+    scenario, catalog = load_inputs(ROOT / "scenarios" / "startup_7b.yaml")
+    capped = scenario.model_copy(update={"policy": scenario.policy.model_copy(update={"carbon_cap_tco2e": 1e-6})})
+    plan = make_plan(capped, catalog)
+    assert plan.status == "infeasible"
+    free = make_plan(scenario.model_copy(update={"policy": capped.policy.model_copy(
+        update={"carbon_cap_tco2e": None})}), catalog, explain=False)
+    assert plan.diagnosis.carbon_cap_tco2e == pytest.approx(free.tco2e)
+    assert "raise the carbon cap to" in plan.diagnosis.message
+
+
+def test_small_day_counts_are_never_shown_as_zero():
+    from planner.planning import _days
+
+    assert _days(12.54) == "12.5 days"
+    assert _days(0.1) == "0.1 days (2.4 hours)"
+    assert _days(0.0153) == "0.0153 days (22 minutes)"
+    assert _days(0.00672) == "0.00672 days (9.68 minutes)"

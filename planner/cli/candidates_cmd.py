@@ -14,7 +14,7 @@ import click
 @click.option("--all", "every", is_flag=True,
               help="Every candidate on the size x tokens grid, not only those meeting the target.")
 @click.option("--no-prune", is_flag=True, help="Keep candidates another candidate dominates.")
-@click.option("--limit", type=int, default=20, show_default=True, help="Show at most this many (0 = all).")
+@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Show at most this many (0 = all).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), help="Use catalogs from this directory.")
 def candidates(scenario_path, target_loss, target_like, every, no_prune, limit, fmt, catalog_dir):
@@ -43,7 +43,7 @@ def candidates(scenario_path, target_loss, target_like, every, no_prune, limit, 
     found, refused = search_candidates(scenario, catalog, solve_for)
     kept = found if no_prune else prune(found)
     kept.sort(key=lambda c: (c.flops, c.data_cost_usd + c.labelling_cost_usd, c.id))
-    shown = kept if limit <= 0 else kept[:limit]
+    shown = kept if limit == 0 else kept[:limit]
     if fmt == "json":
         click.echo(json.dumps({
             "scenario": scenario.name,

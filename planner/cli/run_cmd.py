@@ -3,6 +3,7 @@ sensitivity, and write the HTML report."""
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import sys
@@ -78,7 +79,15 @@ def distinct_files(**paths) -> None:
 
 def executor_options(f):
     """--executor, --workers, --ray-address: where sweeps, re-plans and Monte Carlo draws run."""
-    f = click.option("--ray-address", help="Address of a running Ray cluster (with --executor ray).")(f)
+    command = f
+
+    @functools.wraps(command)
+    def checked(*args, **kwargs):
+        if kwargs.get("ray_address") and kwargs.get("executor") != "ray":
+            raise click.UsageError("--ray-address needs --executor ray (it would be ignored)")
+        return command(*args, **kwargs)
+
+    f = click.option("--ray-address", help="Address of a running Ray cluster (with --executor ray).")(checked)
     f = click.option("--workers", type=click.IntRange(min=1),
                      help="Local worker processes (default: one per core).")(f)
     return click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
