@@ -33,7 +33,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from planner.problem import Option, Path, Problem
+from planner.problem import TIE_BREAK_SLACK, Option, Path, Problem
 
 SLACK = 1e-9
 GREEDY_CHOICES = 6  # per stage, the options cheapest to run alone that best_simple_plan combines
@@ -129,11 +129,12 @@ def _cross(a: Option, b: Option, c: Option) -> float:
 
 def _presolve_time(problem: Problem) -> Problem:
     """Under the time objective: a path whose stages cannot finish before a known feasible end day, and
-    options on capacity delivered only after it, cannot be in the earliest plan."""
+    options on capacity delivered only after it, cannot be in the earliest plan, nor in the plans
+    the cost tie-break chooses among (those within TIE_BREAK_SLACK of the earliest end)."""
     end = greedy_earliest_end(problem)
     if not math.isfinite(end):
         return problem
-    limit = end * (1 + SLACK) + SLACK
+    limit = end + TIE_BREAK_SLACK * max(1.0, end) + SLACK
     paths = []
     for path in _runnable(problem):
         if sum(min(o.days for o in s.options) for s in path.stages) > limit:

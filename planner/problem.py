@@ -19,6 +19,11 @@ CapacityKind = Literal["held", "owned", "reserved"]
 Source = Literal["on_demand", "spot", "reserved", "owned", "held"]
 
 
+# Relative slack kept on the primary objective (loss, days) when ties are broken by cost: about
+# the solvers' integrality tolerance, so the first plan always meets it. Presolve keeps whatever
+# could be within it.
+TIE_BREAK_SLACK = 1e-6
+
 @dataclass(frozen=True)
 class Capacity:
     """A pool of nodes bought, reserved or already held once and shared by every stage.

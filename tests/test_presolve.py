@@ -84,3 +84,14 @@ def test_the_greedy_bound_bridges_held_hardware_until_servers_arrive():
     optimum = solve(problem, "cost", "highs").total_cost_usd
     assert math.isclose(optimum, 104_300.0)
     assert math.isclose(greedy_upper_bound(problem), optimum)
+
+
+def test_time_presolve_keeps_what_the_cost_tie_break_may_choose():
+    """Under 'time' the plan is the cheapest of those within TIE_BREAK_SLACK (1e-6) of the
+    earliest end: a path 5e-7 of it slower but 100x cheaper must survive presolve (a 1e-9 slack
+    dropped it, and the plan cost 1,000,000 USD instead of 10,000)."""
+    fast = Path("fast", "scratch", 2.0, 0, 0, 0, [StageOptions("pretrain", [option("a", 100.0, 1_000_000.0)])])
+    cheap = Path("cheap", "scratch", 2.0, 0, 0, 0, [StageOptions("pretrain", [option("b", 100.00005, 10_000.0)])])
+    problem = Problem([fast, cheap])
+    assert {p.id for p in presolve(problem, "time").paths} == {"fast", "cheap"}
+    assert solve(presolve(problem, "time"), "time").total_cost_usd == 10_000.0

@@ -10,10 +10,7 @@ from __future__ import annotations
 import pulp
 
 from planner.model.plan_model import PlanModel
-
-# Relative slack kept on the primary objective when ties are broken by cost: about the
-# solvers' integrality tolerance, so the first plan always meets it.
-TIE_BREAK_SLACK = 1e-6
+from planner.problem import TIE_BREAK_SLACK
 
 
 def cost_terms(m: PlanModel) -> None:
