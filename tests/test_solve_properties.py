@@ -57,6 +57,19 @@ def test_mip_optimum_equals_brute_force_when_held_hardware_bridges_a_delivery(ob
         assert close(found.objective_value, expected.value)
 
 
+@settings(max_examples=60, deadline=None)
+@given(problem=problems(max_options=4), share=st.sampled_from([0.2, 0.3, 0.4]))
+def test_mip_optimum_equals_brute_force_under_a_tight_provider_share(problem, share):
+    """With J = 2 segments and a share cap below 1/2 the model adds provider_share_per_stage rows;
+    the optimum is still the brute-force one."""
+    problem = dataclasses.replace(problem, max_segments=2, max_provider_share=share)
+    expected = brute_force(problem, "cost")
+    found = checked(problem, "cost")
+    assert (expected is None) == (found.status == "infeasible")
+    if expected is not None:
+        assert close(found.objective_value, expected.value)
+
+
 @pytest.mark.parametrize("objective", ["cost", "quality", "time"])
 @settings(max_examples=100, deadline=None)
 @given(problem=problems(max_paths=2, max_options=5))

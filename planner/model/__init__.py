@@ -42,6 +42,7 @@ CONSTRAINTS = (
     constraints.quality_target,
     constraints.carbon_cap,
     constraints.provider_share,
+    constraints.provider_share_per_stage,
 )
 
 

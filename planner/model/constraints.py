@@ -182,6 +182,26 @@ def carbon_cap(m: PlanModel) -> None:
         m.add(emitted <= m.problem.carbon_cap_tco2e, "carbon_cap")
 
 
+def provider_share_per_stage(m: PlanModel) -> None:
+    """∀ k,s when J·σ < 1: Σ_{i of s} compute_i·x_{k,s,i} ≤ J·σ·Σ_{i of k} compute_i·x_{k,·,i}.
+
+    Implied in every integer solution: a stage's rental spend comes from at most J options, so
+    from at most J providers, each holding at most σ of the plan's rental spend. It stops the LP
+    relaxation from meeting a tight share cap by spreading a stage over many providers.
+    """
+    share = m.problem.max_provider_share
+    J = m.problem.max_segments
+    if share is None or J * share >= 1:
+        return
+    for path in m.problem.paths:
+        spend = [(m.fraction[(path.id, st.name, o.id)], o.compute_usd, st.name) for st in path.stages
+                 for o in st.options if o.compute_usd > 0]
+        for stage in path.stages:
+            terms = [(x, c * ((1 if name == stage.name else 0) - J * share)) for x, c, name in spend]
+            if any(name == stage.name for _, _, name in spend):
+                m.add(pulp.LpAffineExpression(terms) <= 0, "provider_share_per_stage", path.id, stage.name)
+
+
 def provider_share(m: PlanModel) -> None:
     """∀ p: Σ_{i of p} compute_usd_i · x_i ≤ max_provider_share · Σ_i compute_usd_i · x_i.
 
