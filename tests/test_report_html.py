@@ -106,3 +106,10 @@ def test_renders_in_headless_chromium(report, tmp_path):
     expected = _expected(plan)
     assert {k: figures[k] for k in expected} == expected
     assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
+
+
+def test_small_figures_in_the_text_views_keep_two_significant_digits():
+    """A LoRA job of minutes ends on day 0.0091, not '0.0'."""
+    from planner.report import _num
+
+    assert [_num(x) for x in (0.0, 0.0091, 0.1, 12_345.67)] == ["0.0", "0.0091", "0.1", "12,345.7"]

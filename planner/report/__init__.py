@@ -34,6 +34,11 @@ def write_atomic(path: str | Path, text: str) -> None:
         raise
 
 
+def _num(x: float) -> str:
+    """One decimal, or two significant digits below 0.1, so a job of minutes does not read '0.0'."""
+    return f"{x:,.1f}" if x == 0 or abs(x) >= 0.1 else f"{x:.2g}"
+
+
 def _usd(x: float | None) -> str:
     return "-" if x is None else f"${x:,.0f}"
 
@@ -78,7 +83,7 @@ def table(plan: Plan) -> str:
     out.append(f"Path: {p.kind} ({p.id}) params {p.params:.3g}, tokens {p.tokens:.3g}"
                + (f", base {p.base}" if p.base else "") + (f", teacher {p.teacher}" if p.teacher else ""))
     out.append(f"Total cost {_usd(plan.total_cost_usd)}; predicted loss {plan.predicted_loss:.4f}; "
-               f"ends day {plan.end_day:.1f}; energy {plan.energy_mwh:,.1f} MWh; {plan.tco2e:,.1f} tCO2e")
+               f"ends day {_num(plan.end_day)}; energy {_num(plan.energy_mwh)} MWh; {_num(plan.tco2e)} tCO2e")
     out += ["", _grid(SEGMENT_HEADER, _rows(plan)), "", "Cost breakdown:"]
     out += [f"  {k:<16} {_usd(v)}" for k, v in plan.cost_breakdown_usd.items() if abs(v) >= 0.5]
     if plan.procurement:
@@ -99,7 +104,7 @@ def markdown(plan: Plan) -> str:
     p = plan.path
     out += [f"**Path**: {p.kind} (`{p.id}`), {p.params:.3g} params, {p.tokens:.3g} tokens", "",
             f"**Total cost**: {_usd(plan.total_cost_usd)} · **loss** {plan.predicted_loss:.4f} · "
-            f"**ends** day {plan.end_day:.1f} · {plan.energy_mwh:,.1f} MWh · {plan.tco2e:,.1f} tCO2e", "",
+            f"**ends** day {_num(plan.end_day)} · {_num(plan.energy_mwh)} MWh · {_num(plan.tco2e)} tCO2e", "",
             "| " + " | ".join(SEGMENT_HEADER) + " |", "|" + "---|" * len(SEGMENT_HEADER)]
     out += ["| " + " | ".join(r) + " |" for r in _rows(plan)]
     out += ["", "## Cost breakdown", "", "| item | USD |", "|---|---:|"]
