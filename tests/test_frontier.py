@@ -91,3 +91,17 @@ def test_cli_json_schema_and_plot():
     root = ET.fromstring(svg)
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert len(root.findall(".//{http://www.w3.org/2000/svg}circle")) == 2
+
+
+def test_points_above_the_budget_are_marked_in_every_view():
+    """The deadline sweep plans without the budget; the table and the HTML report both say which
+    points it would not allow (the report used to call them 'frontier')."""
+    from planner.cli.frontier_cmd import table
+    from planner.report.html import _frontier
+    from planner.tradeoffs.frontier import Frontier
+
+    fr = Frontier(vary="deadline", objective="cost", scenario="s", deadline_days=90, budget_usd=110.0,
+                  target_loss=None, points=[_point(60, 120.0), _point(90, 100.0)])
+    assert [fr.over_budget(p) for p in fr.points] == [True, False]
+    for text in (table(fr), _frontier(fr)):
+        assert text.count("(over budget)") == 1

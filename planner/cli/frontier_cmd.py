@@ -63,10 +63,9 @@ def table(result) -> str:
     for p in result.points:
         y = getattr(p, result.outcome)
         mark = "no plan" if y is None else ("dominated" if p.dominated else "frontier")
-        over = result.budget_usd is not None and result.objective == "cost" and y is not None and y > result.budget_usd
         rows.append([f"{p.value:,.4g}" if result.vary == "target" else f"{p.value:,.0f}",
                      "-" if y is None else (f"{y:.4f}" if result.objective == "quality" else f"{y:,.0f}"),
-                     "-" if p.end_day is None else f"{p.end_day:,.1f}", mark + (" (over budget)" if over else ""),
+                     "-" if p.end_day is None else f"{p.end_day:,.1f}", mark + (" (over budget)" if result.over_budget(p) else ""),
                      p.summary])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     head = (f"{result.scenario}: {'best loss' if result.objective == 'quality' else 'cheapest plan'} for each "

@@ -152,7 +152,8 @@ def _frontier(fr: Frontier) -> str:
         f"<tr class='{'muted' if p.dominated else ''}'><td class='n'>{escape(fmt(p.value, _xunit(fr)))}</td>"
         f"<td class='n'>{escape('-' if getattr(p, fr.outcome) is None else fmt(getattr(p, fr.outcome), yunit))}</td>"
         f"<td class='n'>{'-' if p.end_day is None else f'{p.end_day:,.1f}'}</td>"
-        f"<td>{'dominated' if p.dominated else ('no plan' if p.status == 'infeasible' else 'frontier')}</td>"
+        f"<td>{'dominated' if p.dominated else ('no plan' if p.status == 'infeasible' else 'frontier')}"
+        f"{' (over budget)' if fr.over_budget(p) else ''}</td>"
         f"<td>{escape(p.summary)}</td></tr>" for p in fr.points)
     return (f"<h2 id='frontier'>Trade-off: {'loss' if yunit == 'loss' else 'cost'} against {fr.vary}</h2>"
             "<p>Each point is the scenario re-planned with that bound. Hollow points are dominated (a more demanding "

@@ -60,6 +60,12 @@ class Frontier(BaseModel):
         """The Plan field on the frontier's vertical axis."""
         return "predicted_loss" if self.objective == "quality" else "total_cost_usd"
 
+    def over_budget(self, point: FrontierPoint) -> bool:
+        """A cost frontier's point whose plan costs more than the scenario's budget (the sweep
+        plans without it, to show the whole curve)."""
+        y = point.total_cost_usd
+        return self.budget_usd is not None and self.objective == "cost" and y is not None and y > self.budget_usd
+
 
 def frontier(scenario: Scenario, catalog: Catalog, vary: Vary, points: int = 7, values: list[float] | None = None,
              lo: float | None = None, hi: float | None = None, base: Multipliers | None = None, solver: str = "cbc",
