@@ -24,6 +24,7 @@ Source = Literal["on_demand", "spot", "reserved", "owned", "held"]
 # could be within it.
 TIE_BREAK_SLACK = 1e-6
 
+
 @dataclass(frozen=True)
 class Capacity:
     """A pool of nodes bought, reserved or already held once and shared by every stage.

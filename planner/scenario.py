@@ -15,8 +15,8 @@ from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloa
 
 from planner.errors import InputError, pydantic_errors
 
-# One labelled example per 1,000 tokens is typical; 1e9 examples of up to 1e6 tokens stays inside
-# the compute model's 1e15-token range.
+# A labelled example is typically about 1,000 tokens; 1e9 examples of at most 1e6 tokens each stay
+# within the compute model's 1e15-token range.
 MAX_LABELLED_EXAMPLES = 1_000_000_000
 
 PathKindName = Literal["scratch", "continue", "distill", "finetune", "lora"]

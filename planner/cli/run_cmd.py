@@ -54,7 +54,7 @@ def output_path(ctx, param, value):
     if value is None:
         return value
     path = Path(value)
-    folder = path.parent if str(path.parent) else Path(".")
+    folder = path.parent  # Path("x").parent is Path(".")
     if not folder.is_dir():
         raise click.BadParameter(f"the folder {folder} does not exist; create it or write elsewhere", param=param)
     if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):

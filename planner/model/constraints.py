@@ -238,10 +238,9 @@ def release_day(m: PlanModel) -> None:
             first_day = {o.id: m.index.window(o)[0] for o in stage.options}
             d0 = min((o.days for o in stage.options if first_day[o.id] == 0), default=math.inf)
             earliest = min(first_day.values(), default=0.0)
-            levels = [a for a in first_day.values() if earliest < a < d0]
-            if not levels:
+            release = max((a for a in first_day.values() if earliest < a < d0), default=None)
+            if release is None:
                 continue
-            release = max(levels)
             phi = 1 - release / d0
             following = path.stages[n + 1].name if n + 1 < len(path.stages) else None
             terms = [(first_block.get(following, m.path_end_day[path.id]), 1), (m.path[path.id], -release)]

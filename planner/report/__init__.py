@@ -21,7 +21,7 @@ def write_atomic(path: str | Path, text: str) -> None:
     """Write UTF-8 text via a temporary file and rename, so a failure never leaves a half-written
     file; the file gets the usual permissions (0666 less the umask), not the temporary file's 0600."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         umask = os.umask(0)
         os.umask(umask)
