@@ -3,6 +3,42 @@
 Layers, each depending only on the ones before it:
 inputs (catalog, scenario) -> quality/compute estimates -> candidate paths -> stage options
 -> MIP model -> solve -> Plan -> evaluation and reports.
+
+The Python API (planner.api) is re-exported here and imported on first use, so importing the
+package stays light:
+
+    import planner
+    result = planner.plan("scenarios/startup_7b.yaml", budget_usd=2e6)
+    result.total_cost_usd, result.path.kind, result.model_dump_json()
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
+__all__ = ["plan", "share", "frontier", "estimate", "InputError"]
+
+if TYPE_CHECKING:
+    from planner.api import estimate, frontier, plan, share
+    from planner.errors import InputError
+
+
+def __getattr__(name: str):
+    # `planner.plan` is also the module planner/plan.py; that module is callable (it forwards to
+    # planner.api.plan), so either binding of the name behaves the same.
+    if name in ("plan", "share", "frontier", "estimate"):
+        import planner.api
+
+        return getattr(planner.api, name) if name != "plan" else _plan_module()
+    if name == "InputError":
+        from planner.errors import InputError
+
+        return InputError
+    raise AttributeError(f"module 'planner' has no attribute {name!r}")
+
+
+def _plan_module():
+    import importlib
+
+    return importlib.import_module("planner.plan")

@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, Union
 
 from planner.catalog import Catalog, load_catalog
 from planner.errors import InputError, did_you_mean
-from planner.scenario import Scenario, load_scenario
+from planner.scenario import Scenario, load_scenario, validate_scenario
+
+ScenarioLike = Union[str, os.PathLike, Mapping[str, Any], Scenario]
+CatalogLike = Union[str, os.PathLike, Catalog, None]
 
 
-def load_inputs(scenario_path: str | Path, catalog_dir: str | Path | None = None) -> tuple[Scenario, Catalog]:
-    """The validated scenario and catalog; unknown ids stop here with a 'did you mean'."""
-    scenario = load_scenario(scenario_path)
-    catalog = load_catalog(Path(catalog_dir) if catalog_dir else None)
-    check_references(scenario, catalog, str(scenario_path))
+def load_inputs(scenario: ScenarioLike, catalog: CatalogLike = None,
+                sets: Mapping[str, Any] | None = None) -> tuple[Scenario, Catalog]:
+    """The validated scenario and catalog; unknown ids stop here with a 'did you mean'.
+
+    scenario: a YAML path, a mapping of the same fields, or a Scenario; catalog: a folder, a
+    Catalog, or None for the bundled one; sets: dotted-key changes (`--set`) applied before
+    validation.
+    """
+    if isinstance(scenario, Scenario):
+        where = f"scenario {scenario.name!r}"
+        if sets:
+            scenario = validate_scenario(scenario.model_dump(exclude_unset=True), where, sets)
+    elif isinstance(scenario, Mapping):
+        where = f"scenario {scenario.get('name', '(unnamed)')!r}"
+        scenario = validate_scenario(scenario, where, sets)
+    else:
+        where = str(scenario)
+        scenario = load_scenario(scenario, sets)
+    if not isinstance(catalog, Catalog):
+        catalog = load_catalog(Path(catalog) if catalog else None)
+    check_references(scenario, catalog, where)
     return scenario, catalog
 
 

@@ -6,8 +6,9 @@ strict (unknown fields are errors) so a typo never silently falls back to a defa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloat, ValidationError, field_validator,
@@ -191,8 +192,9 @@ class Scenario(Strict):
         return self
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file; every problem becomes an InputError naming the file."""
+def load_scenario(path: str | Path, sets: Mapping[str, Any] | None = None) -> Scenario:
+    """Read and validate a scenario YAML file, with `--set` changes (planner.overrides) applied
+    before validation; every problem becomes an InputError naming the file."""
     path = Path(path)
     if not path.exists():
         raise InputError(str(path), "file not found", "check the path (bundled scenarios are in scenarios/)")
@@ -207,10 +209,21 @@ def load_scenario(path: str | Path) -> Scenario:
         raise InputError(where, f"malformed YAML ({getattr(exc, 'problem', exc)})", "fix the YAML syntax") from None
     if not isinstance(raw, dict):
         raise InputError(str(path), "expected a mapping of fields at the top level", "see scenarios/ for examples")
+    return validate_scenario(raw, str(path), sets)
+
+
+def validate_scenario(raw: Mapping[str, Any], where: str, sets: Mapping[str, Any] | None = None) -> Scenario:
+    """A Scenario from a mapping (a YAML file's, or a Python dict) with `sets` applied first; a bad
+    field names `where`, or the `--set` that gave the value."""
+    from planner.overrides import apply_sets
+
+    data = apply_sets(raw, sets, Scenario) if sets else raw
     try:
-        return Scenario.model_validate(raw)
+        return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise pydantic_errors(str(path), exc) from None
+        loc = ".".join(str(p) for p in exc.errors()[0].get("loc", ()))
+        given = [k for k in sets or {} if loc == k or loc.startswith(k + ".")]
+        raise pydantic_errors(f"{where} with --set {given[0]}" if given else where, exc) from None
 
 
 def with_overrides(scenario: Scenario, **changes) -> Scenario:

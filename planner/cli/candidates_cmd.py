@@ -6,6 +6,8 @@ import json
 
 import click
 
+from planner.cli.run_cmd import scenario_sets, set_option
+
 
 @click.command(name="candidates")
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(dir_okay=False))
@@ -17,7 +19,8 @@ import click
 @click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Show at most this many (0 = all).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), help="Use catalogs from this directory.")
-def candidates(scenario_path, target_loss, target_like, every, no_prune, limit, fmt, catalog_dir):
+@set_option
+def candidates(scenario_path, sets, target_loss, target_like, every, no_prune, limit, fmt, catalog_dir):
     """List candidate paths for SCENARIO with predicted loss, FLOPs, data cost and stages,
     cheapest compute first.
 
@@ -33,7 +36,7 @@ def candidates(scenario_path, target_loss, target_like, every, no_prune, limit, 
     from planner.quality import QualityRangeError, laws_for, resolve_target
     from planner.scenario import with_overrides
 
-    scenario, catalog = load_inputs(scenario_path, catalog_dir)
+    scenario, catalog = load_inputs(scenario_path, catalog_dir, scenario_sets(sets))
     scenario = with_overrides(scenario, target_loss=target_loss, target_like=target_like)
     try:
         target = resolve_target(scenario.target, laws_for(scenario), catalog.models)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -37,42 +36,17 @@ def estimate(params_text, tokens_text, chip_name, gpus_text, active_text, precis
       plan estimate --params 671e9 --active-params 37e9 --tokens 14.8e12 --chip H100 --precision fp8
       plan estimate --params 65e9 --tokens 1e8 --chip L40S --method qlora --format json
     """
-    from planner import compute
-    from planner.catalog import load_catalog, resolve_chip
-    from planner.compute.chip import MAX_GPUS
-    from planner.compute.stage import DEFAULT_CARBON_G_PER_KWH, DEFAULT_PUE
-    from planner.workload import Workload
+    from planner.catalog import load_catalog
+    from planner.run_estimate import estimate_run
 
     params = _count("--params", params_text, MIN_PLAUSIBLE_PARAMS, "e9")
     tokens = _count("--tokens", tokens_text, MIN_PLAUSIBLE_TOKENS, "e12")
-    active = params if active_text is None else _count("--active-params", active_text, MIN_PLAUSIBLE_PARAMS, "e9")
-    if active > params:
-        raise InputError("--active-params", f"{active:g} is more than --params {params:g}",
-                         "active parameters are at most the total (equal for dense models)")
+    active = None if active_text is None else _count("--active-params", active_text, MIN_PLAUSIBLE_PARAMS, "e9")
     seq_len = _integer("--seq-len", seq_text)
     gpus = None if gpus_text is None else _integer("--gpus", gpus_text)
-    cat = load_catalog(catalog_dir)
-    chip = cat.chips[resolve_chip(chip_name, cat.chips)]
-    if precision == "fp8" and chip.fp8_tflops is None:
-        raise InputError("--precision fp8", f"chip {chip.id} has no FP8 support", "use --precision bf16")
-    workload = Workload(method, params, active, tokens, seq_len=seq_len)
-    try:
-        gpus = gpus or compute.min_gpus(workload, chip)
-        if gpus is None:
-            raise ValueError(f"the run does not fit in memory on any cluster of up to {MAX_GPUS:,} {chip.id}; "
-                             "use a chip with more memory, a shorter --seq-len, or --method lora or qlora")
-        offers = [o for o in cat.offers.values() if o.chip == chip.id]
-        offer = _cheapest_offer(offers, gpus)
-        site = cat.sites[offer.site] if offer else None
-        result = compute.estimate(
-            workload, chip, gpus, precision,
-            pue=site.pue if site else DEFAULT_PUE,
-            carbon_g_per_kwh=site.carbon_g_per_kwh if site else DEFAULT_CARBON_G_PER_KWH,
-        )
-    except ValueError as exc:
-        raise InputError("plan estimate", str(exc)) from None
-    report = _report(result, method, offer, site, offers)
-    click.echo(json.dumps(report, indent=2) if fmt == "json" else _table(report))
+    result = estimate_run(load_catalog(catalog_dir), params, tokens, chip_name, gpus=gpus, active_params=active,
+                          precision=precision, method=method, seq_len=seq_len)
+    click.echo(result.model_dump_json(indent=2) if fmt == "json" else _table(result.model_dump()))
 
 
 def _count(flag: str, text: str, minimum: float, unit: str) -> float:
@@ -97,63 +71,6 @@ def _integer(flag: str, text: str) -> int:
     if value != int(value):
         raise InputError(flag, f"{text!r} is not a whole number", "give a whole number")
     return int(value)
-
-
-def _billed_gpus(offer, gpus: int) -> int:
-    return math.ceil(gpus / offer.gpus_per_node) * offer.gpus_per_node
-
-
-def _cheapest_offer(offers, gpus: int):
-    """The lowest on-demand bill for `gpus` GPUs in whole instances: among the offers that can
-    supply them (max_nodes instances), else among all multi-GPU offers (flagged in the notes)."""
-    able = [o for o in offers if math.ceil(gpus / o.gpus_per_node) <= o.max_nodes]
-    pool = able or [o for o in offers if o.gpus_per_node > 1]
-    return min(pool, key=lambda o: (_billed_gpus(o, gpus) * o.on_demand_usd_per_gpu_hour, o.offer_id), default=None)
-
-
-def _report(result, method: str, offer, site, offers) -> dict:
-    from planner.compute.stage import DEFAULT_CARBON_G_PER_KWH, DEFAULT_PUE
-
-    notes = list(result.notes)
-    cost = None
-    if offer is None:
-        why = (f"no {result.chip} offer can supply {result.n_gpus:,} GPUs" if offers
-               else f"no cloud offer for {result.chip} in the catalog")
-        notes.append(f"{why}: no cost; energy and carbon use PUE {DEFAULT_PUE} and "
-                     f"{DEFAULT_CARBON_G_PER_KWH:g} gCO2/kWh (US 2023 average)")
-    else:
-        billed = _billed_gpus(offer, result.n_gpus)
-        cost = billed * result.gpu_hours / result.n_gpus * offer.on_demand_usd_per_gpu_hour
-        if billed != result.n_gpus:
-            notes.append(f"billed for {billed} GPUs: whole {offer.gpus_per_node}-GPU instances")
-        if billed > offer.max_nodes * offer.gpus_per_node:
-            notes.append(f"{billed:,} GPUs exceed the catalog's capacity assumption for {offer.offer_id} "
-                         f"({offer.max_nodes} instances); no {result.chip} offer lists that many")
-    return {
-        "chip": result.chip,
-        "gpus": result.n_gpus,
-        "precision": result.precision,
-        "method": method,
-        "flops": result.flops,
-        "gpu_hours": result.gpu_hours,
-        "wall_clock_days": result.wall_clock_days,
-        "mfu": result.mfu,
-        "goodput": result.goodput,
-        "memory_per_gpu_gb": result.memory_per_gpu_gb,
-        "energy_mwh": result.energy_mwh,
-        "tco2e": result.tco2e,
-        "cost_usd": cost,
-        "offer": None if offer is None else {
-            "offer_id": offer.offer_id,
-            "provider": offer.provider,
-            "region": offer.Region,
-            "instance": offer.InstanceType,
-            "usd_per_gpu_hour": offer.on_demand_usd_per_gpu_hour,
-            "site": site.id,
-            "as_of": offer.as_of,
-        },
-        "notes": notes,
-    }
 
 
 def _table(r: dict) -> str:

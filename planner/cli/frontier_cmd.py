@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from planner.cli.run_cmd import (distinct_files, executor_options, finite, joint_scenario, output_path,
-                                   progress_bar)
+                                   progress_bar, scenario_sets, set_option)
 
 
 @click.command(name="frontier")
@@ -21,7 +21,8 @@ from planner.cli.run_cmd import (distinct_files, executor_options, finite, joint
 @click.option("--solver", type=click.Choice(["cbc", "highs", "ortools"]), default="cbc", show_default=True)
 @executor_options
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), help="Use catalogs from this directory.")
-def frontier(scenario_path, vary, points, lo, hi, fmt, out, solver, executor, workers, ray_address, catalog_dir):
+@set_option
+def frontier(scenario_path, sets, vary, points, lo, hi, fmt, out, solver, executor, workers, ray_address, catalog_dir):
     """Re-plan SCENARIO over a range of one bound and show the trade-off, each point a full plan.
 
     Points where a more demanding bound does at least as well are flagged dominated: they are
@@ -39,7 +40,7 @@ def frontier(scenario_path, vary, points, lo, hi, fmt, out, solver, executor, wo
     from planner.tradeoffs.frontier import frontier as sweep
 
     distinct_files(SCENARIO=scenario_path, **{"--out": out})
-    scenario, catalog = load_inputs(scenario_path, catalog_dir)
+    scenario, catalog = load_inputs(scenario_path, catalog_dir, scenario_sets(sets))
     scenario = joint_scenario(scenario, catalog)
     result = sweep(scenario, catalog, vary, points=points, lo=lo, hi=hi, solver=solver, executor=executor,
                    workers=workers, ray_address=ray_address, progress=progress_bar(f"{vary} frontier"))

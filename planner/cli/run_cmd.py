@@ -77,6 +77,20 @@ def distinct_files(**paths) -> None:
         seen[key] = option
 
 
+def set_option(f):
+    """--set KEY=VALUE (repeatable): change any scenario field, checked as the file is."""
+    return click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                        help="Change a scenario field, e.g. --set policy.spot_allowed=false --set "
+                             "data.unique_tokens=2e12 (values read as YAML; repeatable).")(f)
+
+
+def scenario_sets(sets) -> dict:
+    """The --set values as {dotted key: value}."""
+    from planner.overrides import parse_sets
+
+    return parse_sets(sets)
+
+
 def executor_options(f):
     """--executor, --workers, --ray-address: where sweeps, re-plans and Monte Carlo draws run."""
     command = f
@@ -125,7 +139,8 @@ def executor_options(f):
 @executor_options
 @click.option("--write-lp", type=click.Path(dir_okay=False), callback=output_path, help="Write the MIP as an LP file (for debugging).")
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), help="Use catalogs from this directory.")
-def run(scenario_path, fmt, out, explain, report, robust, with_risk, with_sensitivity, draws, seed, report_points, executor,
+@set_option
+def run(scenario_path, sets, fmt, out, explain, report, robust, with_risk, with_sensitivity, draws, seed, report_points, executor,
         workers, ray_address, write_lp, catalog_dir, solver, time_limit_s, **overrides):
     """Plan SCENARIO: which path, chips, rented or bought, how many nodes and when.
 
@@ -135,6 +150,7 @@ def run(scenario_path, fmt, out, explain, report, robust, with_risk, with_sensit
       plan scenarios/startup_7b.yaml --budget 2e6 --format json
       plan scenarios/startup_7b.yaml --format json --no-explain
       plan scenarios/enterprise_70b.yaml --program-runs 1 --deadline 180
+      plan scenarios/startup_7b.yaml --set policy.spot_allowed=false --set data.unique_tokens=2e12
       plan scenarios/small_lab_finetune.yaml --objective quality --solver highs
       plan scenarios/enterprise_70b.yaml --robust 0.9 --sensitivity --report plan.html
 
@@ -148,7 +164,7 @@ def run(scenario_path, fmt, out, explain, report, robust, with_risk, with_sensit
     from planner.tradeoffs.perturb import Multipliers
 
     distinct_files(SCENARIO=scenario_path, **{"--out": out, "--report": report, "--write-lp": write_lp})
-    scenario, catalog = load_inputs(scenario_path, catalog_dir)
+    scenario, catalog = load_inputs(scenario_path, catalog_dir, scenario_sets(sets))
     scenario = joint_scenario(with_overrides(scenario, **overrides), catalog)
     say = (lambda msg: click.echo(msg, err=True)) if fmt == "table" and not out else None
     base = Multipliers()

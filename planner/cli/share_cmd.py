@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from planner.cli.run_cmd import executor_options, progress_bar
+from planner.cli.run_cmd import executor_options, progress_bar, scenario_sets, set_option
 
 
 @click.command(name="share")
@@ -19,7 +19,8 @@ from planner.cli.run_cmd import executor_options, progress_bar
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the sampled permutations.")
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False))
-def share(scenario_path, method, fmt, solver, executor, workers, ray_address, samples, seed, catalog_dir):
+@set_option
+def share(scenario_path, sets, method, fmt, solver, executor, workers, ray_address, samples, seed, catalog_dir):
     """Who pays what in a consortium: Shapley value, nucleolus or least core, with a core check.
 
     \b
@@ -31,7 +32,7 @@ def share(scenario_path, method, fmt, solver, executor, workers, ray_address, sa
     from planner.consortium.share import share as run_share
     from planner.inputs import load_inputs
 
-    scenario, catalog = load_inputs(scenario_path, catalog_dir)
+    scenario, catalog = load_inputs(scenario_path, catalog_dir, scenario_sets(sets))
 
     # Coalitions facing the same scenario share one plan, so this counts distinct plans.
     progress = progress_bar("coalition plans") if fmt == "table" else None
