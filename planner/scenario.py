@@ -37,7 +37,7 @@ class Target(Strict):
 
     loss: float | None = Field(None, gt=0, lt=20, description="Target loss, nats/token on the law's reference data.")
     like: str | None = Field(None, description="Open model id from catalogs/models.csv to match.")
-    benchmark: Benchmark | None = None
+    benchmark: Benchmark | None = Field(None, description="A benchmark score to reach, mapped to a loss (docs/quality.md).")
 
     @model_validator(mode="after")
     def _one(self):
@@ -76,16 +76,18 @@ class Policy(Strict):
     providers: list[str] | None = Field(None, description="Allowed cloud providers (null = all).")
     regions: list[str] | None = Field(None, description="Allowed regions / sites (null = all).")
     chips: list[str] | None = Field(None, description="Allowed chip ids (null = all).")
-    spot_allowed: bool = True
-    reserved_allowed: bool = True
+    spot_allowed: bool = Field(True, description="May the plan rent interruptible spot capacity?")
+    reserved_allowed: bool = Field(True, description="May the plan reserve cloud capacity for a term (fee per node)?")
     buy_allowed: bool = Field(True, description="May the plan buy hardware?")
     cloud_allowed: bool = Field(True, description="May the plan rent cloud capacity?")
     commercial_use: bool = Field(True, description="The model will be used commercially: licences must allow it.")
     carbon_cap_tco2e: float | None = Field(None, gt=0, description="Cap on training emissions, tonnes CO2e.")
-    max_provider_share: float | None = Field(None, gt=0, le=1, description="Cap on any one provider's share of compute spend.")
+    max_provider_share: float | None = Field(None, gt=0, le=1, description="Cap on any one provider's share of "
+                                                                         "compute spend, fraction 0-1.")
     max_nodes_per_provider: dict[str, NonNegativeInt] | None = Field(None, description="Quota: most nodes per provider.")
     paths: list[PathKindName] | None = Field(None, description="Path kinds to consider (null = all).")
-    precision: Literal["bf16", "fp8"] = "bf16"
+    precision: Literal["bf16", "fp8"] = Field("bf16", description="Training number format: bf16, or fp8 on chips "
+                                                                  "that support it.")
 
 
 class HeldHardware(Strict):
@@ -105,19 +107,24 @@ class Ownership(Strict):
 
 class Inference(Strict):
     lifetime_tokens: float = Field(0.0, ge=0, description="Tokens the model will serve over its life (0 = ignore).")
-    usd_per_gpu_hour: float = Field(2.5, gt=0, description="Serving price per GPU-hour.")
+    usd_per_gpu_hour: float = Field(2.5, gt=0, description="Serving price, USD per GPU-hour.")
     chip: str = Field("H100", description="Serving chip id.")
-    mfu: float = Field(0.3, gt=0, le=1, description="Serving utilisation (decode is well below training MFU).")
+    mfu: float = Field(0.3, gt=0, le=1, description="Serving utilisation, fraction 0-1 (decode is well below "
+                                                     "training MFU).")
 
 
 class QualityLaw(Strict):
-    pretrain: Literal["epoch", "hoffmann"] = "epoch"
+    pretrain: Literal["epoch", "hoffmann"] = Field(
+        "epoch", description="Pretraining loss law: epoch (Besiroglu et al. 2024 refit of Chinchilla) or hoffmann "
+                             "(Hoffmann et al. 2022 as printed); docs/quality.md.")
     overrides: dict[str, PositiveFloat] = Field(default_factory=dict,
-                                                description="Replace law constants (each > 0), e.g. {E: 1.8}.")
+                                                description="Replace law constants (each > 0), e.g. {E: 1.8}: "
+                                                            "the law's units (loss terms in nats per token, exponents unitless).")
 
 
 class Search(Strict):
-    params_grid: list[PositiveFloat] | None = Field(None, description="Model sizes to consider for scratch/distill paths.")
+    params_grid: list[PositiveFloat] | None = Field(None, description="Model sizes, parameters, to consider for "
+                                                                      "scratch/distill paths.")
     tokens_per_param_grid: list[PositiveFloat] | None = Field(
         None, description="Training tokens per parameter to consider for scratch/distill paths.")
 
@@ -133,30 +140,41 @@ class Search(Strict):
 class Member(Strict):
     """A consortium member: its own target, deadline, budget and what it brings."""
 
-    name: str
-    target: Target = Field(default_factory=Target)
-    deadline_days: float | None = Field(None, gt=0, le=3650)
-    budget_usd: float | None = Field(None, gt=0)
-    labelled_examples_needed: int = Field(0, ge=0, le=MAX_LABELLED_EXAMPLES)
+    name: str = Field(description="Member name, unique in the consortium (text).")
+    target: Target = Field(default_factory=Target, description="The member's own quality target (empty: the "
+                                                                "consortium's target).")
+    deadline_days: float | None = Field(None, gt=0, le=3650, description="The member's deadline, days from today "
+                                                                          "(null = the scenario's).")
+    budget_usd: float | None = Field(None, gt=0, description="The member's budget, USD (null = no cap); the "
+                                                              "consortium's budget is the members' sum.")
+    labelled_examples_needed: int = Field(0, ge=0, le=MAX_LABELLED_EXAMPLES,
+                                          description="Labelled examples this member's task tuning needs (count).")
     brings_tokens: float = Field(0.0, ge=0, description="Unique tokens contributed to the pool.")
-    brings_hardware: list[HeldHardware] = Field(default_factory=list)
-    brings_cash_usd: float = Field(0.0, ge=0)
+    brings_hardware: list[HeldHardware] = Field(default_factory=list,
+                                                description="Servers the member contributes to the pool.")
+    brings_cash_usd: float = Field(0.0, ge=0, description="Cash contributed, USD: added to the consortium's budget.")
     cap_share_at_budget: bool = Field(False, description="Ask that the allocated share not exceed budget_usd.")
 
     _tokens = field_validator("brings_tokens")(_plausible_tokens)
 
 
 class Scenario(Strict):
-    name: str
-    description: str = ""
-    target: Target = Field(default_factory=Target)
+    name: str = Field(description="Scenario id shown in every output (text).")
+    description: str = Field("", description="One-line summary shown in reports (text).")
+    target: Target = Field(default_factory=Target, description="Quality to reach: one of loss, like or benchmark "
+                                                                "(empty: best quality within the budget).")
     deadline_days: float = Field(gt=0, le=3650, description="Days from today by which training must end.")
     budget_usd: float | None = Field(None, gt=0, description="Most the plan may cost, USD (null = no cap).")
-    objective: Literal["cost", "quality", "time"] = "cost"
-    data: Data = Field(default_factory=Data)
-    policy: Policy = Field(default_factory=Policy)
-    owned_hardware: list[HeldHardware] = Field(default_factory=list)
-    ownership: Ownership = Field(default_factory=Ownership)
+    objective: Literal["cost", "quality", "time"] = Field(
+        "cost", description="cost: cheapest plan meeting target and deadline; quality: lowest loss within budget "
+                            "and deadline; time: earliest end within budget.")
+    data: Data = Field(default_factory=Data, description="Training data on hand, and what more costs.")
+    policy: Policy = Field(default_factory=Policy, description="What the plan may use: providers, regions, chips, "
+                                                                "sourcing, paths, caps.")
+    owned_hardware: list[HeldHardware] = Field(default_factory=list,
+                                               description="Servers already owned: sunk cost, free to use.")
+    ownership: Ownership = Field(default_factory=Ownership, description="How bought hardware is charged, and "
+                                                                         "where it is hosted.")
     staff_usd_per_month: float = Field(0.0, ge=0, description="Team cost per month while the project runs.")
     failures_per_node_day: float | None = Field(
         None, ge=0, le=10,
@@ -167,10 +185,14 @@ class Scenario(Strict):
         1, ge=1, le=100,
         description="Times the training is repeated before the deadline (e.g. retrain quarterly for 3 years = 12).",
     )
-    inference: Inference = Field(default_factory=Inference)
-    quality_law: QualityLaw = Field(default_factory=QualityLaw)
-    search: Search = Field(default_factory=Search)
-    members: list[Member] = Field(default_factory=list)
+    inference: Inference = Field(default_factory=Inference, description="Serving after training: lifetime tokens "
+                                                                         "add serving cost, favouring smaller models.")
+    quality_law: QualityLaw = Field(default_factory=QualityLaw, description="Which scaling law predicts loss, and "
+                                                                            "overrides of its constants.")
+    search: Search = Field(default_factory=Search, description="Model sizes and tokens per parameter tried for "
+                                                               "scratch and distill paths.")
+    members: list[Member] = Field(default_factory=list, description="Consortium members training one model "
+                                                                    "together (`plan share` splits its cost).")
 
     @model_validator(mode="after")
     def _consistent(self):

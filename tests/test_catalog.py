@@ -226,7 +226,7 @@ def test_cli_list_chips(capsys):
 
 def test_cli_list_formats(capsys):
     code, out, _ = run(["catalog", "list", "offers", "--format", "json"], capsys)
-    assert code == 0 and any(row["offer_id"] == P5 for row in json.loads(out))
+    assert code == 0 and any(row["offer_id"] == P5 for row in json.loads(out)["rows"])
     code, out, _ = run(["catalog", "list", "sites", "--format", "csv"], capsys)
     assert code == 0 and out.splitlines()[0].startswith("id,country,")
     code, out, _ = run(["catalog", "list"], capsys)

@@ -23,6 +23,7 @@ SUBCOMMANDS = {
     "candidates": ("planner.cli.candidates_cmd", "candidates"),
     "share": ("planner.cli.share_cmd", "share"),
     "frontier": ("planner.cli.frontier_cmd", "frontier"),
+    "schema": ("planner.cli.schema_cmd", "schema"),
 }
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from planner.cli.run_cmd import scenario_sets, set_option
@@ -48,15 +46,15 @@ def candidates(scenario_path, sets, target_loss, target_like, every, no_prune, l
     kept.sort(key=lambda c: (c.flops, c.data_cost_usd + c.labelling_cost_usd, c.id))
     shown = kept if limit == 0 else kept[:limit]
     if fmt == "json":
-        click.echo(json.dumps({
-            "scenario": scenario.name,
-            "target": None if target is None else
+        from planner.outputs import CandidatesOutput
+
+        click.echo(CandidatesOutput(
+            scenario=scenario.name,
+            target=None if target is None else
             {"loss": target.loss, "description": target.description, "notes": list(target.notes)},
-            "generated": len(found),
-            "after_pruning": len(kept),
-            "candidates": [_as_dict(c, memory_need_bytes(c)) for c in shown],
-            "refused": refused,
-        }, indent=2))
+            generated=len(found), after_pruning=len(kept),
+            candidates=[_as_dict(c, memory_need_bytes(c)) for c in shown], refused=refused,
+        ).model_dump_json(indent=2))
         return
     click.echo(f"scenario {scenario.name}: " + (target.description if target else "no target (every candidate)"))
     for note in target.notes if target else ():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -35,19 +34,20 @@ def list_(table, fmt, catalog_dir):
       plan catalog list chips --format json
     """
     cat = load_catalog(catalog_dir)
+    counts = {name: len(getattr(cat, name)) for name in FILES}
+    if fmt == "json":
+        from planner.outputs import CatalogListing
+
+        rows = list(getattr(cat, table).values()) if table else []
+        click.echo(CatalogListing(table=table, counts=counts, rows=rows).model_dump_json(indent=2))
+        return
     if table is None:
-        counts = {name: len(getattr(cat, name)) for name in FILES}
-        if fmt == "json":
-            click.echo(json.dumps(counts, indent=2))
-        elif fmt == "csv":
+        if fmt == "csv":
             click.echo("\n".join(["table,rows", *(f"{name},{count}" for name, count in counts.items())]))
         else:
             click.echo("\n".join(f"{name:<9} {count:>4} rows" for name, count in counts.items()))
         return
     rows = [row.model_dump(mode="json") for row in getattr(cat, table).values()]
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
-        return
     frame = _frame(table, rows, cat)
     if fmt == "csv":
         click.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)

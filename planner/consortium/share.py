@@ -32,6 +32,7 @@ class MemberShare(BaseModel):
 
 class ShareResult(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    schema_version: int = 1
     method: str
     grand_coalition_cost_usd: float
     in_core: bool | None

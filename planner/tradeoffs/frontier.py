@@ -47,6 +47,7 @@ class FrontierPoint(BaseModel):
 
 
 class Frontier(BaseModel):
+    schema_version: int = 1
     vary: Vary
     objective: Literal["cost", "quality"] = Field(description="What each point minimises: cost, or loss.")
     scenario: str
