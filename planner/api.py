@@ -24,7 +24,7 @@ from planner.tradeoffs.frontier import Frontier
 
 def plan(scenario: ScenarioLike, catalog: CatalogLike = None, *, set: Mapping[str, Any] | None = None,
          solver: Literal["cbc", "highs", "ortools"] = "cbc", time_limit_s: float | None = None,
-         explain: bool = True, robust: float | None = None,
+         explain: bool = True, alternatives: int = 1, robust: float | None = None,
          budget_usd: float | None = None, deadline_days: float | None = None, target_loss: float | None = None,
          target_like: str | None = None, program_runs: int | None = None,
          objective: Literal["cost", "quality", "time"] | None = None) -> Plan:
@@ -33,7 +33,7 @@ def plan(scenario: ScenarioLike, catalog: CatalogLike = None, *, set: Mapping[st
 
     set: dotted-key changes, as `--set` ({"policy.spot_allowed": False}); budget_usd ...
     objective: the CLI's override flags; robust: plan against this percentile of the uncertain
-    inputs (`--robust`).
+    inputs (`--robust`); alternatives: other paths in plan.alternatives (`--alternatives`).
     """
     from planner.planning import make_plan
     from planner.scenario import with_overrides
@@ -41,7 +41,7 @@ def plan(scenario: ScenarioLike, catalog: CatalogLike = None, *, set: Mapping[st
     sc, cat = load_inputs(scenario, catalog, set)
     sc = joint_scenario(with_overrides(sc, budget_usd=budget_usd, deadline_days=deadline_days, target_loss=target_loss,
                               target_like=target_like, program_runs=program_runs, objective=objective), cat)
-    options = dict(solver=solver, time_limit_s=time_limit_s, explain=explain)
+    options = dict(solver=solver, time_limit_s=time_limit_s, explain=explain, alternatives=alternatives)
     if robust is not None:
         from planner.tradeoffs.risk import robust_plan
 

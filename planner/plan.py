@@ -88,6 +88,26 @@ class Diagnosis(_Out):
     message: str
 
 
+class Alternative(_Out):
+    """One plan in the alternatives table: the chosen plan, the best on another path, or the best
+    sourced the other way (cloud-only / owned hardware). Cluster fields describe its costliest
+    segment; `segments` says how many it has."""
+
+    kind: Literal["chosen", "other_path", "other_sourcing"]
+    path_id: str
+    path_kind: Literal["scratch", "continue", "distill", "finetune", "lora"]
+    chip: str
+    provider: str
+    region: str = Field(description="Cloud region, or the site of owned/held servers.")
+    source: Literal["on_demand", "spot", "reserved", "owned", "held"]
+    nodes: int = Field(description="Nodes of the costliest segment.")
+    gpus_per_node: int
+    segments: int = Field(description="Segments in the plan, all stages.")
+    end_day: float = Field(description="Day the plan's last stage ends.")
+    total_cost_usd: float
+    delta_usd: float = Field(description="Cost minus the chosen plan's cost, USD.")
+
+
 class Plan(_Out):
     schema_version: int = SCHEMA_VERSION
     status: Literal["optimal", "feasible", "infeasible"] = Field(
@@ -108,6 +128,9 @@ class Plan(_Out):
     stages: list[StagePlan] = Field(default_factory=list)
     procurement: list[Procurement] = Field(default_factory=list)
     explanations: list[str] = Field(default_factory=list)
+    alternatives: list[Alternative] = Field(default_factory=list, description=(
+        "The chosen plan and the best plans on other paths and sourced the other way, cheapest first "
+        "(from the explanation re-plans; more with --alternatives N; empty with --no-explain)."))
     diagnosis: Diagnosis | None = None
     model_size: dict[str, int] = Field(default_factory=dict, description="MIP variables and constraints.")
 

@@ -23,8 +23,11 @@ MAX_DEADLINE_DAYS = 3650.0  # the scenario schema's upper bound; used to find ho
 
 def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_limit_s: float | None = None,
               write_lp: str | None = None, explain: bool = True, diagnose: bool = True,
-              progress: Callable[[str], None] | None = None) -> Plan:
-    """Solve the scenario and return a typed Plan (status 'infeasible' with a diagnosis when none exists)."""
+              progress: Callable[[str], None] | None = None, alternatives: int = 1) -> Plan:
+    """Solve the scenario and return a typed Plan (status 'infeasible' with a diagnosis when none exists).
+
+    explain: add the reasons and the alternatives table (the best `alternatives` other paths, each
+    planned with the paths before it excluded, and the best plan sourced the other way)."""
     say = progress or (lambda msg: None)
     target = resolve_target_loss(scenario, catalog)
     objective = scenario.objective
@@ -61,7 +64,8 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
     plan.explanations.extend(by_id[solution.path_id].notes)
     if explain:
         say("explaining: planning the runner-up path and the other way of sourcing")
-        plan.explanations.extend(explanations(plan, candidates, scenario, catalog, solver, time_limit_s))
+        plan.explanations.extend(explanations(plan, candidates, scenario, catalog, solver, time_limit_s,
+                                              alternatives))
     return plan
 
 
@@ -180,26 +184,35 @@ def _days(days: float) -> str:
 
 
 def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, catalog: Catalog,
-                 solver: str, time_limit_s: float | None = None) -> list[str]:
+                 solver: str, time_limit_s: float | None = None, alternatives: int = 1) -> list[str]:
     """Why this plan, in numbers: the runner-up path, the other way of sourcing, owning break-even.
 
     The runner-up and the other sourcing are planned afresh (without the chosen path; with the
     policy allowing only cloud, or only owned hardware), not read off the chosen plan's problem,
     whose presolve dropped what could not beat the chosen plan. Each gets the plan's time limit.
+    Each plan found joins plan.alternatives; further other-path plans (alternatives > 1) exclude
+    the paths already listed.
     """
-    def best(scenario: Scenario, candidates: list[Candidate]) -> Solution | None:
+    from planner import alternatives as table
+
+    def best(scenario: Scenario, candidates: list[Candidate], kind: str = "other_path") -> Solution | None:
         try:
             problem = _problem(scenario, catalog, candidates, plan.objective, target)
         except InputError:  # the restricted policy leaves no hardware at all (the full plan's inputs were fine)
             return None
-        return None if problem is None else solve(problem, objective=plan.objective, solver=solver,
-                                                  time_limit_s=time_limit_s)
+        sol = None if problem is None else solve(problem, objective=plan.objective, solver=solver,
+                                                 time_limit_s=time_limit_s)
+        if sol is not None and sol.has_plan:
+            found.append(table.from_solution(kind, sol, problem, by_id[sol.path_id], catalog, plan.total_cost_usd))
+        return sol
 
     def cost(alt: Solution) -> str:
         approx = "" if not alt.gap else f" (the time limit stopped its search {alt.gap:.1%} from proven optimal)"
         return (f"{alt.total_cost_usd:,.0f} USD ({alt.total_cost_usd - plan.total_cost_usd:+,.0f} USD)" + approx)
 
     notes = []
+    found = [table.chosen(plan, catalog)]
+    by_id = {c.id: c for c in candidates}
     target = plan.scenario.target_loss
     if target is not None:
         notes.append(f"Path '{plan.path.id}' predicts loss {plan.predicted_loss:.4f} against a target of "
@@ -215,8 +228,12 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
             notes.append("No runner-up path was found within the time limit.")
         else:
             notes.append("No other candidate path meets every bound.")
+        for _ in range(alternatives - 1):  # more other-path plans, only when asked: one solve each
+            others = [c for c in others if c.id != found[-1].path_id]
+            if found[-1].kind != "other_path" or not others or best(scenario, others) is None:
+                break
     if flipped is not None:
-        alt = best(flipped, candidates)
+        alt = best(flipped, candidates, "other_sourcing")
         other = "cloud-only" if uses_owned else "owned-hardware"
         if alt is not None and alt.has_plan:
             notes.append(f"The best {other} plan costs {cost(alt)}.")
@@ -225,6 +242,7 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
         else:
             notes.append(f"No {other} plan meets every bound.")
     notes.extend(breakeven_notes(plan, scenario, catalog))
+    plan.alternatives = sorted(found, key=lambda a: (a.total_cost_usd, a.kind != "chosen"))
     return notes
 
 

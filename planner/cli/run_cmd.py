@@ -126,6 +126,8 @@ def executor_options(f):
 @click.option("--out", type=click.Path(dir_okay=False), callback=output_path, help="Write the output to this file instead of stdout.")
 @click.option("--explain/--no-explain", default=True, show_default=True,
               help="Explain the choice with the runner-up path and the other way of sourcing (two more plans).")
+@click.option("--alternatives", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="Other paths in the alternatives table (text and JSON); beyond 1, one more solve each.")
 @click.option("--report", type=click.Path(dir_okay=False), callback=output_path,
               help="Also write a self-contained HTML report here (adds a deadline frontier and a risk analysis).")
 @click.option("--robust", type=float, metavar="P",
@@ -140,7 +142,7 @@ def executor_options(f):
 @click.option("--write-lp", type=click.Path(dir_okay=False), callback=output_path, help="Write the MIP as an LP file (for debugging).")
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), help="Use catalogs from this directory.")
 @set_option
-def run(scenario_path, sets, fmt, out, explain, report, robust, with_risk, with_sensitivity, draws, seed, report_points, executor,
+def run(scenario_path, sets, fmt, out, explain, alternatives, report, robust, with_risk, with_sensitivity, draws, seed, report_points, executor,
         workers, ray_address, write_lp, catalog_dir, solver, time_limit_s, **overrides):
     """Plan SCENARIO: which path, chips, rented or bought, how many nodes and when.
 
@@ -173,10 +175,10 @@ def run(scenario_path, sets, fmt, out, explain, report, robust, with_risk, with_
 
         base = robust_multipliers(robust)
         plan = robust_plan(scenario, catalog, robust, solver=solver, time_limit_s=time_limit_s, write_lp=write_lp,
-                           explain=explain, progress=say)
+                           explain=explain, progress=say, alternatives=alternatives)
     else:
         plan = make_plan(scenario, catalog, solver=solver, time_limit_s=time_limit_s, write_lp=write_lp,
-                         explain=explain, progress=say)
+                         explain=explain, progress=say, alternatives=alternatives)
     where = dict(executor=executor, workers=workers, ray_address=ray_address)
     sens = risk_result = None
     if plan.status != "infeasible":

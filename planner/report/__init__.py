@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from planner.plan import Plan
+from planner.report.units import ends
 
 
 def render(plan: Plan, fmt: str) -> str:
@@ -93,6 +94,11 @@ def table(plan: Plan) -> str:
                 for x in plan.procurement]
     if plan.explanations:
         out += ["", "Why:"] + [f"  - {e}" for e in plan.explanations]
+    if plan.alternatives:
+        from planner.alternatives import table as alternatives
+
+        out += ["", "Alternatives (cheapest first; * = chosen; Δ = cost above it, USD):"]
+        out += ["  " + row for row in alternatives(plan.alternatives)]
     return "\n".join(out)
 
 
@@ -116,4 +122,10 @@ def markdown(plan: Plan) -> str:
                 f"{x.order_by_day:.0f} |" for x in plan.procurement]
     if plan.explanations:
         out += ["", "## Why", ""] + [f"- {e}" for e in plan.explanations]
+    if plan.alternatives:
+        out += ["", "## Alternatives", "", "| | path | chip | provider/region | source | nodes × GPUs | ends | cost USD | Δ USD |",
+                "|---|---|---|---|---|---:|---|---:|---:|"]
+        out += [f"| {'✔' if a.kind == 'chosen' else ''} | {a.path_id} | {a.chip} | {a.provider}/{a.region} | {a.source} | "
+                f"{a.nodes} × {a.gpus_per_node} | {ends(a.end_day)} | {a.total_cost_usd:,.0f} | "
+                f"{'-' if a.kind == 'chosen' else f'{a.delta_usd:+,.0f}'} |" for a in plan.alternatives]
     return "\n".join(out)

@@ -1,0 +1,54 @@
+"""The alternatives table: the chosen plan next to the best plans on other paths and sourced the
+other way, as SkyPilot's optimizer table lists the candidates it considered. Built from the
+explanation re-plans (planning.explanations), so it costs no solve beyond those."""
+
+from __future__ import annotations
+
+from planner.catalog import Catalog
+from planner.plan import Alternative, Plan
+from planner.problem import Problem
+from planner.solve import Solution
+from planner.workload import Candidate
+
+
+def region(offer: str, catalog: Catalog) -> str:
+    """A cloud offer's region, or the site of a server pool ('buy:hw@site', 'held:hw@site')."""
+    if "@" in offer:
+        return offer.rsplit("@", 1)[1]
+    row = catalog.offers.get(offer)
+    return row.Region if row is not None else "-"
+
+
+def chosen(plan: Plan, catalog: Catalog) -> Alternative:
+    segments = [s for st in plan.stages for s in st.segments]
+    main = max(segments, key=lambda s: s.cost_usd)
+    return Alternative(kind="chosen", path_id=plan.path.id, path_kind=plan.path.kind, chip=main.chip,
+                       provider=main.provider, region=region(main.offer, catalog), source=main.source,
+                       nodes=main.nodes, gpus_per_node=main.gpus // max(main.nodes, 1), segments=len(segments),
+                       end_day=plan.end_day, total_cost_usd=plan.total_cost_usd, delta_usd=0.0)
+
+
+def from_solution(kind: str, sol: Solution, problem: Problem, cand: Candidate, catalog: Catalog,
+                  chosen_cost: float) -> Alternative:
+    options = {o.id: o for s in problem.path(sol.path_id).stages for o in s.options}
+    main = max(sol.segments, key=lambda s: s.cost_usd)
+    opt = options[main.option]
+    return Alternative(kind=kind, path_id=cand.id, path_kind=cand.kind, chip=opt.chip, provider=opt.provider,
+                       region=region(opt.offer, catalog), source=opt.source, nodes=opt.nodes,
+                       gpus_per_node=opt.gpus // max(opt.nodes, 1), segments=len(sol.segments), end_day=sol.end_day,
+                       total_cost_usd=sol.total_cost_usd, delta_usd=sol.total_cost_usd - chosen_cost)
+
+
+def table(alternatives: list[Alternative]) -> list[str]:
+    """Text rows: '*' marks the chosen plan; Δ is the cost above it."""
+    from planner.report.units import ends
+
+    header = ["", "path", "chip", "provider/region", "source", "nodes × GPUs", "ends", "cost", "Δ"]
+    rows = []
+    for a in alternatives:
+        rows.append(["*" if a.kind == "chosen" else "", a.path_id, a.chip, f"{a.provider}/{a.region}",
+                     a.source.replace("_", "-"), f"{a.nodes} × {a.gpus_per_node}", ends(a.end_day),
+                     f"${a.total_cost_usd:,.0f}", "-" if a.kind == "chosen" else f"{a.delta_usd:+,.0f}"])
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    line = lambda r: "  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip()  # noqa: E731
+    return [line(header)] + [line(r) for r in rows]

@@ -1,0 +1,70 @@
+"""The alternatives table: the chosen plan beside the best on other paths and sourced the other way."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from planner.cli.run_cmd import joint_scenario
+from planner.inputs import load_inputs
+from planner.planning import make_plan
+from planner.report import render
+
+ROOT = Path(__file__).resolve().parents[1]
+PLAN = str(Path(sys.executable).with_name("plan"))
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_bundled_scenario_ends_with_the_table(path):
+    scenario, catalog = load_inputs(path)
+    plan = make_plan(joint_scenario(scenario, catalog), catalog)
+    text = render(plan, "table")
+    tail = text[text.index("Alternatives ("):].splitlines()
+    assert tail[1].split() == ["path", "chip", "provider/region", "source", "nodes", "×", "GPUs", "ends", "cost", "Δ"]
+    marked = [row for row in tail[2:] if row.lstrip().startswith("*")]
+    assert len(marked) == 1 and plan.path.id in marked[0]
+    alts = plan.alternatives
+    assert sum(a.kind == "chosen" for a in alts) == 1 and len(alts) >= 2
+    chosen = next(a for a in alts if a.kind == "chosen")
+    assert chosen.total_cost_usd == plan.total_cost_usd and chosen.end_day == plan.end_day
+    # cost objective: the others are the optimum over a subset of the chosen plan's choices (one path
+    # less, or one way of sourcing), so none is cheaper; the table is sorted by cost
+    costs = [a.total_cost_usd for a in alts]
+    assert costs == sorted(costs)
+    for a in alts:
+        assert a.delta_usd == pytest.approx(a.total_cost_usd - plan.total_cost_usd)
+        assert a.delta_usd >= -1e-6 * plan.total_cost_usd
+        assert a.kind != "other_path" or a.path_id != plan.path.id
+        assert a.kind != "other_sourcing" or (a.source in ("owned", "held")) != (chosen.source in ("owned", "held"))
+
+
+def test_the_runner_up_row_is_the_runner_up_sentence():
+    scenario, catalog = load_inputs(ROOT / "scenarios" / "enterprise_70b.yaml")
+    plan = make_plan(scenario, catalog)
+    sentence = next(e for e in plan.explanations if e.startswith("Runner-up path"))
+    path_id, cost = re.match(r"Runner-up path '([^']+)' costs ([\d,]+) USD", sentence).groups()
+    row = next(a for a in plan.alternatives if a.kind == "other_path")
+    assert row.path_id == path_id and round(row.total_cost_usd) == int(cost.replace(",", ""))
+
+
+def test_more_alternatives_in_json_each_excluding_the_paths_before():
+    out = subprocess.run([PLAN, str(ROOT / "scenarios" / "distillation.yaml"), "--format", "json",
+                          "--alternatives", "3"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    alts = json.loads(out.stdout)["alternatives"]
+    others = [a for a in alts if a["kind"] == "other_path"]
+    ids = [a["path_id"] for a in others]
+    assert len(others) == 3 and len(set(ids)) == 3 and json.loads(out.stdout)["path"]["id"] not in ids
+    # each later one is planned with more paths excluded, so it cannot be cheaper
+    costs = [a["total_cost_usd"] for a in others]
+    assert costs == sorted(costs)
+
+
+def test_no_explain_has_no_table():
+    scenario, catalog = load_inputs(ROOT / "scenarios" / "small_lab_finetune.yaml")
+    plan = make_plan(scenario, catalog, explain=False)
+    assert plan.alternatives == [] and "Alternatives" not in render(plan, "table")
