@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "share": ("planner.cli.share_cmd", "share"),
     "frontier": ("planner.cli.frontier_cmd", "frontier"),
     "schema": ("planner.cli.schema_cmd", "schema"),
+    "export": ("planner.cli.export_cmd", "export"),
 }
 
 
