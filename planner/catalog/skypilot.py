@@ -31,17 +31,45 @@ MAX_NODES = 64
 MAX_NODES_SINGLE_GPU = 8
 SPOT_INTERRUPTIONS_PER_NODE_DAY = 0.1
 
-# (provider, region) -> site id in sites.csv, for regions whose location the catalog knows.
-REGION_SITES = {
-    ("aws", "us-east-1"): "us-virginia",
-    ("aws", "us-east-2"): "us-ohio",
-    ("aws", "us-west-2"): "us-oregon",
-    ("gcp", "us-central1"): "us-iowa",
-    ("gcp", "us-central2"): "us-oklahoma",
-    ("gcp", "us-east4"): "us-virginia",
-    ("azure", "eastus"): "us-virginia",
-    ("oci", "us-ashburn-1"): "us-virginia",
-}
+# SkyPilot catalog folder name -> provider name in offers.csv (others: the folder name, capitalised).
+PROVIDERS = {"aws": "AWS", "gcp": "GCP", "azure": "Azure", "lambda": "Lambda", "oci": "OCI", "runpod": "RunPod",
+             "ibm": "IBM", "do": "DigitalOcean"}
+
+
+def region_sites(directory: Path | None = None) -> dict[tuple[str, str], str]:
+    """(provider in lower case, region) -> site id, from regions.csv beside the catalog (each row
+    names the region's location and whether its site is the same area or a stated assumption)."""
+    import csv
+
+    from planner.catalog.loader import default_catalog_dir
+
+    path = (directory or default_catalog_dir()) / "regions.csv"
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {(row["provider"].lower(), row["region"]): row["site"] for row in csv.DictReader(fh)}
+
+
+def import_skypilot_folder(folder: str | Path, *, as_of: str | None = None, default_site: str | None = None,
+                           catalog: Catalog | None = None) -> pd.DataFrame:
+    """Offers from a SkyPilot catalog folder, one `<cloud>/vms.csv` per cloud (as SkyPilot keeps
+    them, e.g. catalogs/v8/); the cloud's folder name gives the provider. The report counts each
+    file's reasons, prefixed with its provider."""
+    folder = Path(folder)
+    files = sorted(folder.glob("*/vms.csv"))
+    if not files:
+        raise InputError(str(folder), "has no <cloud>/vms.csv files",
+                         "give a SkyPilot catalog folder such as catalogs/v8 (aws/vms.csv, gcp/vms.csv, ...)")
+    catalog = catalog or load_catalog()
+    parts, report = [], {}
+    for path in files:
+        provider = PROVIDERS.get(path.parent.name.lower(), path.parent.name.capitalize())
+        offers = import_skypilot(path, provider, as_of=as_of, default_site=default_site, catalog=catalog)
+        report.update({f"{provider}: {reason}": count for reason, count in offers.attrs["report"].items()})
+        parts.append(offers)
+    result = pd.concat(parts, ignore_index=True).sort_values("offer_id").reset_index(drop=True)
+    result.attrs["report"] = report
+    return result
 
 
 def import_skypilot(path: str | Path, provider: str, *, as_of: str | None = None,
@@ -63,10 +91,11 @@ def import_skypilot(path: str | Path, provider: str, *, as_of: str | None = None
     frame = _keep_usable(frame, report)
     frame = frame.assign(AcceleratorName=_map_chips(frame["AcceleratorName"], catalog, report))
     frame = frame[frame["AcceleratorName"].notna()]
-    sites = [REGION_SITES.get((provider.lower(), region), default_site) for region in frame["Region"]]
+    table = region_sites()
+    sites = [table.get((provider.lower(), region), default_site) for region in frame["Region"]]
     frame = frame.assign(site=sites)
     for region in frame.loc[frame["site"].isna(), "Region"]:
-        report[f"region '{region}' has no site in sites.csv (give --default-site)"] += 1
+        report[f"region '{region}' is not in catalogs/regions.csv (add it, or give --default-site)"] += 1
     frame = frame[frame["site"].notna()]
     offers = _cheapest_zone(frame, report)
     report["offers imported"] = len(offers)
