@@ -41,7 +41,7 @@ def from_solution(kind: str, sol: Solution, problem: Problem, cand: Candidate, c
 
 def table(alternatives: list[Alternative]) -> list[str]:
     """Text rows: '*' marks the chosen plan; Δ is the cost above it."""
-    from planner.report.units import ends
+    from planner.units import ends
 
     header = ["", "path", "chip", "provider/region", "source", "nodes × GPUs", "ends", "cost", "Δ"]
     rows = []

@@ -17,7 +17,7 @@ import yaml
 from planner.catalog import Catalog
 from planner.errors import InputError
 from planner.plan import Plan, Segment
-from planner.report.units import duration, ends
+from planner.units import duration, ends
 
 # catalog provider -> SkyPilot cloud; CoreWeave is reached through SkyPilot's Kubernetes cloud.
 SKY_CLOUDS = {"AWS": "aws", "GCP": "gcp", "Azure": "azure", "Lambda": "lambda", "OCI": "oci", "RunPod": "runpod",

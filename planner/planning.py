@@ -13,6 +13,7 @@ from planner.plan import (Diagnosis, PathSummary, Plan, Procurement, ScenarioBou
 from planner.presolve import presolve
 from planner.problem import Option, Problem
 from planner.quality import target_loss as resolve_target_loss
+from planner.units import ends
 from planner.scenario import Scenario
 from planner.solve import Solution, solve
 from planner.workload import Candidate
@@ -223,7 +224,8 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
     if others:
         alt = best(scenario, others)
         if alt is not None and alt.has_plan:
-            notes.append(f"Runner-up path '{alt.path_id}' costs {cost(alt)} and ends on day {alt.end_day:.0f}.")
+            notes.append(f"Runner-up path '{alt.path_id}' costs {cost(alt)} and ends "
+                         f"{ends(alt.end_day).replace('day', 'on day', 1)}.")
         elif alt is not None and alt.status == "timeout":
             notes.append("No runner-up path was found within the time limit.")
         else:

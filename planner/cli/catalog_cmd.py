@@ -6,11 +6,13 @@ from pathlib import Path
 
 import click
 
-from planner.catalog import FILES, load_catalog
 from planner.cli.run_cmd import output_path
 from planner.errors import InputError
 
 SHARED_COLUMNS = ["notes", "source", "as_of"]
+# planner.catalog.FILES's keys, spelled out so that `plan --help` need not import the catalog
+# (pydantic, pandas); tests/test_units.py checks they agree.
+TABLES = ["chips", "offers", "hardware", "sites", "models"]
 SORT_KEYS = ["usd_per_gpu_hour", "spot_usd_per_gpu_hour", "provider", "region", "chip"]
 
 
@@ -20,7 +22,7 @@ def catalog():
 
 
 @catalog.command("list")
-@click.argument("table", required=False, type=click.Choice(list(FILES)))
+@click.argument("table", required=False, type=click.Choice(TABLES))
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
               help="table hides the notes and source columns; json and csv show everything.")
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -40,6 +42,8 @@ def list_(table, fmt, catalog_dir, chip, provider, region, spot, sort_by):
       plan catalog list chips --format json
       plan catalog list offers --chip H100 --spot --sort spot_usd_per_gpu_hour
     """
+    from planner.catalog import FILES, load_catalog
+
     cat = load_catalog(catalog_dir)
     filters = dict(chip=chip, provider=provider, region=region, spot=spot or None, sort=sort_by)
     if table != "offers" and any(v is not None for v in filters.values()):
@@ -118,6 +122,8 @@ def _fit(text: str, width: int) -> str:
 
 def _frame(table, rows, cat):
     import pandas as pd
+
+    from planner.catalog import FILES
 
     model = FILES[table][1]
     columns = [name for name in model.model_fields if name not in SHARED_COLUMNS] + SHARED_COLUMNS

@@ -74,6 +74,8 @@ def _integer(flag: str, text: str) -> int:
 
 
 def _table(r: dict) -> str:
+    from planner.units import duration
+
     offer = r["offer"]
     if offer is None:
         cost = "n/a (see note)"
@@ -81,10 +83,10 @@ def _table(r: dict) -> str:
         cost = (f"${r['cost_usd']:,.0f} on-demand at {offer['offer_id']} "
                 f"(${offer['usd_per_gpu_hour']:.2f}/GPU-hour, {offer['as_of']})")
     lines = [
-        ("chip", f"{r['chip']} x {r['gpus']:,} ({r['precision']}, {r['method']})"),
+        ("chip", f"{r['chip']} × {r['gpus']:,} ({r['precision']}, {r['method']})"),
         ("FLOPs", f"{r['flops']:.3g}"),
         ("GPU-hours", f"{r['gpu_hours']:,.0f}"),
-        ("wall-clock", f"{r['wall_clock_days']:,.1f} days"),
+        ("wall-clock", duration(r["wall_clock_days"])),
         ("MFU", f"{r['mfu']:.1%}"),
         ("goodput", f"{r['goodput']:.1%}"),
         ("memory/GPU", f"{r['memory_per_gpu_gb']:.1f} GB"),

@@ -43,7 +43,7 @@ def frontier(scenario_path, sets, vary, points, lo, hi, fmt, out, solver, execut
     scenario, catalog = load_inputs(scenario_path, catalog_dir, scenario_sets(sets))
     scenario = joint_scenario(scenario, catalog)
     result = sweep(scenario, catalog, vary, points=points, lo=lo, hi=hi, solver=solver, executor=executor,
-                   workers=workers, ray_address=ray_address, progress=progress_bar(f"{vary} frontier"))
+                   workers=workers, ray_address=ray_address, progress=progress_bar(f"{vary} frontier points"))
     if fmt == "json":
         text = result.model_dump_json(indent=2)
     elif fmt == "plot":
@@ -59,14 +59,16 @@ def frontier(scenario_path, sets, vary, points, lo, hi, fmt, out, solver, execut
 
 def table(result) -> str:
     """The frontier as text: one row per point, dominated and no-plan points marked."""
+    from planner.units import at
+
     outcome = "loss" if result.objective == "quality" else "cost USD"
-    rows = [[result.vary, outcome, "ends day", "status", "plan"]]
+    rows = [[result.vary, outcome, "ends", "status", "plan"]]
     for p in result.points:
         y = getattr(p, result.outcome)
         mark = "no plan" if y is None else ("dominated" if p.dominated else "frontier")
         rows.append([f"{p.value:,.4g}" if result.vary == "target" else f"{p.value:,.0f}",
                      "-" if y is None else (f"{y:.4f}" if result.objective == "quality" else f"{y:,.0f}"),
-                     "-" if p.end_day is None else f"{p.end_day:,.1f}", mark + (" (over budget)" if result.over_budget(p) else ""),
+                     "-" if p.end_day is None else at(p.end_day), mark + (" (over budget)" if result.over_budget(p) else ""),
                      p.summary])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     head = (f"{result.scenario}: {'best loss' if result.objective == 'quality' else 'cheapest plan'} for each "

@@ -192,7 +192,7 @@ def run(scenario_path, sets, fmt, out, explain, alternatives, report, robust, wi
             from planner.tradeoffs.risk import risk, summary_line
 
             risk_result = risk(plan, scenario, catalog, draws=draws, seed=seed,
-                               progress=progress_bar("Monte Carlo draws"), **where)
+                               progress=progress_bar(f"Monte Carlo batches ({draws} draws)"), **where)
             if with_risk:
                 plan.explanations.append(summary_line(risk_result))
     text = render(plan, fmt)
@@ -207,7 +207,7 @@ def run(scenario_path, sets, fmt, out, explain, alternatives, report, robust, wi
         from planner.tradeoffs.sensitivity import breakeven
 
         curve = frontier(scenario, catalog, "deadline", points=report_points, base=base, solver=solver,
-                         progress=progress_bar("deadline frontier"), **where)
+                         progress=progress_bar("deadline frontier points"), **where)
         page = html_report(plan, scenario, catalog, frontier=curve, risk=risk_result, sensitivity=sens,
                            breakeven=breakeven(plan, scenario, catalog) if plan.status != "infeasible" else None)
         write_atomic(report, page)

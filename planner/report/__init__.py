@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from planner.plan import Plan
-from planner.report.units import ends
+from planner.units import at, ends, target_words
 
 
 def render(plan: Plan, fmt: str) -> str:
@@ -48,12 +48,13 @@ def _rows(plan: Plan) -> list[list[str]]:
     rows = []
     for st in plan.stages:
         for seg in st.segments:
-            rows.append([st.name, seg.source, seg.provider, seg.offer, seg.chip, f"{seg.nodes} x{seg.gpus // max(seg.nodes, 1)}",
-                         f"{seg.start_day:.1f}", f"{seg.end_day:.1f}", f"{seg.fraction:.0%}", _usd(seg.cost_usd)])
+            rows.append([st.name, seg.source, seg.provider, seg.offer, seg.chip,
+                         f"{seg.nodes} × {seg.gpus // max(seg.nodes, 1)}", at(seg.start_day), at(seg.end_day),
+                         f"{seg.fraction:.0%}", _usd(seg.cost_usd)])
     return rows
 
 
-SEGMENT_HEADER = ["stage", "source", "provider", "offer", "chip", "nodes", "start day", "end day", "share", "cost"]
+SEGMENT_HEADER = ["stage", "source", "provider", "offer", "chip", "nodes × GPUs", "starts", "ends", "share", "cost"]
 
 
 def _grid(header: list[str], rows: list[list[str]]) -> str:
@@ -65,8 +66,8 @@ def _grid(header: list[str], rows: list[list[str]]) -> str:
 def _headline(plan: Plan) -> list[str]:
     sc = plan.scenario
     lines = [f"Scenario {sc.name}: objective {plan.objective}, deadline {sc.deadline_days:g} days, "
-             f"budget {_usd(sc.budget_usd) if sc.budget_usd else 'none'}, target loss "
-             f"{'none' if sc.target_loss is None else f'{sc.target_loss:.4f}'}"]
+             f"budget {_usd(sc.budget_usd) if sc.budget_usd else 'none'}, target "
+             f"{target_words(sc.target, sc.target_loss)}"]
     status = plan.status
     if plan.status == "feasible":
         status += (f" (not proven optimal: within {plan.gap:.2%} of the best bound)" if plan.gap is not None
@@ -84,7 +85,7 @@ def table(plan: Plan) -> str:
     out.append(f"Path: {p.kind} ({p.id}) params {p.params:.3g}, tokens {p.tokens:.3g}"
                + (f", base {p.base}" if p.base else "") + (f", teacher {p.teacher}" if p.teacher else ""))
     out.append(f"Total cost {_usd(plan.total_cost_usd)}; predicted loss {plan.predicted_loss:.4f}; "
-               f"ends day {_num(plan.end_day)}; energy {_num(plan.energy_mwh)} MWh; {_num(plan.tco2e)} tCO2e")
+               f"ends {ends(plan.end_day)}; energy {_num(plan.energy_mwh)} MWh; {_num(plan.tco2e)} tCO2e")
     out += ["", _grid(SEGMENT_HEADER, _rows(plan)), "", "Cost breakdown:"]
     out += [f"  {k:<16} {_usd(v)}" for k, v in plan.cost_breakdown_usd.items() if abs(v) >= 0.5]
     if plan.procurement:
@@ -110,7 +111,7 @@ def markdown(plan: Plan) -> str:
     p = plan.path
     out += [f"**Path**: {p.kind} (`{p.id}`), {p.params:.3g} params, {p.tokens:.3g} tokens", "",
             f"**Total cost**: {_usd(plan.total_cost_usd)} · **loss** {plan.predicted_loss:.4f} · "
-            f"**ends** day {_num(plan.end_day)} · {_num(plan.energy_mwh)} MWh · {_num(plan.tco2e)} tCO2e", "",
+            f"**ends** {ends(plan.end_day)} · {_num(plan.energy_mwh)} MWh · {_num(plan.tco2e)} tCO2e", "",
             "| " + " | ".join(SEGMENT_HEADER) + " |", "|" + "---|" * len(SEGMENT_HEADER)]
     out += ["| " + " | ".join(r) + " |" for r in _rows(plan)]
     out += ["", "## Cost breakdown", "", "| item | USD |", "|---|---:|"]

@@ -16,6 +16,7 @@ from html import escape
 from planner.catalog import Catalog
 from planner.plan import Plan
 from planner.report.svg import SOURCE_COLOURS, fmt, frontier_svg, gantt_svg, histogram_svg
+from planner.units import at, ends, target_words
 from planner.scenario import Scenario
 from planner.tradeoffs.decision import summary
 from planner.tradeoffs.frontier import Frontier
@@ -78,7 +79,7 @@ def _card(label: str, body: str) -> str:
 def _headline(plan: Plan) -> str:
     sc = plan.scenario
     bounds = (f"deadline day {sc.deadline_days:g} · budget {fmt(sc.budget_usd, 'usd') if sc.budget_usd else 'none'}"
-              f" · target loss {'none' if sc.target_loss is None else f'{sc.target_loss:.4f}'} · objective "
+              f" · target {target_words(sc.target, sc.target_loss)} · objective "
               f"{plan.objective} · solver {plan.solver}")
     status = f"<span data-field='status' class='{'bad' if plan.status == 'infeasible' else 'ok'}'>{plan.status}</span>"
     out = [f"<p>{status} · {escape(bounds)}</p>"]
@@ -87,7 +88,7 @@ def _headline(plan: Plan) -> str:
         return "\n".join(out)
     cards = [
         _card("total cost", _num("total_cost_usd", plan.total_cost_usd, f"${plan.total_cost_usd:,.0f}")),
-        _card("finishes", _num("end_day", plan.end_day, f"day {plan.end_day:,.1f}")),
+        _card("finishes", _num("end_day", plan.end_day, ends(plan.end_day))),
         _card("predicted loss", _num("predicted_loss", plan.predicted_loss, f"{plan.predicted_loss:.4f}")),
         _card("energy", _num("energy_mwh", plan.energy_mwh, f"{plan.energy_mwh:,.1f} MWh")),
         _card("emissions", _num("tco2e", plan.tco2e, f"{plan.tco2e:,.1f} tCO2e")),
@@ -107,12 +108,12 @@ def _plan_section(plan: Plan) -> str:
             rows.append(f"<tr><td>{escape(st.name)}</td><td><span class='key' style='background:"
                         f"{SOURCE_COLOURS[s.source]}'></span>{escape(s.source)}</td><td>{escape(s.provider)}</td>"
                         f"<td><code>{escape(s.offer)}</code></td><td>{escape(s.chip)}</td>"
-                        f"<td class='n'>{s.nodes} x{s.gpus // max(s.nodes, 1)}</td>"
-                        f"<td class='n'>{s.start_day:,.1f}</td>"
-                        f"<td class='n'>{s.end_day:,.1f}</td><td class='n'>{s.fraction:.0%}</td>"
+                        f"<td class='n'>{s.nodes} × {s.gpus // max(s.nodes, 1)}</td>"
+                        f"<td class='n'>{at(s.start_day)}</td>"
+                        f"<td class='n'>{at(s.end_day)}</td><td class='n'>{s.fraction:.0%}</td>"
                         f"<td class='n'>${s.cost_usd:,.0f}</td></tr>")
     return head + ("<table><tr><th>stage</th><th>source</th><th>provider</th><th>offer</th><th>chip</th>"
-                   "<th class='n'>nodes</th><th class='n'>start day</th><th class='n'>end day</th>"
+                   "<th class='n'>nodes × GPUs</th><th class='n'>starts</th><th class='n'>ends</th>"
                    "<th class='n'>share</th><th class='n'>cost</th></tr>" + "".join(rows) + "</table>")
 
 
@@ -151,7 +152,7 @@ def _frontier(fr: Frontier) -> str:
     rows = "".join(
         f"<tr class='{'muted' if p.dominated else ''}'><td class='n'>{escape(fmt(p.value, _xunit(fr)))}</td>"
         f"<td class='n'>{escape('-' if getattr(p, fr.outcome) is None else fmt(getattr(p, fr.outcome), yunit))}</td>"
-        f"<td class='n'>{'-' if p.end_day is None else f'{p.end_day:,.1f}'}</td>"
+        f"<td class='n'>{'-' if p.end_day is None else at(p.end_day)}</td>"
         f"<td>{'dominated' if p.dominated else ('no plan' if p.status == 'infeasible' else 'frontier')}"
         f"{' (over budget)' if fr.over_budget(p) else ''}</td>"
         f"<td>{escape(p.summary)}</td></tr>" for p in fr.points)
@@ -159,7 +160,7 @@ def _frontier(fr: Frontier) -> str:
             "<p>Each point is the scenario re-planned with that bound. Hollow points are dominated (a more demanding "
             "bound does as well), crosses have no plan.</p>" + frontier_svg(fr)
             + f"<table><tr><th class='n'>{fr.vary}</th><th class='n'>{'loss' if yunit == 'loss' else 'cost'}</th>"
-              "<th class='n'>ends day</th><th>status</th><th>plan</th></tr>" + rows + "</table>")
+              "<th class='n'>ends</th><th>status</th><th>plan</th></tr>" + rows + "</table>")
 
 
 def _xunit(fr: Frontier) -> str:
@@ -229,7 +230,7 @@ def _assumptions(plan: Plan, scenario: Scenario, catalog: Catalog, risk: Risk | 
     chips = {s.chip for s in segs}
     models = {m for m in (plan.path.base, plan.path.teacher) if m} if plan.path else set()
     inputs = (("deadline", f"{scenario.deadline_days:g} days"), ("budget", scenario.budget_usd or "none"),
-              ("target", scenario.target.model_dump(exclude_none=True) or "none"),
+              ("target", target_words(scenario.target.model_dump(exclude_none=True), plan.scenario.target_loss)),
               ("program runs", scenario.program_runs), ("staff", f"${scenario.staff_usd_per_month:,.0f} per month"),
               ("hardware accounting", scenario.ownership.accounting), ("precision", scenario.policy.precision))
     out = ["<h2 id='assumptions'>Assumptions and sources</h2><table><tr><th>scenario input</th><th>value</th></tr>"
