@@ -88,6 +88,11 @@ class Diagnosis(_Out):
     message: str
 
 
+# The same choices as PathSummary.kind and Segment.source (one list each to keep in step).
+PathKindOut = PathSummary.model_fields["kind"].annotation
+SourceOut = Segment.model_fields["source"].annotation
+
+
 class Alternative(_Out):
     """One plan in the alternatives table: the chosen plan, the best on another path, or the best
     sourced the other way (cloud-only / owned hardware). Cluster fields describe its costliest
@@ -95,11 +100,11 @@ class Alternative(_Out):
 
     kind: Literal["chosen", "other_path", "other_sourcing"]
     path_id: str
-    path_kind: Literal["scratch", "continue", "distill", "finetune", "lora"]
+    path_kind: PathKindOut
     chip: str
     provider: str
     region: str = Field(description="Cloud region, or the site of owned/held servers.")
-    source: Literal["on_demand", "spot", "reserved", "owned", "held"]
+    source: SourceOut
     nodes: int = Field(description="Nodes of the costliest segment.")
     gpus_per_node: int
     segments: int = Field(description="Segments in the plan, all stages.")

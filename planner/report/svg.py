@@ -11,6 +11,7 @@ from html import escape
 
 from planner.plan import Plan
 from planner.tradeoffs.frontier import Frontier
+from planner.units import at
 
 WIDTH, HEIGHT = 760, 330
 LEFT, RIGHT, TOP, BOTTOM = 80, 24, 28, 56
@@ -180,9 +181,9 @@ def gantt_svg(plan: Plan, lead_days: dict[str, float], deadline: float, standalo
                      f"first use day {p.first_use_day:.0f}"))
     for st in plan.stages:
         for s in st.segments:
-            rows.append((f"{st.name}: {s.nodes}x{s.gpus // max(s.nodes, 1)} {s.chip} {s.source.replace('_', '-')}",
+            rows.append((f"{st.name}: {s.nodes} × {s.gpus // max(s.nodes, 1)} {s.chip} {s.source.replace('_', '-')}",
                          s.start_day, s.end_day, SOURCE_COLOURS[s.source],
-                         f"{s.offer}, day {s.start_day:.1f} to {s.end_day:.1f}, {s.fraction:.0%} of {st.name}"))
+                         f"{s.offer}, {at(s.start_day)} to {at(s.end_day)}, {s.fraction:.0%} of {st.name}"))
     row_h, label_w = 26, 250
     height = TOP + row_h * len(rows) + BOTTOM
     end = max([deadline] + [r[2] for r in rows])

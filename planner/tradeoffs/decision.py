@@ -51,14 +51,14 @@ def change(a: Decision, b: Decision) -> str:
 
 
 def summary(plan: Plan) -> str:
-    """One line: path kind/id, then each distinct cluster (nodes x GPUs chip, source, provider or server)."""
+    """One line: path kind/id, then each distinct cluster (nodes × GPUs chip, source, provider or server)."""
     if plan.status == "infeasible":
         return plan.diagnosis.message if plan.diagnosis else "No plan meets every bound."
     clusters = []
     for st in plan.stages:
         for s in st.segments:
             where = s.offer.split(":", 1)[1].split("@")[0] if s.source in ("owned", "held") else s.provider
-            text = f"{s.nodes}x{s.gpus // max(s.nodes, 1)} {s.chip} {SOURCE_WORD[s.source]} ({where})"
+            text = f"{s.nodes} nodes × {s.gpus // max(s.nodes, 1)} {s.chip} {SOURCE_WORD[s.source]} ({where})"
             if text not in clusters:
                 clusters.append(text)
     return f"{plan.path.kind}/{plan.path.id}: " + " + ".join(clusters)

@@ -41,7 +41,7 @@ class FrontierPoint(BaseModel):
     total_cost_usd: float | None
     predicted_loss: float | None
     end_day: float | None
-    summary: str = Field(description="Path kind/id, clusters (nodes x GPUs chip), sourcing and provider.")
+    summary: str = Field(description="Path kind/id, clusters (nodes × GPUs chip), sourcing and provider.")
     dominated: bool = Field(description="A more demanding bound does at least as well: not on the frontier.")
     plan: Plan | None = Field(None, exclude=True, description="The full plan (API only; left out of JSON).")
 
