@@ -58,7 +58,7 @@ def share(scenario_path, sets, method, fmt, solver, executor, workers, ray_addre
         click.echo("Stable: the allocation is in the core (no group of members would pay less on its own).")
     else:
         b = result.blocking_coalition
-        click.echo(f"Not stable: {', '.join(b['members'])} would save {usd(b['saves_usd'])} by leaving.")
+        click.echo(f"Not stable: {', '.join(b.members)} would save {usd(b.saves_usd)} by leaving.")
     for m in result.members:
         if m.within_budget is False:
             hint = (" Shapley does not take budget caps; --method nucleolus or least-core respect "

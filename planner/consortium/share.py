@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from planner.catalog import Catalog
 from planner.consortium import games
@@ -30,13 +30,19 @@ class MemberShare(BaseModel):
     within_budget: bool | None
 
 
+class BlockingCoalition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    members: list[str] = Field(description="Members who would pay less on their own.")
+    saves_usd: float = Field(description="What they would save together by leaving, USD.")
+
+
 class ShareResult(BaseModel):
     model_config = ConfigDict(extra="forbid")
     schema_version: int = 1
     method: str
     grand_coalition_cost_usd: float
     in_core: bool | None
-    blocking_coalition: dict | None
+    blocking_coalition: BlockingCoalition | None
     least_core_epsilon_usd: float | None = None
     coalitions_solved: int
     members: list[MemberShare]
