@@ -68,3 +68,14 @@ def test_no_explain_has_no_table():
     scenario, catalog = load_inputs(ROOT / "scenarios" / "small_lab_finetune.yaml")
     plan = make_plan(scenario, catalog, explain=False)
     assert plan.alternatives == [] and "Alternatives" not in render(plan, "table")
+
+
+def test_the_html_report_shows_the_table_too():
+    from planner.report.html import html_report
+
+    scenario, catalog = load_inputs(ROOT / "scenarios" / "university_cluster.yaml")
+    plan = make_plan(scenario, catalog)
+    page = html_report(plan, scenario, catalog)
+    section = page[page.index("id='alternatives'"):]
+    section = section[:section.index("</table>")]
+    assert section.count("<tr>") == len(plan.alternatives) + 1 and section.count("✔") == 1

@@ -59,6 +59,8 @@ def html_report(plan: Plan, scenario: Scenario, catalog: Catalog, frontier: Fron
     why = [e for e in plan.explanations if e not in shown_elsewhere]
     if why:
         parts.append("<h2 id='why'>Why this plan</h2><ul>" + "".join(f"<li>{escape(e)}</li>" for e in why) + "</ul>")
+    if plan.alternatives:
+        parts.append(_alternatives(plan))
     parts.append(_assumptions(plan, scenario, catalog, risk))
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
@@ -115,6 +117,19 @@ def _plan_section(plan: Plan) -> str:
     return head + ("<table><tr><th>stage</th><th>source</th><th>provider</th><th>offer</th><th>chip</th>"
                    "<th class='n'>nodes × GPUs</th><th class='n'>starts</th><th class='n'>ends</th>"
                    "<th class='n'>share</th><th class='n'>cost</th></tr>" + "".join(rows) + "</table>")
+
+
+def _alternatives(plan: Plan) -> str:
+    """The chosen plan beside the best on other paths and sourced the other way (✔ = chosen)."""
+    rows = "".join(
+        f"<tr><td>{'✔' if a.kind == 'chosen' else ''}</td><td><code>{escape(a.path_id)}</code></td>"
+        f"<td>{escape(a.chip)}</td><td>{escape(a.provider)}/{escape(a.region)}</td><td>{escape(a.source)}</td>"
+        f"<td class='n'>{a.nodes} × {a.gpus_per_node}</td><td class='n'>{ends(a.end_day)}</td>"
+        f"<td class='n'>${a.total_cost_usd:,.0f}</td>"
+        f"<td class='n'>{'-' if a.kind == 'chosen' else f'{a.delta_usd:+,.0f}'}</td></tr>" for a in plan.alternatives)
+    return ("<h2 id='alternatives'>Alternatives</h2><table><tr><th></th><th>path</th><th>chip</th>"
+            "<th>provider/region</th><th>source</th><th class='n'>nodes × GPUs</th><th class='n'>ends</th>"
+            "<th class='n'>cost</th><th class='n'>Δ USD</th></tr>" + rows + "</table>")
 
 
 def _costs(plan: Plan) -> str:
