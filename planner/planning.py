@@ -221,6 +221,11 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
     others = [c for c in candidates if c.id != plan.path.id]
     uses_owned = any(s.source in ("owned", "held") for st in plan.stages for s in st.segments)
     flipped = _other_sourcing(scenario, cloud=uses_owned)
+    other = "cloud-only" if uses_owned else "owned-hardware"
+    if flipped is None and any(s.source == "spot" for st in plan.stages for s in st.segments):
+        # nothing to own: the other way of sourcing a spot plan is capacity that cannot be interrupted
+        flipped = scenario.model_copy(update={"policy": scenario.policy.model_copy(update={"spot_allowed": False})})
+        other = "spot-free"
     if others:
         alt = best(scenario, others)
         if alt is not None and alt.has_plan:
@@ -236,7 +241,6 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
                 break
     if flipped is not None:
         alt = best(flipped, candidates, "other_sourcing")
-        other = "cloud-only" if uses_owned else "owned-hardware"
         if alt is not None and alt.has_plan:
             notes.append(f"The best {other} plan costs {cost(alt)}.")
         elif alt is not None and alt.status == "timeout":
