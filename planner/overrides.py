@@ -46,7 +46,7 @@ def apply_sets(raw: Mapping[str, Any], sets: Mapping[str, Any], model: type[Base
         annotation: Any = model
         for i, part in enumerate(parts):
             where = f"--set {key}"
-            kind, inner = _shape(annotation)
+            kind, inner = field_shape(annotation)
             last = i == len(parts) - 1
             if kind == "model":
                 fields = inner.model_fields
@@ -82,13 +82,13 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def _shape(annotation: Any) -> tuple[str, Any]:
+def field_shape(annotation: Any) -> tuple[str, Any]:
     """('model', cls) | ('list', item) | ('dict', value) | ('value', None) for a field annotation,
     ignoring `| None`."""
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return _shape(args[0]) if len(args) == 1 else ("value", None)
+        return field_shape(args[0]) if len(args) == 1 else ("value", None)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "model", annotation
     if origin is list:

@@ -74,16 +74,16 @@ def scenario_reference() -> str:
 
 def _sections(cls, prefix: str = "", seen=None) -> list[tuple[str, type[BaseModel]]]:
     """(dotted path, model) for the model and each nested model, depth first, each once."""
-    from planner.overrides import _shape
+    from planner.overrides import field_shape
 
     seen = set() if seen is None else seen
     found = [(prefix, cls)]
     seen.add(cls)
     for name, field in cls.model_fields.items():
-        kind, inner = _shape(field.annotation)
+        kind, inner = field_shape(field.annotation)
         if kind in ("list", "dict"):
             name += "[]" if kind == "list" else ".*"
-            kind, inner = _shape(inner)
+            kind, inner = field_shape(inner)
         if kind == "model" and inner not in seen:
             found += _sections(inner, f"{prefix}{name}.", seen)
     return [(p.rstrip("."), c) for p, c in found]
@@ -118,7 +118,7 @@ def files(root: Path) -> dict[Path, str]:
     return out
 
 
-def main(argv: list[str] | None = None) -> None:
+def main() -> None:
     root = Path(__file__).resolve().parents[1]
     for path, text in files(root).items():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 import planner
-from planner.overrides import _shape
+from planner.overrides import field_shape
 from planner.scenario import Scenario
 from planner.schemas import MODELS, REGENERATE, files
 
@@ -100,15 +100,15 @@ UNIT = re.compile(r"\b(USD|days?|hours?|tokens?|FLOPs|kW|Gbps|tCO2e|tonnes|nats|
 def _fields(cls, prefix=""):
     for name, field in cls.model_fields.items():
         yield prefix + name, field
-        kind, inner = _shape(field.annotation)
+        kind, inner = field_shape(field.annotation)
         if kind in ("list", "dict"):
-            kind, inner = _shape(inner)
+            kind, inner = field_shape(inner)
         if kind == "model":
             yield from _fields(inner, prefix + name + ".")
 
 
 def _numeric(annotation) -> bool:
-    kind, inner = _shape(annotation)
+    kind, inner = field_shape(annotation)
     if kind in ("list", "dict"):
         return _numeric(inner)
     text = str(annotation)
