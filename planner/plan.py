@@ -59,7 +59,7 @@ class Procurement(_Out):
 
 class PathSummary(_Out):
     id: str
-    kind: Literal["scratch", "continue", "distill", "finetune", "lora"]
+    kind: Literal["scratch", "continue", "distill", "finetune", "lora", "adopt"]
     base: str | None
     teacher: str | None
     params: float

@@ -215,7 +215,7 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
             notes.append("No runner-up path was found within the time limit.")
         else:
             notes.append("No other candidate path meets every bound.")
-    if flipped is not None:
+    if flipped is not None and plan.stages:  # adopted weights run nothing, so sourcing does not matter
         alt = best(flipped, candidates)
         other = "cloud-only" if uses_owned else "owned-hardware"
         if alt is not None and alt.has_plan:

@@ -19,7 +19,7 @@ from planner.errors import InputError, pydantic_errors
 # within the compute model's 1e15-token range.
 MAX_LABELLED_EXAMPLES = 1_000_000_000
 
-PathKindName = Literal["scratch", "continue", "distill", "finetune", "lora"]
+PathKindName = Literal["scratch", "continue", "distill", "finetune", "lora", "adopt"]
 
 
 class Strict(BaseModel):
