@@ -36,7 +36,7 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
         # best loss within a budget could be worse than the cost objective's plan in that budget.
         grid = {c.id for c in candidates}
         candidates += [c for c in generate_candidates(scenario, catalog, target_loss=target) if c.id not in grid]
-    candidates = prune(candidates)
+    generated, candidates = candidates, prune(candidates)
     say(f"{len(candidates)} candidate paths after pruning")
     bounds = ScenarioBounds(
         name=scenario.name, deadline_days=scenario.deadline_days, budget_usd=scenario.budget_usd,
@@ -62,7 +62,7 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
     plan.explanations.extend(by_id[solution.path_id].notes)
     if explain:
         say("explaining: planning the runner-up path and the other way of sourcing")
-        plan.explanations.extend(explanations(plan, candidates, scenario, catalog, solver, time_limit_s))
+        plan.explanations.extend(explanations(plan, candidates, scenario, catalog, solver, time_limit_s, generated))
     return plan
 
 
@@ -236,12 +236,16 @@ def _smallest_quota(works: Callable[[int], bool], fails: int, ok: int) -> int | 
 
 
 def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, catalog: Catalog,
-                 solver: str, time_limit_s: float | None = None) -> list[str]:
+                 solver: str, time_limit_s: float | None = None,
+                 generated: list[Candidate] | None = None) -> list[str]:
     """Why this plan, in numbers: the runner-up path, the other way of sourcing, owning break-even.
 
     The runner-up and the other sourcing are planned afresh (without the chosen path; with the
     policy allowing only cloud, or only owned hardware), not read off the chosen plan's problem,
     whose presolve dropped what could not beat the chosen plan. Each gets the plan's time limit.
+    The runner-up is the best plan on any other path, so it is chosen from the candidates as
+    generated (`generated`, before pruning), pruned again without the chosen path: a path the
+    chosen one dominated may be the second best.
     """
     def best(scenario: Scenario, candidates: list[Candidate]) -> Solution | None:
         try:
@@ -260,7 +264,7 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
     if target is not None:
         notes.append(f"Path '{plan.path.id}' predicts loss {plan.predicted_loss:.4f} against a target of "
                      f"{target:.4f}.")
-    others = [c for c in candidates if c.id != plan.path.id]
+    others = prune([c for c in (generated or candidates) if c.id != plan.path.id])
     uses_owned = any(s.source in ("owned", "held") for st in plan.stages for s in st.segments)
     flipped = _other_sourcing(scenario, cloud=uses_owned)
     if others:
