@@ -75,7 +75,7 @@ def search_candidates(scenario, catalog, target_loss: float | None = None) -> tu
         for item in builder(ctx):
             if isinstance(item, str):
                 refused.append(item)
-            elif item.kind in kinds and ctx.meets(item.predicted_loss):
+            elif item.kind in kinds and ctx.meets(item.predicted_loss) and scenario.target.fits(item.params):
                 found.setdefault(item.id, item)
     return list(found.values()), refused
 
@@ -138,7 +138,7 @@ class _Context:
     def build(cls, scenario, catalog, target: float | None) -> _Context:
         laws = quality.laws_for(scenario)
         data, search = scenario.data, scenario.search
-        params = set(search.params_grid or DEFAULT_PARAMS_GRID)
+        params = {n for n in (search.params_grid or DEFAULT_PARAMS_GRID) if scenario.target.fits(n)}
         lifetime = scenario.inference.lifetime_tokens
         sft = (0.0, 0.0)
         if data.labelled_examples_needed > 0:
@@ -159,9 +159,12 @@ class _Context:
         return self.target is None or loss <= self.target + LOSS_TOLERANCE
 
     def open_models(self, role: str) -> Iterator[object]:
-        """Catalog models the licence policy allows and whose training tokens are known."""
+        """Catalog models the licence policy allows and whose training tokens are known; as a base (any
+        role but a teacher) also within the target's max_params / min_params."""
         for model in self.models.values():
             if not quality.licence_allows(model, self.scenario.policy.commercial_use):
+                continue
+            if role != "distill teacher" and not self.scenario.target.fits(model.params_total):
                 continue
             if model.training_tokens is None or not math.isfinite(model.training_tokens):
                 yield f"{role} {model.id}: training tokens not disclosed, so its loss cannot be predicted"

@@ -161,7 +161,7 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
     if target is not None:
         p = relaxed(objective="quality")
         if p.status != "infeasible" and p.predicted_loss > target:
-            looser = _up(_smallest_change(lambda c: feasible(target=Target(loss=target + c)),
+            looser = _up(_smallest_change(lambda c: feasible(target=Target(**scenario.target.size_limits(), loss=target + c)),
                                           p.predicted_loss - target), decimals=6)
     caps = scenario.policy.max_nodes_per_provider
     if caps:

@@ -165,3 +165,19 @@ def test_bundled_scenarios_produce_candidates():
         s = load_scenario(path)
         found = generate_candidates(s, catalog, target_loss(s, catalog))
         assert found, path.name
+
+
+def test_size_limits_keep_every_finished_model_within_bounds():
+    """target.max_params / min_params bound the finished model (a teacher may be larger)."""
+    s = scenario(target={"loss": 2.3, "max_params": 8e9, "min_params": 1.5e9},
+                 data={"unique_tokens": 1e13, "labelled_examples_needed": 1000})
+    found = generate_candidates(s, CATALOG, 2.3)
+    assert found and all(1.5e9 <= c.params <= 8e9 for c in found)
+    assert {c.kind for c in found} >= {"scratch", "distill", "finetune", "lora"}
+    assert any(c.teacher == "teacher-70b" for c in found)  # the teacher is not the finished model
+    assert not any(c.base == "base-1b" for c in found)  # below min_params
+
+
+def test_size_limits_are_checked():
+    with pytest.raises(ValueError, match="min_params"):
+        scenario(target={"loss": 2.3, "max_params": 1e9, "min_params": 2e9})
