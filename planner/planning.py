@@ -147,18 +147,20 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
 
     extra_budget = extra_days = looser = quota_nodes = None
     quota = carbon = None
+    # The quality objective does not enforce the target: any model within the bounds is a plan.
+    any_loss = {"target": Target(**scenario.target.size_limits())} if scenario.objective == "quality" else {}
     if scenario.budget_usd is not None:
-        p = relaxed(budget_usd=None, objective="cost" if target is not None else scenario.objective)
+        p = relaxed(budget_usd=None, objective="cost", **any_loss)
         if p.status != "infeasible" and p.total_cost_usd > scenario.budget_usd:
             extra_budget = _up(_smallest_change(lambda c: feasible(budget_usd=scenario.budget_usd + c),
                                                 p.total_cost_usd - scenario.budget_usd), decimals=0)
-    p = relaxed(deadline_days=MAX_DEADLINE_DAYS, objective="time")
+    p = relaxed(deadline_days=MAX_DEADLINE_DAYS, objective="time", **any_loss)
     if p.status != "infeasible" and p.end_day > scenario.deadline_days:
         extra_days = _smallest_change(lambda c: feasible(deadline_days=scenario.deadline_days + c),
                                       p.end_day - scenario.deadline_days)
         if extra_days is not None:  # four significant digits, rounded up, as printed
             extra_days = _up(extra_days, decimals=3 - math.floor(math.log10(extra_days)))
-    if target is not None:
+    if target is not None and scenario.objective != "quality":
         p = relaxed(objective="quality")
         if p.status != "infeasible" and p.predicted_loss > target:
             looser = _up(_smallest_change(lambda c: feasible(target=Target(**scenario.target.size_limits(), loss=target + c)),
@@ -245,7 +247,8 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
     whose presolve dropped what could not beat the chosen plan. Each gets the plan's time limit.
     The runner-up is the best plan on any other path, so it is chosen from the candidates as
     generated (`generated`, before pruning), pruned again without the chosen path: a path the
-    chosen one dominated may be the second best.
+    chosen one dominated may be the second best. Paths the same in every number (e.g. the same
+    tuning of two releases with the same size and tokens) are not runners-up.
     """
     def best(scenario: Scenario, candidates: list[Candidate]) -> Solution | None:
         try:
@@ -264,7 +267,8 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
     if target is not None:
         notes.append(f"Path '{plan.path.id}' predicts loss {plan.predicted_loss:.4f} against a target of "
                      f"{target:.4f}.")
-    others = prune([c for c in (generated or candidates) if c.id != plan.path.id])
+    chosen = next(c for c in candidates if c.id == plan.path.id)
+    others = prune([c for c in (generated or candidates) if not _same_path(c, chosen)])
     uses_owned = any(s.source in ("owned", "held") for st in plan.stages for s in st.segments)
     flipped = _other_sourcing(scenario, cloud=uses_owned)
     if others:
@@ -286,6 +290,12 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
             notes.append(f"No {other} plan meets every bound.")
     notes.extend(breakeven_notes(plan, scenario, catalog))
     return notes
+
+
+def _same_path(a: Candidate, b: Candidate) -> bool:
+    """The same stages, loss and fixed costs: the plans of a and b are the same plans."""
+    return (a.kind, a.stages, a.predicted_loss, a.data_cost_usd, a.labelling_cost_usd, a.inference_cost_usd) == \
+        (b.kind, b.stages, b.predicted_loss, b.data_cost_usd, b.labelling_cost_usd, b.inference_cost_usd)
 
 
 def _other_sourcing(scenario: Scenario, cloud: bool) -> Scenario | None:

@@ -33,12 +33,14 @@ def diagnosis(s):
     return plan.diagnosis
 
 
-def test_budget_fix_is_the_smallest():
-    s = scenario(budget_usd=5_000)
+@pytest.mark.parametrize("objective", ["cost", "quality"])
+def test_budget_fix_is_the_smallest(objective):
+    """Under the quality objective any model within budget is a plan: the fix is the cheapest model's cost."""
+    s = scenario(budget_usd=50 if objective == "quality" else 5_000, objective=objective)
     extra = diagnosis(s).extra_budget_usd
     assert extra > 0
-    assert has_plan(s.model_copy(update={"budget_usd": 5_000 + extra}))
-    assert not has_plan(s.model_copy(update={"budget_usd": 5_000 + 0.99 * extra}))
+    assert has_plan(s.model_copy(update={"budget_usd": s.budget_usd + extra}))
+    assert not has_plan(s.model_copy(update={"budget_usd": s.budget_usd + 0.99 * extra}))
 
 
 def test_deadline_fix_is_the_smallest():

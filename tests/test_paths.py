@@ -45,9 +45,9 @@ def test_scratch_sizes_solve_tokens_for_the_target():
         assert c.predicted_loss == pytest.approx(2.3, abs=1e-9)
         assert c.data_cost_usd == 0 and c.labelling_cost_usd == 0
     sizes = {c.params for c in found}
-    # the grid does not depend on the target, but has a size within sqrt(1.5) = 1.22x of N*
+    # the grid does not depend on the target, but has a size within sqrt(5/3) = 1.29x of N*
     best = cheapest_for_loss(2.3).params
-    assert min(max(n / best, best / n) for n in sizes) <= 1.5**0.5
+    assert min(max(n / best, best / n) for n in sizes) <= (5 / 3) ** 0.5
     assert len({c.id for c in found}) == len(found)
 
 

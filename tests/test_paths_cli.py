@@ -13,16 +13,17 @@ def run(*args):
 
 
 def test_json_lists_candidates_cheapest_compute_first():
-    result = run("scenarios/startup_7b.yaml", "--format", "json", "--limit", "0")
+    result = run("scenarios/startup_7b.yaml", "--target-loss", "2.07", "--format", "json", "--limit", "0")
     assert result.exit_code == 0
     out = json.loads(result.output)
-    assert out["target"]["description"].startswith("like llama-2-7b")
+    assert out["target"]["description"].startswith("loss 2.07")
     found = out["candidates"]
     assert len(found) == out["after_pruning"] <= out["generated"]
     assert [c["flops"] for c in found] == sorted(c["flops"] for c in found)
     assert {"kind", "predicted_loss", "flops", "data_cost_usd", "stages"} <= set(found[0])
     assert all(c["predicted_loss"] <= out["target"]["loss"] + 1e-9 for c in found)
-    assert {c["kind"] for c in found} >= {"scratch", "finetune", "lora"}
+    assert {c["kind"] for c in found} >= {"scratch", "continue", "distill", "finetune", "lora"}
+    assert all(c["params"] <= 8.1e9 for c in found)  # the scenario's target.max_params is kept
     assert all(c["stages"][-1]["name"] == "sft" for c in found)
 
 

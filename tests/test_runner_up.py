@@ -29,10 +29,14 @@ def scenario(**fields):
 
 
 def cheapest_other(s, chosen_id):
-    """min over every other candidate, each planned alone."""
+    """min over every other candidate, each planned alone; a candidate identical in stages, loss and
+    fixed costs to the chosen one (another release of the same size and tokens) is the same path."""
+    generated = generate_candidates(s, CATALOG, s.target.loss)
+    chosen = next(c for c in generated if c.id == chosen_id)
+    same = (chosen.kind, chosen.stages, chosen.predicted_loss, chosen.inference_cost_usd, chosen.data_cost_usd)
     costs = []
-    for cand in generate_candidates(s, CATALOG, s.target.loss):
-        if cand.id == chosen_id:
+    for cand in generated:
+        if (cand.kind, cand.stages, cand.predicted_loss, cand.inference_cost_usd, cand.data_cost_usd) == same:
             continue
         problem = build_problem(s, CATALOG, [cand], "cost", target_loss=s.target.loss)
         if problem is not None:
