@@ -248,7 +248,7 @@ def _scratch(ctx: _Context):
         for effective in choices:
             try:
                 loss = quality.loss(n, effective, law)
-                notes = quality.pretrain_notes(n, effective, law)
+                notes = quality.pretrain_notes(n, effective, law, f"the {format_count(n)} model on {format_count(effective)} tokens")
                 ways = ctx.supply(effective)
             except QualityRangeError as exc:
                 yield f"{label} on {format_count(effective)}: {exc}"
@@ -284,12 +284,13 @@ def _continue(ctx: _Context):
                 continue
             try:
                 loss = quality.continued_loss(n, d0, effective, law)
-                notes = quality.pretrain_notes(n, d0 + effective, law)
+                notes = quality.pretrain_notes(n, d0 + effective, law,
+                                               f"{base.id} continued to {format_count(d0 + effective)} tokens")
                 ways = ctx.supply(effective)
             except QualityRangeError as exc:
                 yield f"continue {base.id} on {format_count(effective)}: {exc}"
                 continue
-            notes += _moe_note(base) + ("continued pretraining: L(N, D0 + D_new), a planner heuristic",)
+            notes += _moe_note(base) + ("continued pretraining predicted as L(N, D0 + D_new) on the pretraining law (a planner heuristic)",)
             for real, pool, bought in ways:
                 yield ctx.finish(
                     "continue", _ident(f"continue-{base.id}", real, bought), loss,
@@ -319,8 +320,10 @@ def _distill(ctx: _Context):
             for effective in choices:
                 try:
                     loss = quality.distilled_loss(n_t, d_t, n, effective, pretrain, law)
-                    notes = quality.distillation_notes(quality.supervised_loss(n_t, d_t, law), n, effective, law)
-                    notes += quality.pretrain_notes(n, effective, pretrain) + _moe_note(teacher)
+                    student = f"the {format_count(n)} student on {format_count(effective)} tokens"
+                    notes = quality.distillation_notes(quality.supervised_loss(n_t, d_t, law), n, effective, law,
+                                                       f"{student} of {teacher.id}")
+                    notes += quality.pretrain_notes(n, effective, pretrain, student) + _moe_note(teacher)
                     ways = ctx.supply(effective)
                 except QualityRangeError as exc:
                     yield f"{label} on {format_count(effective)}: {exc}"
@@ -345,7 +348,7 @@ def _tuned(ctx: _Context):
             continue
         try:
             loss = quality.loss(base.params_active, base.training_tokens, ctx.laws.pretrain)
-            notes = quality.pretrain_notes(base.params_active, base.training_tokens, ctx.laws.pretrain)
+            notes = quality.pretrain_notes(base.params_active, base.training_tokens, ctx.laws.pretrain, _released(base))
         except QualityRangeError as exc:
             yield f"finetune {base.id}: {exc}"
             continue
@@ -371,11 +374,16 @@ def _as_released(ctx: _Context, base, kind: str, ident: str, notes: tuple[str, .
     """The base with no pretraining stage (only task tuning, if the scenario needs it), or why not."""
     try:
         loss = quality.loss(base.params_active, base.training_tokens, ctx.laws.pretrain)
-        notes = quality.pretrain_notes(base.params_active, base.training_tokens, ctx.laws.pretrain) + notes
+        notes = quality.pretrain_notes(base.params_active, base.training_tokens, ctx.laws.pretrain,
+                                       _released(base)) + notes
     except QualityRangeError as exc:
         return f"{kind} {base.id}: {exc}"
     return ctx.finish(kind, ident, loss, [], base.params_total, base.params_active, 0.0, 0.0,
                       notes + _moe_note(base), base=base.id, licence=base.licence)
+
+
+def _released(base) -> str:
+    return f"{base.id} as released ({format_count(base.training_tokens)} tokens)"
 
 
 def _moe_note(model) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from planner import compute
+from planner import compute, quality
 from planner.catalog import Catalog
 from planner.errors import InputError
 from planner.options import HOURS_PER_YEAR, build_problem, cloud_pools
@@ -264,9 +264,15 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
 
     notes = []
     target = plan.scenario.target_loss
-    if target is not None:
-        notes.append(f"Path '{plan.path.id}' predicts loss {plan.predicted_loss:.4f} against a target of "
-                     f"{target:.4f}.")
+    laws = quality.laws_for(scenario)
+    said = f"Path '{plan.path.id}' predicts loss {plan.predicted_loss:.4f} under the {laws.pretrain.title}"
+    said += f", against a target of {target:.4f}." if target is not None else "."
+    estimate = quality.benchmark_estimate(plan.predicted_loss, "gadre-17", laws)
+    if estimate is not None:
+        accuracy, off = estimate
+        said += (f" By the Gadre et al. 2024 mapping that is about {accuracy:.0%} average accuracy on their 17 "
+                 "downstream tasks" + (f" (extrapolated: {'; '.join(off)})." if off else "."))
+    notes.append(said)
     chosen = next(c for c in candidates if c.id == plan.path.id)
     others = prune([c for c in (generated or candidates) if not _same_path(c, chosen)])
     uses_owned = any(s.source in ("owned", "held") for st in plan.stages for s in st.segments)

@@ -31,7 +31,7 @@ def test_table_and_target_override():
     result = run("scenarios/university_cluster.yaml", "--target-loss", "2.4", "--limit", "3")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert "loss 2.4 under 'epoch'" in lines[0]
+    assert "loss 2.4 under the Epoch AI refit of Chinchilla" in lines[0]
     assert lines[2].split()[:4] == ["id", "kind", "loss", "FLOPs"]
     assert lines[3].startswith("scratch-") and "pretrain[full" in lines[3]
     assert lines[-1].startswith("... ")
