@@ -5,6 +5,7 @@ task tuning or none, serving or none, budget and deadline binding or not. Each e
 (target t and a looser t + delta), so the scenarios use one provider and a short size grid to stay fast.
 """
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -65,3 +66,18 @@ def test_the_issue_case_no_longer_skips_a_base_that_already_meets_the_target():
     strict, loose = plan_for(scenario, 2.0), plan_for(scenario, 2.05)
     assert strict.status == "optimal" and loose.status == "optimal"
     assert loose.total_cost_usd <= strict.total_cost_usd
+
+
+def test_an_adopted_model_is_confirmed_by_the_evaluator():
+    """Open weights as released: no stage, no training cost, serving counted (2 x 1.1e9 x 1e11 FLOPs at
+    30% of 989.4 TFLOP/s is 206 GPU-hours, $515 at $2.5/h for TinyLlama 1.1B), loss of the released model."""
+    from planner.evaluate import evaluate
+
+    raw = {"name": "adopt", "target": {"loss": 2.3}, "deadline_days": 60, "data": {"unique_tokens": 1e11},
+           "inference": {"lifetime_tokens": 1e11}, "policy": {"paths": ["adopt", "scratch"]}}
+    scenario = Scenario.model_validate(raw)
+    plan = make_plan(scenario, CATALOG, explain=False)
+    assert plan.path.kind == "adopt" and plan.stages == []
+    assert plan.path.base == "tinyllama-1.1b"  # the smallest open model meeting 2.3 serves cheapest
+    assert plan.total_cost_usd == pytest.approx(2 * 1.1e9 * 1e11 / (0.3 * 989.4e12 * 3600) * 2.5, rel=1e-3)
+    assert evaluate(plan, scenario, CATALOG).violations == []
