@@ -50,3 +50,16 @@ def test_unreachable_target_is_one_line_and_exit_2(capsys):
     assert exit_.value.code == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "irreducible loss" in err
+
+
+def test_bundled_scenarios_show_every_path_kind_somewhere():
+    """Across the bundled scenarios `plan candidates` offers every kind of path (after pruning)."""
+    from pathlib import Path
+
+    from planner.paths import ALL_KINDS
+
+    kinds = set()
+    for path in sorted(Path("scenarios").glob("*.yaml")):
+        out = json.loads(run(str(path), "--format", "json", "--limit", "0").output)
+        kinds |= {c["kind"] for c in out["candidates"]}
+    assert kinds == set(ALL_KINDS) == {"scratch", "continue", "distill", "finetune", "lora", "adopt"}
