@@ -248,7 +248,8 @@ def _scratch(ctx: _Context):
         for effective in choices:
             try:
                 loss = quality.loss(n, effective, law)
-                notes = quality.pretrain_notes(n, effective, law, f"the {format_count(n)} model on {format_count(effective)} tokens")
+                notes = quality.pretrain_notes(n, effective, law,
+                                               f"the {format_count(n)} model on {format_count(effective)} tokens")
                 ways = ctx.supply(effective)
             except QualityRangeError as exc:
                 yield f"{label} on {format_count(effective)}: {exc}"
@@ -290,7 +291,8 @@ def _continue(ctx: _Context):
             except QualityRangeError as exc:
                 yield f"continue {base.id} on {format_count(effective)}: {exc}"
                 continue
-            notes += _moe_note(base) + ("continued pretraining predicted as L(N, D0 + D_new) on the pretraining law (a planner heuristic)",)
+            notes += _moe_note(base) + (
+                "continued pretraining predicted as L(N, D0 + D_new) on the pretraining law (a planner heuristic)",)
             for real, pool, bought in ways:
                 yield ctx.finish(
                     "continue", _ident(f"continue-{base.id}", real, bought), loss,

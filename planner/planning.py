@@ -163,7 +163,8 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
     if target is not None and scenario.objective != "quality":
         p = relaxed(objective="quality")
         if p.status != "infeasible" and p.predicted_loss > target:
-            looser = _up(_smallest_change(lambda c: feasible(target=Target(**scenario.target.size_limits(), loss=target + c)),
+            limits = scenario.target.size_limits()
+            looser = _up(_smallest_change(lambda c: feasible(target=Target(**limits, loss=target + c)),
                                           p.predicted_loss - target), decimals=6)
     caps = scenario.policy.max_nodes_per_provider
     if caps:
@@ -174,7 +175,8 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
                 "max_nodes_per_provider": _raised(caps, q)})), min(caps.values()), max(most, *caps.values()))
             if quota_nodes is not None:
                 raised = {k: v for k, v in _raised(caps, quota_nodes).items() if v > caps[k]}
-                quota = "raise the provider quotas to " + ", ".join(f"{k}: {v} nodes" for k, v in sorted(raised.items()))
+                quota = "raise the provider quotas to " + ", ".join(
+                    f"{k}: {v} nodes" for k, v in sorted(raised.items()))
     cap = scenario.policy.carbon_cap_tco2e
     if cap is not None:
         p = relaxed(policy=scenario.policy.model_copy(update={"carbon_cap_tco2e": None}))
@@ -184,7 +186,8 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
     if extra_budget is not None:
         parts.append(f"raise the budget by {extra_budget:,.0f} USD")
     if extra_days is not None:
-        parts.append(f"extend the deadline by {extra_days:.4g} days" + (f" ({extra_days * 24:.3g} hours)" if extra_days < 1 else ""))
+        hours = f" ({extra_days * 24:.3g} hours)" if extra_days < 1 else ""
+        parts.append(f"extend the deadline by {extra_days:.4g} days{hours}")
     if looser is not None:
         parts.append(f"loosen the target loss by {looser:.6f} (to {target + looser:.6f})")
     if quota:

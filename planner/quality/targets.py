@@ -72,7 +72,8 @@ def loss_for_benchmark(name: str, score: float, laws: QualityLaws | None = None)
     )
 
 
-def benchmark_estimate(loss: float, name: str = "gadre-17", laws: QualityLaws | None = None) -> tuple[float, tuple[str, ...]] | None:
+def benchmark_estimate(loss: float, name: str = "gadre-17",
+                       laws: QualityLaws | None = None) -> tuple[float, tuple[str, ...]] | None:
     """The average accuracy Gadre et al. 2024 predict at a pretraining-law loss: loss_for_benchmark run
     backwards. The model at their default M = D/N = 20 with L_ref(N, 20N) = loss (bisection on log N),
     its compute C = 6·N·D = 120·N², C4 loss L_C4 = E + (a·M^eta + b·M^-eta)·C^-eta, accuracy
