@@ -26,7 +26,8 @@ def scenarios(draw):
     if draw(st.booleans()):
         data |= {"labelled_examples_needed": 4000, "labelled_example_usd": 3.0}
     raw = {
-        "name": "generated", "target": {"loss": draw(st.sampled_from([1.98, 2.02, 2.06, 2.1, 2.2, 2.3, 2.45]))},
+        "name": "generated", "target": {"loss": draw(st.sampled_from([1.98, 2.02, 2.06, 2.1, 2.2, 2.3, 2.45])),
+                                        "max_params": draw(st.sampled_from([None, 8.1e9]))},
         "deadline_days": draw(st.sampled_from([3.0, 20.0, 90.0])),
         "budget_usd": draw(st.sampled_from([None, 20_000.0, 300_000.0])),
         "data": data, "staff_usd_per_month": draw(st.sampled_from([0.0, 30_000.0])),
