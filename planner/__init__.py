@@ -8,7 +8,7 @@ The Python API (planner.api) is re-exported here and imported on first use, so i
 package stays light:
 
     import planner
-    result = planner.plan("scenarios/startup_7b.yaml", budget_usd=2e6)
+    result = planner.plan("scenarios/startup_7b.yaml", budget_usd=6e5)
     result.total_cost_usd, result.path.kind, result.model_dump_json()
 """
 

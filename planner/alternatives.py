@@ -19,24 +19,32 @@ def region(offer: str, catalog: Catalog) -> str:
     return row.Region if row is not None else "-"
 
 
+# The cluster columns of a plan that runs nothing (open weights adopted as released).
+NOTHING_RUN = dict(chip="-", provider="-", region="-", source=None, nodes=0, gpus_per_node=0)
+
+
 def chosen(plan: Plan, catalog: Catalog) -> Alternative:
     segments = [s for st in plan.stages for s in st.segments]
-    main = max(segments, key=lambda s: s.cost_usd)
-    return Alternative(kind="chosen", path_id=plan.path.id, path_kind=plan.path.kind, chip=main.chip,
-                       provider=main.provider, region=region(main.offer, catalog), source=main.source,
-                       nodes=main.nodes, gpus_per_node=main.gpus // max(main.nodes, 1), segments=len(segments),
-                       end_day=plan.end_day, total_cost_usd=plan.total_cost_usd, delta_usd=0.0)
+    cluster = NOTHING_RUN
+    if segments:
+        main = max(segments, key=lambda s: s.cost_usd)
+        cluster = dict(chip=main.chip, provider=main.provider, region=region(main.offer, catalog), source=main.source,
+                       nodes=main.nodes, gpus_per_node=main.gpus // max(main.nodes, 1))
+    return Alternative(kind="chosen", path_id=plan.path.id, path_kind=plan.path.kind, segments=len(segments),
+                       end_day=plan.end_day, total_cost_usd=plan.total_cost_usd, delta_usd=0.0, **cluster)
 
 
 def from_solution(kind: str, sol: Solution, problem: Problem, cand: Candidate, catalog: Catalog,
                   chosen_cost: float) -> Alternative:
     options = {o.id: o for s in problem.path(sol.path_id).stages for o in s.options}
-    main = max(sol.segments, key=lambda s: s.cost_usd)
-    opt = options[main.option]
-    return Alternative(kind=kind, path_id=cand.id, path_kind=cand.kind, chip=opt.chip, provider=opt.provider,
-                       region=region(opt.offer, catalog), source=opt.source, nodes=opt.nodes,
-                       gpus_per_node=opt.gpus // max(opt.nodes, 1), segments=len(sol.segments), end_day=sol.end_day,
-                       total_cost_usd=sol.total_cost_usd, delta_usd=sol.total_cost_usd - chosen_cost)
+    cluster = NOTHING_RUN
+    if sol.segments:
+        opt = options[max(sol.segments, key=lambda s: s.cost_usd).option]
+        cluster = dict(chip=opt.chip, provider=opt.provider, region=region(opt.offer, catalog), source=opt.source,
+                       nodes=opt.nodes, gpus_per_node=opt.gpus // max(opt.nodes, 1))
+    return Alternative(kind=kind, path_id=cand.id, path_kind=cand.kind, segments=len(sol.segments),
+                       end_day=sol.end_day, total_cost_usd=sol.total_cost_usd,
+                       delta_usd=sol.total_cost_usd - chosen_cost, **cluster)
 
 
 def table(alternatives: list[Alternative]) -> list[str]:
@@ -47,7 +55,8 @@ def table(alternatives: list[Alternative]) -> list[str]:
     rows = []
     for a in alternatives:
         rows.append(["*" if a.kind == "chosen" else "", a.path_id, a.chip, f"{a.provider}/{a.region}",
-                     a.source.replace("_", "-"), f"{a.nodes} × {a.gpus_per_node}", ends(a.end_day),
+                     (a.source or "-").replace("_", "-"), f"{a.nodes} × {a.gpus_per_node}" if a.nodes else "-",
+                     ends(a.end_day),
                      f"${a.total_cost_usd:,.0f}", "-" if a.kind == "chosen" else f"{a.delta_usd:+,.0f}"])
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     line = lambda r: "  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip()  # noqa: E731

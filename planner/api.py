@@ -5,7 +5,7 @@ checks the CLI runs (field validation, then every catalog id with a "did you mea
 raises planner.errors.InputError, whose `.message` is the CLI's one-line error.
 
     import planner
-    result = planner.plan("scenarios/startup_7b.yaml", budget_usd=2e6, set={"policy.spot_allowed": False})
+    result = planner.plan("scenarios/small_lab_finetune.yaml", budget_usd=3e4, set={"policy.spot_allowed": False})
     print(result.total_cost_usd, result.path.kind)
 """
 

@@ -34,10 +34,12 @@ class SkyTask:
 
 def export(plan: Plan, catalog: Catalog) -> tuple[list[SkyTask], list[str]]:
     """(one task per rented segment, hand-off lines for what SkyPilot cannot launch)."""
-    if plan.status == "infeasible" or not plan.stages:
+    if plan.status == "infeasible":
         raise InputError(f"plan {plan.scenario.name}", "has no plan to export (status infeasible)",
                          "export a plan that was found (exit code 0)")
     tasks, handoff = [], []
+    if not plan.stages:
+        handoff.append(f"nothing to train: the plan adopts {plan.path.base or plan.path.id} as released.")
     n = 0
     for stage in plan.stages:
         for seg in stage.segments:

@@ -61,7 +61,7 @@ class Procurement(_Out):
 
 class PathSummary(_Out):
     id: str
-    kind: Literal["scratch", "continue", "distill", "finetune", "lora"]
+    kind: Literal["scratch", "continue", "distill", "finetune", "lora", "adopt"]
     base: str | None
     teacher: str | None
     params: float
@@ -84,6 +84,7 @@ class Diagnosis(_Out):
     extra_days: float | None = None
     looser_target_loss: float | None = None
     more_quota: str | None = None
+    quota_nodes: int | None = Field(None, description="Nodes every capped provider's quota must reach for a plan.")
     carbon_cap_tco2e: float | None = Field(None, description="The carbon cap, tCO2e, that would let a plan exist.")
     message: str
 
@@ -104,8 +105,8 @@ class Alternative(_Out):
     chip: str
     provider: str
     region: str = Field(description="Cloud region, or the site of owned/held servers.")
-    source: SourceOut
-    nodes: int = Field(description="Nodes of the costliest segment.")
+    source: SourceOut | None = Field(description="null: nothing to run (open weights adopted as released).")
+    nodes: int = Field(description="Nodes of the costliest segment (0: nothing to run).")
     gpus_per_node: int
     segments: int = Field(description="Segments in the plan, all stages.")
     end_day: float = Field(description="Day the plan's last stage ends.")

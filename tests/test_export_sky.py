@@ -51,7 +51,7 @@ def test_the_validator_rejects_what_skypilot_rejects():
 
 @pytest.mark.parametrize("scenario, sets", [
     ("startup_7b.yaml", {}),                                                          # GCP TPU spot
-    ("startup_7b.yaml", {"policy.providers": ["AWS", "CoreWeave"], "policy.spot_allowed": False}),
+    ("small_lab_finetune.yaml", {"policy.providers": ["AWS", "CoreWeave"], "policy.spot_allowed": False}),
     ("distillation.yaml", {"policy.providers": ["AWS"], "policy.chips": ["H100"]}),    # AWS instances
     ("enterprise_70b.yaml", {"policy.buy_allowed": False}),                            # reserved terms
 ])

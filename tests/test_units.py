@@ -45,9 +45,9 @@ def test_a_job_of_minutes_reads_in_minutes_everywhere():
 
 
 def test_the_headline_states_the_target_in_words():
-    scenario, catalog = load_inputs(ROOT / "scenarios" / "startup_7b.yaml")
+    scenario, catalog = load_inputs(LAB)
     text = render(make_plan(scenario, catalog, explain=False), "table")
-    assert "target as good as llama-2-7b (loss " in text.splitlines()[0]
+    assert "target as good as llama-3-8b (loss " in text.splitlines()[0]
 
 
 def test_frontier_progress_counts_points():

@@ -152,7 +152,7 @@ def run(scenario_path, sets, fmt, out, explain, alternatives, report, robust, wi
       plan scenarios/startup_7b.yaml --budget 2e6 --format json
       plan scenarios/startup_7b.yaml --format json --no-explain
       plan scenarios/enterprise_70b.yaml --program-runs 1 --deadline 180
-      plan scenarios/startup_7b.yaml --set policy.spot_allowed=false --set data.unique_tokens=2e12
+      plan scenarios/small_lab_finetune.yaml --set policy.spot_allowed=false --set "policy.providers=[AWS, Lambda]"
       plan scenarios/small_lab_finetune.yaml --objective quality --solver highs
       plan scenarios/enterprise_70b.yaml --robust 0.9 --sensitivity --report plan.html
 

@@ -54,6 +54,7 @@ def _rows(plan: Plan) -> list[list[str]]:
     return rows
 
 
+NO_TRAINING = "No training: the open weights are used as released (their serving is in the cost)."
 SEGMENT_HEADER = ["stage", "source", "provider", "offer", "chip", "nodes × GPUs", "starts", "ends", "share", "cost"]
 
 
@@ -86,7 +87,8 @@ def table(plan: Plan) -> str:
                + (f", base {p.base}" if p.base else "") + (f", teacher {p.teacher}" if p.teacher else ""))
     out.append(f"Total cost {_usd(plan.total_cost_usd)}; predicted loss {plan.predicted_loss:.4f}; "
                f"ends {ends(plan.end_day)}; energy {_num(plan.energy_mwh)} MWh; {_num(plan.tco2e)} tCO2e")
-    out += ["", _grid(SEGMENT_HEADER, _rows(plan)), "", "Cost breakdown:"]
+    table = _grid(SEGMENT_HEADER, _rows(plan)) if plan.stages else NO_TRAINING
+    out += ["", table, "", "Cost breakdown:"]
     out += [f"  {k:<16} {_usd(v)}" for k, v in plan.cost_breakdown_usd.items() if abs(v) >= 0.5]
     if plan.procurement:
         out += ["", "Procurement:"]
@@ -126,7 +128,7 @@ def markdown(plan: Plan) -> str:
     if plan.alternatives:
         out += ["", "## Alternatives", "", "| | path | chip | provider/region | source | nodes × GPUs | ends | cost USD | Δ USD |",
                 "|---|---|---|---|---|---:|---|---:|---:|"]
-        out += [f"| {'✔' if a.kind == 'chosen' else ''} | {a.path_id} | {a.chip} | {a.provider}/{a.region} | {a.source} | "
+        out += [f"| {'✔' if a.kind == 'chosen' else ''} | {a.path_id} | {a.chip} | {a.provider}/{a.region} | {a.source or '-'} | "
                 f"{a.nodes} × {a.gpus_per_node} | {ends(a.end_day)} | {a.total_cost_usd:,.0f} | "
                 f"{'-' if a.kind == 'chosen' else f'{a.delta_usd:+,.0f}'} |" for a in plan.alternatives]
     return "\n".join(out)

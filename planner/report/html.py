@@ -123,7 +123,7 @@ def _alternatives(plan: Plan) -> str:
     """The chosen plan beside the best on other paths and sourced the other way (✔ = chosen)."""
     rows = "".join(
         f"<tr><td>{'✔' if a.kind == 'chosen' else ''}</td><td><code>{escape(a.path_id)}</code></td>"
-        f"<td>{escape(a.chip)}</td><td>{escape(a.provider)}/{escape(a.region)}</td><td>{escape(a.source)}</td>"
+        f"<td>{escape(a.chip)}</td><td>{escape(a.provider)}/{escape(a.region)}</td><td>{escape(a.source or '-')}</td>"
         f"<td class='n'>{a.nodes} × {a.gpus_per_node}</td><td class='n'>{ends(a.end_day)}</td>"
         f"<td class='n'>${a.total_cost_usd:,.0f}</td>"
         f"<td class='n'>{'-' if a.kind == 'chosen' else f'{a.delta_usd:+,.0f}'}</td></tr>" for a in plan.alternatives)
