@@ -54,9 +54,10 @@ def table(alternatives: list[Alternative]) -> list[str]:
     header = ["", "path", "chip", "provider/region", "source", "nodes × GPUs", "ends", "cost", "Δ"]
     rows = []
     for a in alternatives:
-        rows.append(["*" if a.kind == "chosen" else "", a.path_id, a.chip, f"{a.provider}/{a.region}",
+        runs = a.segments > 0  # an adopted model runs nothing
+        rows.append(["*" if a.kind == "chosen" else "", a.path_id, a.chip, f"{a.provider}/{a.region}" if runs else "-",
                      (a.source or "-").replace("_", "-"), f"{a.nodes} × {a.gpus_per_node}" if a.nodes else "-",
-                     ends(a.end_day),
+                     ends(a.end_day) if runs else "-",
                      f"${a.total_cost_usd:,.0f}", "-" if a.kind == "chosen" else f"{a.delta_usd:+,.0f}"])
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     line = lambda r: "  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip()  # noqa: E731

@@ -86,3 +86,17 @@ def test_the_html_report_shows_the_table_too():
     section = page[page.index("id='alternatives'"):]
     section = section[:section.index("</table>")]
     assert section.count("<tr>") == len(plan.alternatives) + 1 and section.count("✔") == 1
+
+
+def test_adopted_weights_run_nothing_and_export_nothing():
+    import planner
+    from planner.catalog import load_catalog
+    from planner.export_sky import export
+
+    plan = planner.plan(ROOT / "scenarios" / "distillation.yaml", set={"policy.paths": ["adopt"]})
+    assert plan.path.kind == "adopt" and plan.stages == []
+    rows = render(plan, "table").split("Alternatives (")[1].splitlines()[2:]
+    # chip, provider/region, source, nodes × GPUs and end are all '-' (nothing runs)
+    assert rows and all(row.split().count("-") >= 5 for row in rows)
+    tasks, handoff = export(plan, load_catalog())
+    assert tasks == [] and handoff == [f"nothing to train: the plan adopts {plan.path.base} as released."]

@@ -129,6 +129,6 @@ def markdown(plan: Plan) -> str:
         out += ["", "## Alternatives", "", "| | path | chip | provider/region | source | nodes × GPUs | ends | cost USD | Δ USD |",
                 "|---|---|---|---|---|---:|---|---:|---:|"]
         out += [f"| {'✔' if a.kind == 'chosen' else ''} | {a.path_id} | {a.chip} | {a.provider}/{a.region} | {a.source or '-'} | "
-                f"{a.nodes} × {a.gpus_per_node} | {ends(a.end_day)} | {a.total_cost_usd:,.0f} | "
+                f"{a.nodes} × {a.gpus_per_node} | {ends(a.end_day) if a.segments else '-'} | {a.total_cost_usd:,.0f} | "
                 f"{'-' if a.kind == 'chosen' else f'{a.delta_usd:+,.0f}'} |" for a in plan.alternatives]
     return "\n".join(out)

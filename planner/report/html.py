@@ -124,7 +124,7 @@ def _alternatives(plan: Plan) -> str:
     rows = "".join(
         f"<tr><td>{'✔' if a.kind == 'chosen' else ''}</td><td><code>{escape(a.path_id)}</code></td>"
         f"<td>{escape(a.chip)}</td><td>{escape(a.provider)}/{escape(a.region)}</td><td>{escape(a.source or '-')}</td>"
-        f"<td class='n'>{a.nodes} × {a.gpus_per_node}</td><td class='n'>{ends(a.end_day)}</td>"
+        f"<td class='n'>{a.nodes} × {a.gpus_per_node}</td><td class='n'>{ends(a.end_day) if a.segments else '-'}</td>"
         f"<td class='n'>${a.total_cost_usd:,.0f}</td>"
         f"<td class='n'>{'-' if a.kind == 'chosen' else f'{a.delta_usd:+,.0f}'}</td></tr>" for a in plan.alternatives)
     return ("<h2 id='alternatives'>Alternatives</h2><table><tr><th></th><th>path</th><th>chip</th>"
