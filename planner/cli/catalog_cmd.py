@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from planner.catalog import FILES, load_catalog
-from planner.cli.run_cmd import output_path
+from planner.cli.run_cmd import distinct_files, output_path
 from planner.errors import InputError
 
 SHARED_COLUMNS = ["notes", "source", "as_of"]
@@ -91,17 +91,19 @@ def import_(file, provider, out, as_of, default_site):
     from planner.catalog.skypilot import import_skypilot
     from planner.report import write_atomic
 
+    distinct_files(FILE=file, **{"--out": out})
     offers = import_skypilot(file, provider, as_of=as_of, default_site=default_site)
-    report = offers.attrs["report"]
-    for reason, count in report.items():
-        if count:
-            click.echo(f"{count:>6}  {reason}", err=True)
+    report = {reason: count for reason, count in offers.attrs["report"].items() if count}
     if offers.empty:
-        raise InputError(str(file), "no usable offers in the file", "see the reasons above; nothing was written")
+        reasons = "; ".join(f"{count} {reason}" for reason, count in report.items())
+        raise InputError(str(file), f"no usable offers in the file ({reasons or 'no rows'})",
+                         "give a SkyPilot vms.csv with GPU instances the chips catalog knows; nothing was written")
+    for reason, count in report.items():
+        click.echo(f"{count:>6}  {reason}", err=True)
     text = offers.to_csv(index=False, lineterminator="\n")
     if out is None:
         click.echo(text, nl=False)
     else:
-        write_atomic(out, text)
+        write_atomic(out, text, "--out")
         click.echo(f"wrote {len(offers)} offers to {out}", err=True)
 

@@ -50,7 +50,7 @@ def frontier(scenario_path, vary, points, lo, hi, fmt, out, solver, executor, wo
     else:
         text = table(result)
     if out:
-        write_atomic(out, text)
+        write_atomic(out, text, "--out")
         click.echo(f"wrote {out}", err=True)
     else:
         click.echo(text)

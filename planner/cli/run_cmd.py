@@ -49,16 +49,16 @@ def finite(ctx, param, value):
 
 
 def output_path(ctx, param, value):
-    """An output file's folder must exist and be writable: checked while parsing, so a bad path
-    stops the command (exit 2) before any work and before any other output is written."""
+    """An output file must be absent or a regular file (symlinks followed) in an existing, writable
+    folder: checked while parsing, so a bad path stops the command (exit 2) before any work and
+    before any other output is written (planner.files states the write rules)."""
     if value is None:
         return value
-    path = Path(value)
-    folder = path.parent  # Path("x").parent is Path(".")
-    if not folder.is_dir():
-        raise click.BadParameter(f"the folder {folder} does not exist; create it or write elsewhere", param=param)
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise click.BadParameter(f"{path} cannot be written here (permission denied)", param=param)
+    from planner.files import output_target
+
+    target = output_target(value, param.opts[0])
+    if not os.access(target.parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise click.BadParameter(f"{value} cannot be written here (permission denied)", param=param)
     return value
 
 
@@ -179,7 +179,7 @@ def run(scenario_path, fmt, out, explain, report, robust, with_risk, with_sensit
                 plan.explanations.append(summary_line(risk_result))
     text = render(plan, fmt)
     if out:
-        write_atomic(out, text)
+        write_atomic(out, text, "--out")
         click.echo(f"wrote {out}", err=True)
     else:
         click.echo(text)
@@ -192,7 +192,7 @@ def run(scenario_path, fmt, out, explain, report, robust, with_risk, with_sensit
                          progress=progress_bar("deadline frontier"), **where)
         page = html_report(plan, scenario, catalog, frontier=curve, risk=risk_result, sensitivity=sens,
                            breakeven=breakeven(plan, scenario, catalog) if plan.status != "infeasible" else None)
-        write_atomic(report, page)
+        write_atomic(report, page, "--report")
         click.echo(f"wrote {report}", err=True)
     if plan.status == "infeasible":
         sys.exit(3)
