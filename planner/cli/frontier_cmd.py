@@ -6,13 +6,14 @@ import click
 
 from planner.cli.run_cmd import (distinct_files, executor_options, finite, joint_scenario, output_path,
                                    progress_bar)
+from planner.limits import FRONTIER_POINTS_MAX
 
 
 @click.command(name="frontier")
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(dir_okay=False))
 @click.option("--vary", type=click.Choice(["deadline", "budget", "target"]), required=True,
               help="deadline: cost vs deadline; budget: loss vs budget; target: cost vs target loss.")
-@click.option("--points", type=click.IntRange(min=1), default=7, show_default=True, help="Values of the bound to plan at.")
+@click.option("--points", type=click.IntRange(1, FRONTIER_POINTS_MAX), default=7, show_default=True, help="Values of the bound to plan at.")
 @click.option("--min", "lo", type=float, callback=finite, help="Smallest value (default: a multiple of the scenario's, see docs).")
 @click.option("--max", "hi", type=float, callback=finite, help="Largest value.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "plot"]), default="table", show_default=True,

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import click
 
+from planner.limits import DRAWS_MAX, FRONTIER_POINTS_MAX
+
 
 def progress_bar(label: str) -> Callable[[int, int], None]:
     """A run_all progress callback drawing `label [#####.....] done/total` on stderr; when stderr
@@ -54,9 +56,13 @@ def output_path(ctx, param, value):
     before any other output is written (planner.files states the write rules)."""
     if value is None:
         return value
+    from planner.errors import InputError
     from planner.files import output_target
 
-    target = output_target(value, param.opts[0])
+    try:
+        target = output_target(value, param.opts[0])
+    except InputError as exc:
+        raise click.BadParameter(f"{exc.problem}; {exc.fix}", param=param) from None
     if not os.access(target.parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
         raise click.BadParameter(f"{value} cannot be written here (permission denied)", param=param)
     return value
@@ -75,6 +81,35 @@ def distinct_files(**paths) -> None:
         if key in seen:
             raise InputError(f"{option} {path}", f"is the same file as {seen[key]}", "choose different files")
         seen[key] = option
+
+
+def refuse_unused(flags: dict[str, str]) -> None:
+    """Refuse a flag given on the command line that the command would ignore; flags: parameter name
+    -> why it has no effect here (only the ones that do not apply are passed)."""
+    from click.core import ParameterSource
+
+    from planner.errors import InputError
+
+    ctx = click.get_current_context()
+    for name, why in flags.items():
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            option = next(p for p in ctx.command.params if p.name == name).opts[0]
+            raise InputError(option, f"has no effect {why}", f"drop {option}, or add what it needs")
+
+
+def consortium_overrides(scenario, scenario_path: str, overrides: dict) -> None:
+    """Refuse --budget/--deadline/--target-* that a consortium's joint scenario would ignore: its
+    budget is the members' budgets and cash, its deadline the earliest member deadline, its target
+    the most demanding member target (planner.consortium.coalition)."""
+    if not scenario.members:
+        return
+    ignored = {"budget_usd": True,
+               "deadline_days": all(m.deadline_days is not None for m in scenario.members),
+               "target_loss": any(not m.target.empty for m in scenario.members)}
+    ignored["target_like"] = ignored["target_loss"]
+    refuse_unused({name: f"on the consortium scenario {scenario_path}: the members' own budget_usd, "
+                         f"brings_cash_usd, deadline_days and target set it (edit them in the file)"
+                   for name, skip in ignored.items() if skip and overrides.get(name) is not None})
 
 
 def executor_options(f):
@@ -119,9 +154,9 @@ def executor_options(f):
 @click.option("--risk", "with_risk", is_flag=True, help="Monte Carlo the plan; its summary joins the explanations.")
 @click.option("--sensitivity", "with_sensitivity", is_flag=True,
               help="Find how far each input can move before the decision changes (re-plans; joins the explanations).")
-@click.option("--draws", type=click.IntRange(min=1), default=500, show_default=True, help="Monte Carlo draws (--risk, --report).")
+@click.option("--draws", type=click.IntRange(1, DRAWS_MAX), default=500, show_default=True, help="Monte Carlo draws (--risk, --report).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Monte Carlo seed.")
-@click.option("--report-points", type=click.IntRange(min=1), default=6, show_default=True, help="Deadline frontier points in --report.")
+@click.option("--report-points", type=click.IntRange(1, FRONTIER_POINTS_MAX), default=6, show_default=True, help="Deadline frontier points in --report.")
 @executor_options
 @click.option("--write-lp", type=click.Path(dir_okay=False), callback=output_path, help="Write the MIP as an LP file (for debugging).")
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), help="Use catalogs from this directory.")
@@ -148,7 +183,13 @@ def run(scenario_path, fmt, out, explain, report, robust, with_risk, with_sensit
     from planner.tradeoffs.perturb import Multipliers
 
     distinct_files(SCENARIO=scenario_path, **{"--out": out, "--report": report, "--write-lp": write_lp})
+    parallel = with_sensitivity or with_risk or report
+    refuse_unused({**({} if with_risk or report else {"draws": "without --risk or --report", "seed": "without --risk or --report"}),
+                   **({} if report else {"report_points": "without --report"}),
+                   **({} if parallel else {name: "without --sensitivity, --risk or --report (nothing runs in workers)"
+                                           for name in ("executor", "workers", "ray_address")})})
     scenario, catalog = load_inputs(scenario_path, catalog_dir)
+    consortium_overrides(scenario, scenario_path, overrides)
     scenario = joint_scenario(with_overrides(scenario, **overrides), catalog)
     say = (lambda msg: click.echo(msg, err=True)) if fmt == "table" and not out else None
     base = Multipliers()

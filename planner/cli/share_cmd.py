@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from planner.cli.run_cmd import executor_options, progress_bar
+from planner.cli.run_cmd import executor_options, progress_bar, refuse_unused
+from planner.limits import SAMPLES_MAX
 
 
 @click.command(name="share")
@@ -14,7 +15,7 @@ from planner.cli.run_cmd import executor_options, progress_bar
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--solver", type=click.Choice(["cbc", "highs", "ortools"]), default="cbc", show_default=True)
 @executor_options
-@click.option("--samples", type=click.IntRange(min=1), default=200, show_default=True,
+@click.option("--samples", type=click.IntRange(1, SAMPLES_MAX), default=200, show_default=True,
               help="Sampled permutations for Shapley beyond 12 members.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the sampled permutations.")
@@ -31,6 +32,8 @@ def share(scenario_path, method, fmt, solver, executor, workers, ray_address, sa
     from planner.consortium.share import share as run_share
     from planner.inputs import load_inputs
 
+    if method != "shapley":
+        refuse_unused({name: f"with --method {method} (it samples no permutations)" for name in ("samples", "seed")})
     scenario, catalog = load_inputs(scenario_path, catalog_dir)
 
     # Coalitions facing the same scenario share one plan, so this counts distinct plans.
