@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from planner.limits import REPR_MAX_CHARS
 
 # C0 and C1 control characters and DEL: never printed raw (a terminal would obey them).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 class InputError(Exception):
@@ -45,7 +45,7 @@ def printable(text: str, keep_newlines: bool = False) -> str:
         c = match.group()
         return c if keep_newlines and c == "\n" else f"\\x{ord(c):02x}"
 
-    return _CONTROL.sub(escape, text)
+    return CONTROL_CHARACTERS.sub(escape, text)
 
 
 _REPR = reprlib.Repr()

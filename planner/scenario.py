@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloat, ValidationError, field_validator,
                       model_validator)
 
-from planner.errors import _CONTROL, InputError, pydantic_errors
+from planner.errors import CONTROL_CHARACTERS, InputError, pydantic_errors
 from planner.limits import GRID_MAX, MEMBERS_MAX, SCENARIO_MAX_BYTES
 from planner.yamlfile import load_yaml_file
 
@@ -38,7 +38,7 @@ class Strict(BaseModel):
         for item in _leaves(value, nested=not _holds_model(annotation)):
             if isinstance(item, bool) and not _mentions(annotation, bool):
                 raise ValueError(f"{str(item).lower()} where a number or text is expected; give the value itself")
-            if isinstance(item, str) and _CONTROL.search(item.replace("\n", "").replace("\t", "")):
+            if isinstance(item, str) and CONTROL_CHARACTERS.search(item.replace("\n", "").replace("\t", "")):
                 raise ValueError("text contains a control character; remove it")
         return value
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from planner.catalog import FILES, load_catalog
+from planner.catalog.cells import neutralise
 from planner.cli.run_cmd import distinct_files, output_path
-from planner.errors import InputError
+from planner.errors import InputError, printable
 
 SHARED_COLUMNS = ["notes", "source", "as_of"]
 
@@ -49,8 +50,8 @@ def list_(table, fmt, catalog_dir):
         click.echo(json.dumps(rows, indent=2))
         return
     frame = _frame(table, rows, cat)
-    if fmt == "csv":
-        click.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+    if fmt == "csv":  # formula-like text neutralised for spreadsheets (planner.catalog.cells)
+        click.echo(frame.map(neutralise).to_csv(index=False, lineterminator="\n"), nl=False)
     else:
         shown = frame.drop(columns=["notes", "source"]).convert_dtypes().astype(object)
         click.echo(shown.where(shown.notna(), "").to_string(index=False))
@@ -99,8 +100,8 @@ def import_(file, provider, out, as_of, default_site):
         raise InputError(str(file), f"no usable offers in the file ({reasons or 'no rows'})",
                          "give a SkyPilot vms.csv with GPU instances the chips catalog knows; nothing was written")
     for reason, count in report.items():
-        click.echo(f"{count:>6}  {reason}", err=True)
-    text = offers.to_csv(index=False, lineterminator="\n")
+        click.echo(f"{count:>6}  {printable(reason)}", err=True)
+    text = offers.map(neutralise).to_csv(index=False, lineterminator="\n")
     if out is None:
         click.echo(text, nl=False)
     else:
