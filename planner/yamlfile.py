@@ -1,6 +1,6 @@
 """Strict, bounded YAML reading for scenario files.
 
-Safe YAML only (no tags that build objects), plus: a size limit before parsing, a nesting-depth and
+Safe YAML only, and no explicit tags (`!!binary`, `!!python/...`), plus: a size limit before parsing, a nesting-depth and
 list-length limit checked on the parser's event stream (which needs no recursion), a limit on the
 values the file holds once its aliases are expanded (a 400-byte 'billion laughs' file would
 otherwise expand to a billion strings when validated), and duplicate keys refused rather than the
@@ -25,13 +25,14 @@ class _StrictLoader(yaml.SafeLoader):
         seen: dict = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
             try:
-                first = seen.setdefault(key, key_node.start_mark.line + 1)
+                if key in seen:
+                    raise _Refused(line, f"duplicate key {bounded_repr(key)} (first on line {seen[key]})",
+                                   "give each key once; YAML would silently keep only the last value")
+                seen[key] = line
             except TypeError:  # an unhashable key (a list or mapping): SafeLoader reports it
                 continue
-            if first != key_node.start_mark.line + 1:
-                raise _Refused(key_node.start_mark.line + 1, f"duplicate key {bounded_repr(key)} (first on line {first})",
-                               "give each key once; YAML would silently keep only the last value")
         return super().construct_mapping(node, deep=deep)
 
 
@@ -79,6 +80,9 @@ def _check_shape(text: str) -> None:
     lengths: list[int | None] = []  # per open collection: items so far (None for a mapping)
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         line = event.start_mark.line + 1
+        if getattr(event, "tag", None) is not None and event.tag != "!" and not _implicit(event):
+            raise _Refused(line, f"explicit YAML tag {bounded_repr(event.tag)}",
+                           "remove the tag: a scenario holds plain numbers, text, lists and mappings")
         if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)) and lengths \
                 and lengths[-1] is not None:
             lengths[-1] += 1
@@ -94,6 +98,11 @@ def _check_shape(text: str) -> None:
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
             lengths.pop()
+
+
+def _implicit(event) -> bool:
+    implicit = event.implicit
+    return any(implicit) if isinstance(implicit, tuple) else bool(implicit)
 
 
 def _check_expanded_size(root: yaml.Node) -> None:

@@ -76,6 +76,11 @@ def main(argv=None):
     except InputError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(2)
+    except OSError as exc:  # e.g. a solver's temporary files on a full disk (outputs are InputErrors already)
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"error: {printable(where)}{exc.strerror or exc}. To fix: free disk space or check permissions "
+                   "of the temporary folder ($TMPDIR) and the output folder", err=True)
+        sys.exit(2)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
