@@ -14,4 +14,16 @@ MEMBERS_MAX = 50  # consortium members (beyond 12, Shapley values are sampled)
 FRONTIER_POINTS_MAX = 200  # plan frontier --points, plan --report-points
 DRAWS_MAX = 100_000  # Monte Carlo draws (--draws)
 SAMPLES_MAX = 100_000  # sampled permutations (plan share --samples)
+COALITION_PLANS_MAX = 20_000  # samples x members, the most coalitions a sampled Shapley may plan (~10 min)
+# Scenario numbers: no quantity in a plan is above NUMBER_MAX, and these fields have a tighter
+# plausible top (a value past it is a typo or a hostile file, and sends the solvers' arithmetic
+# past what they resolve: staff_usd_per_month 1e10 kept CBC proving infeasibility for minutes,
+# lifetime_tokens 1e300 crashed it). 1e8 USD a month is a 500-person team ten times over.
+NUMBER_MAX = 1e18
+FIELD_MAX = {
+    "budget_usd": 1e13, "brings_cash_usd": 1e13, "staff_usd_per_month": 1e8,  # USD
+    "extra_tokens_usd_per_billion": 1e9, "labelled_example_usd": 1e6, "usd_per_gpu_hour": 1e4,  # USD
+    "unique_tokens": 1e15, "max_extra_tokens": 1e15, "brings_tokens": 1e15,  # the compute model's range
+    "lifetime_tokens": 1e18, "nodes": 1e6, "labelled_examples_on_hand": 1e12, "carbon_cap_tco2e": 1e9,
+}
 REPR_MAX_CHARS = 80  # an offending value is shown cut to this many characters

@@ -55,7 +55,7 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
         if diagnose:
             say("no plan meets every bound: re-solving with each bound relaxed")
         return Plan(status="infeasible", objective=objective, solver=solver, scenario=bounds,
-                    diagnosis=diagnose_scenario(scenario, catalog, target, solver) if diagnose else None)
+                    diagnosis=diagnose_scenario(scenario, catalog, target, solver, time_limit_s) if diagnose else None)
     by_id = {c.id: c for c in candidates}
     plan = to_plan(solution, problem, by_id[solution.path_id], bounds, solver)
     plan.explanations.extend(by_id[solution.path_id].notes)
@@ -125,34 +125,47 @@ def _procurement(sol: Solution, problem: Problem, options: dict[str, Option]) ->
     return items
 
 
-def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None, solver: str) -> Diagnosis:
+def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None, solver: str,
+                      time_limit_s: float | None = None) -> Diagnosis:
     """The smallest single change that makes a plan exist, each found by planning again with one bound
-    relaxed (candidates and options are rebuilt, since bounds also shape them upstream)."""
-    def relaxed(**changes) -> Plan:
-        return make_plan(scenario.model_copy(update=changes), catalog, solver=solver, explain=False, diagnose=False)
+    relaxed (candidates and options are rebuilt, since bounds also shape them upstream). Each re-plan
+    gets the plan's time limit; one stopped by it before any plan counts as no plan (no advice)."""
+    def relaxed(**changes) -> Plan | None:
+        """The re-plan, or None when it has no plan (or the time limit stopped it before one)."""
+        try:
+            p = make_plan(scenario.model_copy(update=changes), catalog, solver=solver, time_limit_s=time_limit_s,
+                          explain=False, diagnose=False)
+        except InputError as exc:
+            if exc.where != "--time-limit":
+                raise
+            stopped.append(changes)
+            return None
+        return None if p.status == "infeasible" else p
+
+    stopped: list[dict] = []
 
     extra_budget = extra_days = looser = None
     quota = carbon = None
     if scenario.budget_usd is not None:
         p = relaxed(budget_usd=None, objective="cost" if target is not None else scenario.objective)
-        if p.status != "infeasible" and p.total_cost_usd > scenario.budget_usd:
+        if p is not None and p.total_cost_usd > scenario.budget_usd:
             extra_budget = p.total_cost_usd - scenario.budget_usd
     p = relaxed(deadline_days=MAX_DEADLINE_DAYS, objective="time")
-    if p.status != "infeasible" and p.end_day > scenario.deadline_days:
+    if p is not None and p.end_day > scenario.deadline_days:
         extra_days = p.end_day - scenario.deadline_days
     if target is not None:
         p = relaxed(objective="quality")
-        if p.status != "infeasible" and p.predicted_loss > target:
+        if p is not None and p.predicted_loss > target:
             looser = p.predicted_loss - target
     if scenario.policy.max_nodes_per_provider:
         p = relaxed(policy=scenario.policy.model_copy(update={"max_nodes_per_provider": None}))
-        if p.status != "infeasible":
+        if p is not None:
             used = {s.provider: s.nodes for st in p.stages for s in st.segments}
             quota = "raise the provider quotas to " + ", ".join(f"{k}: {v} nodes" for k, v in sorted(used.items()))
     cap = scenario.policy.carbon_cap_tco2e
     if cap is not None:
         p = relaxed(policy=scenario.policy.model_copy(update={"carbon_cap_tco2e": None}))
-        if p.status != "infeasible" and p.tco2e > cap:
+        if p is not None and p.tco2e > cap:
             carbon = p.tco2e
     parts = []
     if extra_budget is not None:
@@ -168,6 +181,9 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
     message = ("No plan meets every bound. Smallest single changes that make one exist: " + "; ".join(parts)
                if parts else "No plan exists, and relaxing budget, deadline, target or quota alone does not help: "
                "check the policy (providers, chips, paths, carbon cap) and the data on hand.")
+    if stopped:
+        message += (f" ({len(stopped)} of these re-plans stopped at the time limit before finding a plan; "
+                    "a longer --time-limit may find more advice.)")
     return Diagnosis(extra_budget_usd=extra_budget, extra_days=extra_days, looser_target_loss=looser,
                      more_quota=quota, carbon_cap_tco2e=carbon, message=message)
 

@@ -14,7 +14,7 @@ from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloa
                       model_validator)
 
 from planner.errors import CONTROL_CHARACTERS, InputError, pydantic_errors
-from planner.limits import GRID_MAX, MEMBERS_MAX, SCENARIO_MAX_BYTES
+from planner.limits import FIELD_MAX, GRID_MAX, MEMBERS_MAX, NUMBER_MAX, SCENARIO_MAX_BYTES
 from planner.yamlfile import load_yaml_file
 
 # A labelled example is typically about 1,000 tokens; 1e9 examples of at most 1e6 tokens each stay
@@ -40,7 +40,20 @@ class Strict(BaseModel):
                 raise ValueError(f"{str(item).lower()} where a number or text is expected; give the value itself")
             if isinstance(item, str) and CONTROL_CHARACTERS.search(item.replace("\n", "").replace("\t", "")):
                 raise ValueError("text contains a control character; remove it")
+            number = _as_number(item) if _mentions(annotation, float) or _mentions(annotation, int) else None
+            most = FIELD_MAX.get(info.field_name, NUMBER_MAX)
+            if number is not None and abs(number) > most:
+                raise ValueError(f"{number:g} is above the most this field can plausibly be ({most:g}); check the unit")
         return value
+
+
+def _as_number(item) -> float | None:
+    if isinstance(item, bool) or not isinstance(item, (int, float, str)):
+        return None
+    try:
+        return float(item)
+    except (ValueError, OverflowError):
+        return None
 
 
 def _leaves(value, nested: bool) -> list:

@@ -275,6 +275,36 @@ def test_counts_on_the_command_line_are_capped(capsys, args, flag):
     refused(capsys, *args, needles=(flag, "range"))
 
 
+@pytest.mark.parametrize("field,value,most", [
+    ("budget_usd", "1.0e+300", "1e+13"), ("staff_usd_per_month", "1.0e+10", "1e+08"),
+    ("inference", "{lifetime_tokens: 1.0e+300}", "1e+18"), ("data", "{unique_tokens: 1.0e+16}", "1e+15"),
+    ("owned_hardware", "[{hardware: hgx-h100, nodes: 10000000}]", "1e+06"),
+    ("failures_per_node_day", "1e300", "1e+18"),  # YAML 1.1 reads 1e300 as text; still refused
+])
+def test_absurd_numbers_in_a_scenario_are_refused(tmp_path, capsys, field, value, most):
+    """staff_usd_per_month 1e10 kept CBC proving infeasibility for minutes; lifetime_tokens 1e300
+    crashed it: values past a field's plausible top stop at load (planner.limits.FIELD_MAX)."""
+    path = scenario_file(tmp_path, MINIMAL.replace("budget_usd: 100000\n", "") + f"{field}: {value}\n")
+    refused(capsys, path, needles=(str(path), field, f"plausibly be ({most})"))
+
+
+def test_diagnosis_re_plans_get_the_time_limit(monkeypatch):
+    """--time-limit bounds the re-plans that look for the smallest change, not only the first solve."""
+    from planner import planning
+    from planner.inputs import load_inputs
+
+    seen = []
+    real = planning.solve
+    monkeypatch.setattr(planning, "solve", lambda *a, **k: seen.append(k["time_limit_s"]) or real(*a, **k))
+    scenario, catalog = load_inputs(STARTUP)
+    plan = planning.make_plan(scenario.model_copy(update={"budget_usd": 1000.0}), catalog, time_limit_s=7.0,
+                              explain=False)
+    assert plan.status == "infeasible" and plan.diagnosis.extra_budget_usd > 0
+    # at $1,000 every candidate's cost floor is over budget, so the first plan needs no solve:
+    # each solve seen is a diagnosis re-plan (the budget relaxed one found the extra budget)
+    assert seen and set(seen) == {7.0}
+
+
 def test_a_huge_value_is_shown_cut_short(tmp_path, capsys):
     path = scenario_file(tmp_path, "name: n\ndeadline_days: '" + "9" * 200_000 + "x'\n")
     line = refused(capsys, path, needles=(str(path), "deadline_days", "..."))
@@ -355,6 +385,17 @@ def test_yaml_tags_are_refused(tmp_path, capsys, text):
 ])
 def test_a_flag_the_command_would_ignore_is_refused(capsys, args, flag):
     refused(capsys, *args, needles=(flag, "has no effect"))
+
+
+def test_share_sampling_flags_need_a_sampled_consortium_and_a_bounded_plan_count(tmp_path, capsys):
+    refused(capsys, "share", CONSORTIUM, "--samples", "5", needles=("--samples", "has no effect", "4 members"))
+
+    def grow(d):
+        d["members"] = [dict(d["members"][i % 4], name=f"m{i}") for i in range(40)]
+
+    path = edited(tmp_path, CONSORTIUM, grow)
+    # 40 members x 1000 sampled orders could need 40,000 coalition plans
+    refused(capsys, "share", path, "--samples", "1000", needles=("--samples 1000", "40,000 coalition plans", "500"))
 
 
 def test_deadline_on_a_consortium_is_refused_only_when_every_member_sets_one(tmp_path, capsys):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from planner.cli.run_cmd import executor_options, progress_bar, refuse_unused
-from planner.limits import SAMPLES_MAX
+from planner.limits import COALITION_PLANS_MAX, SAMPLES_MAX
 
 
 @click.command(name="share")
@@ -29,12 +29,21 @@ def share(scenario_path, method, fmt, solver, executor, workers, ray_address, sa
       plan share scenarios/consortium_health.yaml --method nucleolus --format json
       plan share scenarios/consortium_10.yaml --workers 2
     """
+    from planner.consortium.share import EXACT_LIMIT
     from planner.consortium.share import share as run_share
+    from planner.errors import InputError
     from planner.inputs import load_inputs
 
     if method != "shapley":
         refuse_unused({name: f"with --method {method} (it samples no permutations)" for name in ("samples", "seed")})
     scenario, catalog = load_inputs(scenario_path, catalog_dir)
+    n = len(scenario.members)
+    if n <= EXACT_LIMIT:
+        refuse_unused({name: f"with {n} members (every coalition is planned; sampling starts above {EXACT_LIMIT})"
+                       for name in ("samples", "seed")})
+    elif samples * n > COALITION_PLANS_MAX:
+        raise InputError(f"--samples {samples}", f"with {n} members could need {samples * n:,} coalition plans, "
+                         f"above the limit of {COALITION_PLANS_MAX:,}", f"give --samples {COALITION_PLANS_MAX // n} or fewer")
 
     # Coalitions facing the same scenario share one plan, so this counts distinct plans.
     progress = progress_bar("coalition plans") if fmt == "table" else None
