@@ -6,6 +6,7 @@ strict (unknown fields are errors) so a typo never silently falls back to a defa
 
 from __future__ import annotations
 
+import math
 import typing
 from pathlib import Path
 from typing import Literal
@@ -42,7 +43,7 @@ class Strict(BaseModel):
                 raise ValueError("text contains a control character; remove it")
             number = _as_number(item) if _mentions(annotation, float) or _mentions(annotation, int) else None
             most = FIELD_MAX.get(info.field_name, NUMBER_MAX)
-            if number is not None and abs(number) > most:
+            if number is not None and most < abs(number) < math.inf:  # inf and nan: pydantic's finite check
                 raise ValueError(f"{number:g} is above the most this field can plausibly be ({most:g}); check the unit")
         return value
 
