@@ -305,6 +305,22 @@ def test_diagnosis_re_plans_get_the_time_limit(monkeypatch):
     assert seen and set(seen) == {7.0}
 
 
+def test_the_time_limit_reaches_sensitivity_and_frontier_re_plans(monkeypatch):
+    from planner.inputs import load_inputs
+    from planner.planning import make_plan
+    from planner.tradeoffs import perturb
+    from planner.tradeoffs.frontier import frontier
+    from planner.tradeoffs.sensitivity import factors_for, sensitivity
+
+    seen = []
+    monkeypatch.setattr(perturb, "make_plan", lambda *a, **k: seen.append(k["time_limit_s"]) or make_plan(*a, **k))
+    scenario, catalog = load_inputs(LAB)
+    plan = make_plan(scenario, catalog, explain=False)
+    sensitivity(plan, scenario, catalog, factors=factors_for(plan, scenario)[:1], steps=1, workers=1, time_limit_s=4.0)
+    frontier(scenario, catalog, "deadline", points=2, workers=1, time_limit_s=4.0)
+    assert len(seen) >= 2 + 2 and set(seen) == {4.0}  # both ends of one factor, then two frontier points
+
+
 def test_a_huge_value_is_shown_cut_short(tmp_path, capsys):
     path = scenario_file(tmp_path, "name: n\ndeadline_days: '" + "9" * 200_000 + "x'\n")
     line = refused(capsys, path, needles=(str(path), "deadline_days", "..."))

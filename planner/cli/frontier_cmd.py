@@ -20,9 +20,12 @@ from planner.limits import FRONTIER_POINTS_MAX
               help="plot: a self-contained SVG chart.")
 @click.option("--out", type=click.Path(dir_okay=False), callback=output_path, help="Write the output to this file instead of stdout.")
 @click.option("--solver", type=click.Choice(["cbc", "highs", "ortools"]), default="cbc", show_default=True)
+@click.option("--time-limit", "time_limit_s", type=click.FloatRange(min=0, max=1e6), callback=finite,
+              help="Stop each point's solve after S seconds (a point stopped before any plan shows as no plan).")
 @executor_options
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), help="Use catalogs from this directory.")
-def frontier(scenario_path, vary, points, lo, hi, fmt, out, solver, executor, workers, ray_address, catalog_dir):
+def frontier(scenario_path, vary, points, lo, hi, fmt, out, solver, time_limit_s, executor, workers, ray_address,
+             catalog_dir):
     """Re-plan SCENARIO over a range of one bound and show the trade-off, each point a full plan.
 
     Points where a more demanding bound does at least as well are flagged dominated: they are
@@ -43,7 +46,8 @@ def frontier(scenario_path, vary, points, lo, hi, fmt, out, solver, executor, wo
     scenario, catalog = load_inputs(scenario_path, catalog_dir)
     scenario = joint_scenario(scenario, catalog)
     result = sweep(scenario, catalog, vary, points=points, lo=lo, hi=hi, solver=solver, executor=executor,
-                   workers=workers, ray_address=ray_address, progress=progress_bar(f"{vary} frontier"))
+                   workers=workers, ray_address=ray_address, progress=progress_bar(f"{vary} frontier"),
+                   time_limit_s=time_limit_s)
     if fmt == "json":
         text = result.model_dump_json(indent=2)
     elif fmt == "plot":

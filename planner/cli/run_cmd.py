@@ -141,8 +141,9 @@ def executor_options(f):
                    "budget and deadline; time: earliest finish within budget.")
 @click.option("--solver", type=click.Choice(["cbc", "highs", "ortools"]), default="cbc", show_default=True)
 @click.option("--time-limit", "time_limit_s", type=click.FloatRange(min=0, max=1e6), callback=finite,
-              help="Stop each solve after S seconds with the best plan and its gap (the plan, then each of the "
-                   "two explanation re-plans; --no-explain for one solve).")
+              help="Stop each solve after S seconds with the best plan and its gap: the plan, the two explanation "
+                   "re-plans (--no-explain for one solve), the re-plans that diagnose an impossible request, and "
+                   "the sensitivity and report re-plans.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), callback=output_path, help="Write the output to this file instead of stdout.")
 @click.option("--explain/--no-explain", default=True, show_default=True,
@@ -208,7 +209,7 @@ def run(scenario_path, fmt, out, explain, report, robust, with_risk, with_sensit
         if with_sensitivity:
             from planner.tradeoffs.sensitivity import sensitivity
 
-            sens = sensitivity(plan, scenario, catalog, base=base, solver=solver,
+            sens = sensitivity(plan, scenario, catalog, base=base, solver=solver, time_limit_s=time_limit_s,
                                progress=progress_bar("sensitivity re-plans"), **where)
             plan.explanations.extend(t.message for t in sens.thresholds if t.changes_at is not None)
         if with_risk or report:
@@ -230,7 +231,7 @@ def run(scenario_path, fmt, out, explain, report, robust, with_risk, with_sensit
         from planner.tradeoffs.sensitivity import breakeven
 
         curve = frontier(scenario, catalog, "deadline", points=report_points, base=base, solver=solver,
-                         progress=progress_bar("deadline frontier"), **where)
+                         time_limit_s=time_limit_s, progress=progress_bar("deadline frontier"), **where)
         page = html_report(plan, scenario, catalog, frontier=curve, risk=risk_result, sensitivity=sens,
                            breakeven=breakeven(plan, scenario, catalog) if plan.status != "infeasible" else None)
         write_atomic(report, page, "--report")
