@@ -23,7 +23,6 @@ NUMBER_MAX = 1e18
 FIELD_MAX = {
     "budget_usd": 1e13, "brings_cash_usd": 1e13, "staff_usd_per_month": 1e8,  # USD
     "extra_tokens_usd_per_billion": 1e9, "labelled_example_usd": 1e6, "usd_per_gpu_hour": 1e4,  # USD
-    "unique_tokens": 1e15, "max_extra_tokens": 1e15, "brings_tokens": 1e15,  # the compute model's range
-    "lifetime_tokens": 1e18, "nodes": 1e6, "labelled_examples_on_hand": 1e12, "carbon_cap_tco2e": 1e9,
+    "nodes": 1e6, "labelled_examples_on_hand": 1e12, "carbon_cap_tco2e": 1e9,
 }
 REPR_MAX_CHARS = 80  # an offending value is shown cut to this many characters
