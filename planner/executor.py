@@ -47,9 +47,16 @@ def run_all(fn: Callable[[Any], Any], jobs: Sequence[Any], executor: str = "loca
 
 
 def worker_context() -> multiprocessing.context.BaseContext:
-    """The start method for local workers: a fresh interpreter, never a fork of this process."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    """The start method for local workers: a fresh interpreter, never a fork of this process.
+
+    The fork server imports the planner once (no solver has run in it, so no solver threads exist
+    there) and forks each worker from it: a pool after the first starts in about 0.05 s instead
+    of 1 s of imports per pool (sensitivity starts one pool per bisection round)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["planner.planning"])  # ignored once the server runs
+    return context
 
 
 def _run_ray(fn, jobs, tick, ray_address):
