@@ -37,6 +37,21 @@ VMS = ROOT / "tests" / "fixtures" / "skypilot_vms_small.csv"
 MINIMAL = "name: tiny\ndeadline_days: 30\nbudget_usd: 100000\n"
 
 
+def _snapshot() -> tuple[str, list]:
+    """The working tree's status and every /dev entry's name, type and inode."""
+    status = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True, cwd=ROOT)
+    dev = sorted((e.name, e.stat(follow_symlinks=False).st_mode, e.inode()) for e in os.scandir("/dev"))
+    return status.stdout, dev
+
+
+@pytest.fixture(scope="module", autouse=True)
+def leaves_tree_and_dev_untouched():
+    """Replaying this suite writes only into tmp_path: the working tree and /dev are as before."""
+    before = _snapshot()
+    yield
+    assert _snapshot() == before
+
+
 def cli(capsys, *args) -> tuple[int, str, str]:
     """Run `plan ARGS` in this process: (exit code, stdout, stderr)."""
     with pytest.raises(SystemExit) as exit_:
@@ -268,11 +283,12 @@ def test_too_many_members_are_refused(tmp_path, capsys):
     (["frontier", LAB, "--vary", "deadline", "--points", "1000000"], "--points"),
     (["frontier", LAB, "--vary", "deadline", "--points", str(FRONTIER_POINTS_MAX + 1)], "--points"),
     ([LAB, "--risk", "--draws", "1000000000"], "--draws"),
-    ([LAB, "--report", "r.html", "--report-points", "100000"], "--report-points"),
+    ([LAB, "--report", "{tmp}/r.html", "--report-points", "100000"], "--report-points"),
     (["share", CONSORTIUM, "--samples", "1000000000"], "--samples"),
 ])
-def test_counts_on_the_command_line_are_capped(capsys, args, flag):
-    refused(capsys, *args, needles=(flag, "range"))
+def test_counts_on_the_command_line_are_capped(tmp_path, capsys, args, flag):
+    refused(capsys, *(str(a).format(tmp=tmp_path) for a in args), needles=(flag, "range"))
+    assert listing(tmp_path) == []
 
 
 @pytest.mark.parametrize("field,value,most", [
