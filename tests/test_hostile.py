@@ -133,6 +133,13 @@ def test_a_symlink_is_written_through(tmp_path, capsys):
     assert target.read_text().startswith("{") and listing(tmp_path) == ["link.json", "real.json"]
 
 
+def test_an_output_name_with_control_characters_is_printed_escaped(tmp_path, capsys):
+    out = tmp_path / "plan\x1b[2J.txt"
+    status, _, err = cli(capsys, LAB, "--no-explain", "--out", out)
+    assert status == 0 and out.is_file()
+    assert "\x1b" not in err and "plan\\x1b[2J.txt" in err
+
+
 def test_a_symlink_to_a_fifo_or_device_is_refused(tmp_path, capsys):
     os.mkfifo(tmp_path / "pipe")
     (tmp_path / "to_pipe").symlink_to(tmp_path / "pipe")

@@ -106,5 +106,5 @@ def import_(file, provider, out, as_of, default_site):
         click.echo(text, nl=False)
     else:
         write_atomic(out, text, "--out")
-        click.echo(f"wrote {len(offers)} offers to {out}", err=True)
+        click.echo(f"wrote {len(offers)} offers to {printable(str(out))}", err=True)
 

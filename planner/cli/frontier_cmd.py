@@ -6,6 +6,7 @@ import click
 
 from planner.cli.run_cmd import (distinct_files, executor_options, finite, joint_scenario, output_path,
                                    progress_bar)
+from planner.errors import printable
 from planner.limits import FRONTIER_POINTS_MAX
 
 
@@ -56,7 +57,7 @@ def frontier(scenario_path, vary, points, lo, hi, fmt, out, solver, time_limit_s
         text = table(result)
     if out:
         write_atomic(out, text, "--out")
-        click.echo(f"wrote {out}", err=True)
+        click.echo(f"wrote {printable(out)}", err=True)
     else:
         click.echo(text)
 

@@ -177,6 +177,7 @@ def run(scenario_path, fmt, out, explain, report, robust, with_risk, with_sensit
     Exit codes: 0 a plan was found; 2 bad input; 3 no plan exists (the smallest changes that
     would make one are printed).
     """
+    from planner.errors import printable
     from planner.inputs import load_inputs
     from planner.planning import make_plan
     from planner.report import render, write_atomic
@@ -222,7 +223,7 @@ def run(scenario_path, fmt, out, explain, report, robust, with_risk, with_sensit
     text = render(plan, fmt)
     if out:
         write_atomic(out, text, "--out")
-        click.echo(f"wrote {out}", err=True)
+        click.echo(f"wrote {printable(out)}", err=True)
     else:
         click.echo(text)
     if report:
@@ -235,6 +236,6 @@ def run(scenario_path, fmt, out, explain, report, robust, with_risk, with_sensit
         page = html_report(plan, scenario, catalog, frontier=curve, risk=risk_result, sensitivity=sens,
                            breakeven=breakeven(plan, scenario, catalog) if plan.status != "infeasible" else None)
         write_atomic(report, page, "--report")
-        click.echo(f"wrote {report}", err=True)
+        click.echo(f"wrote {printable(report)}", err=True)
     if plan.status == "infeasible":
         sys.exit(3)
