@@ -6,7 +6,14 @@ The CLI turns it into one line on stderr and exit code 2; nothing else is printe
 from __future__ import annotations
 
 import difflib
+import re
+import reprlib
 from collections.abc import Iterable
+
+from planner.limits import REPR_MAX_CHARS
+
+# C0 and C1 control characters and DEL: never printed raw (a terminal would obey them).
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 class InputError(Exception):
@@ -24,10 +31,32 @@ class InputError(Exception):
 
     @property
     def message(self) -> str:
+        """One printable line (control characters, newlines included, shown as escapes)."""
         text = f"{self.where}: {self.problem}"
         if self.fix:
             text += f". To fix: {self.fix}"
-        return text
+        return printable(text)
+
+
+def printable(text: str, keep_newlines: bool = False) -> str:
+    """`text` with control characters shown as escapes (\\x1b), so printing it cannot move the
+    cursor, clear the screen or retitle the window; newlines kept only if asked."""
+    def escape(match: re.Match) -> str:
+        c = match.group()
+        return c if keep_newlines and c == "\n" else f"\\x{ord(c):02x}"
+
+    return CONTROL_CHARACTERS.sub(escape, text)
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, REPR_MAX_CHARS, REPR_MAX_CHARS
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 6
+
+
+def bounded_repr(value) -> str:
+    """repr(value) cut to REPR_MAX_CHARS, built without expanding large or deeply nested values."""
+    text = _REPR.repr(value)
+    return text if len(text) <= REPR_MAX_CHARS else text[:REPR_MAX_CHARS - 3] + "..."
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
@@ -48,10 +77,8 @@ def pydantic_errors(where: str, exc) -> InputError:
     err = exc.errors()[0]
     field = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__") or "(top level)"
     value = err.get("input")
-    msg = err.get("msg", "invalid value")
-    shown = repr(value)
-    if len(shown) > 80:
-        shown = shown[:77] + "..."
+    msg = err.get("msg", "invalid value").removeprefix("Value error, ")
+    shown = bounded_repr(value)
     return InputError(f"{where}: field '{field}'", f"{msg} (got {shown})", _fix_for(err))
 
 
@@ -63,4 +90,8 @@ def _fix_for(err: dict) -> str:
         return "add this required field"
     if kind.startswith(("greater_than", "less_than", "finite_number")):
         return "give a finite value inside the allowed range"
+    if kind == "too_short":
+        return "leave the field out (null) to allow all, or list at least one item; an empty list is refused"
+    if kind == "too_long":
+        return "give fewer items (the limit keeps a plan to seconds; README 'Limits')"
     return "correct the value as the message says"

@@ -58,6 +58,27 @@ def check_references(scenario: Scenario, catalog: Catalog, where: str) -> None:
     targets = [("target", scenario.target)] + [(f"members[{i}].target", m.target) for i, m in enumerate(scenario.members)]
     for field, target in targets:
         _known(where, f"{field}.like", [target.like] if target.like else [], catalog.models)
+    _check_plannable(scenario, catalog, where)
+
+
+def _check_plannable(scenario: Scenario, catalog: Catalog, where: str) -> None:
+    """Law overrides that name a real constant, and a policy that allows some hardware (ignoring
+    quotas: a quota of 0 is a plan that does not exist, exit 3, with the quota it needs)."""
+    from planner.options import cloud_pools, owned_pools
+    from planner.quality.laws import load_laws
+
+    try:
+        load_laws(scenario.quality_law.pretrain, scenario.quality_law.overrides)
+    except InputError as exc:
+        raise InputError(f"{where}: field '{exc.where}'", exc.problem, exc.fix) from None
+    unlimited = scenario.model_copy(update={"policy": scenario.policy.model_copy(update={"max_nodes_per_provider": None})})
+    if not cloud_pools(unlimited, catalog) and not owned_pools(scenario, catalog, scenario.deadline_days):
+        p = scenario.policy
+        shown = ", ".join(f"{name} {value}" for name, value in (("providers", p.providers), ("regions", p.regions),
+                          ("chips", p.chips), ("cloud_allowed", p.cloud_allowed), ("buy_allowed", p.buy_allowed))
+                          if value is not None)
+        raise InputError(f"{where}: field 'policy'", f"allows no cloud offer and no hardware ({shown})",
+                         "widen policy.providers / regions / chips, or allow cloud or buying hardware")
 
 
 def _known(where: str, field: str, values, valid, exact: bool = True) -> None:

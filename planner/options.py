@@ -63,7 +63,10 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
     deadline = scenario.deadline_days
     pools = cloud_pools(scenario, catalog) + owned_pools(scenario, catalog, deadline)
     if not pools:
-        raise InputError("scenario policy", "no cloud offer or hardware is allowed by the policy",
+        unlimited = scenario.policy.model_copy(update={"max_nodes_per_provider": None})
+        if cloud_pools(scenario.model_copy(update={"policy": unlimited}), catalog):
+            return None  # only zero quotas stop every offer: no plan; the diagnosis names the quota needed
+        raise InputError(f"scenario {scenario.name}: field 'policy'", "allows no cloud offer and no hardware",
                          "widen policy.providers / regions / chips, or allow buying hardware")
     pools = prune_pools(pools, catalog, carbon_matters=scenario.policy.carbon_cap_tco2e is not None,
                         provider_matters=scenario.policy.max_provider_share is not None)

@@ -16,7 +16,8 @@ SCHEMA_VERSION = 1
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # protected_namespaces=(): pydantic < 2.10 warns on every run about the field `model_size`
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
 
 class Segment(_Out):

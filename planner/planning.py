@@ -60,7 +60,7 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
         if diagnose:
             say("no plan meets every bound: re-solving with each bound relaxed")
         return Plan(status="infeasible", objective=objective, solver=solver, scenario=bounds,
-                    diagnosis=diagnose_scenario(scenario, catalog, target, solver) if diagnose else None)
+                    diagnosis=diagnose_scenario(scenario, catalog, target, solver, time_limit_s) if diagnose else None)
     by_id = {c.id: c for c in candidates}
     plan = to_plan(solution, problem, by_id[solution.path_id], bounds, solver)
     plan.explanations.extend(by_id[solution.path_id].notes)
@@ -136,19 +136,32 @@ def _procurement(sol: Solution, problem: Problem, options: dict[str, Option]) ->
 MINIMAL_FIX_PRECISION = 0.995
 
 
-def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None, solver: str) -> Diagnosis:
+def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None, solver: str,
+                      time_limit_s: float | None = None) -> Diagnosis:
     """The smallest single change that makes a plan exist: more budget, more days, a looser target, more
     provider quota, a higher carbon cap. Each is found by planning again with one bound relaxed
     (candidates and options are rebuilt, since bounds also shape them upstream), then narrowed by
     bisection with re-plans (_smallest_change) so that the change suggested works and
     MINIMAL_FIX_PRECISION times it does not. Relaxing a bound only adds plans (the paths are monotone
-    in the target), which is what the bisection relies on.
+    in the target), which is what the bisection relies on. Each re-plan gets the plan's time limit;
+    one stopped by it before any plan counts as no plan.
     """
-    def relaxed(**changes) -> Plan:
-        return make_plan(scenario.model_copy(update=changes), catalog, solver=solver, explain=False, diagnose=False)
+    stopped: list[dict] = []
+
+    def relaxed(**changes) -> Plan | None:
+        """The re-plan, or None when it has no plan (or the time limit stopped it before one)."""
+        try:
+            p = make_plan(scenario.model_copy(update=changes), catalog, solver=solver, time_limit_s=time_limit_s,
+                          explain=False, diagnose=False)
+        except InputError as exc:
+            if exc.where != "--time-limit":
+                raise
+            stopped.append(changes)
+            return None
+        return None if p.status == "infeasible" else p
 
     def feasible(**changes) -> bool:
-        return relaxed(**changes).status != "infeasible"
+        return relaxed(**changes) is not None
 
     extra_budget = extra_days = looser = quota_nodes = None
     quota = carbon = None
@@ -156,25 +169,25 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
     any_loss = {"target": Target(**scenario.target.size_limits())} if scenario.objective == "quality" else {}
     if scenario.budget_usd is not None:
         p = relaxed(budget_usd=None, objective="cost", **any_loss)
-        if p.status != "infeasible" and p.total_cost_usd > scenario.budget_usd:
+        if p is not None and p.total_cost_usd > scenario.budget_usd:
             extra_budget = _up(_smallest_change(lambda c: feasible(budget_usd=scenario.budget_usd + c),
                                                 p.total_cost_usd - scenario.budget_usd), decimals=0)
     p = relaxed(deadline_days=MAX_DEADLINE_DAYS, objective="time", **any_loss)
-    if p.status != "infeasible" and p.end_day > scenario.deadline_days:
+    if p is not None and p.end_day > scenario.deadline_days:
         extra_days = _smallest_change(lambda c: feasible(deadline_days=scenario.deadline_days + c),
                                       p.end_day - scenario.deadline_days)
         if extra_days is not None:  # four significant digits, rounded up, as printed
             extra_days = _up(extra_days, decimals=3 - math.floor(math.log10(extra_days)))
     if target is not None and scenario.objective != "quality":
         p = relaxed(objective="quality")
-        if p.status != "infeasible" and p.predicted_loss > target:
+        if p is not None and p.predicted_loss > target:
             limits = scenario.target.size_limits()
             looser = _up(_smallest_change(lambda c: feasible(target=Target(**limits, loss=target + c)),
                                           p.predicted_loss - target), decimals=6)
     caps = scenario.policy.max_nodes_per_provider
     if caps:
         p = relaxed(policy=scenario.policy.model_copy(update={"max_nodes_per_provider": None}))
-        if p.status != "infeasible":
+        if p is not None:
             most = max((s.nodes for st in p.stages for s in st.segments if s.provider in caps), default=0)
             quota_nodes = _smallest_quota(lambda q: feasible(policy=scenario.policy.model_copy(update={
                 "max_nodes_per_provider": _raised(caps, q)})), min(caps.values()), max(most, *caps.values()))
@@ -185,7 +198,7 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
     cap = scenario.policy.carbon_cap_tco2e
     if cap is not None:
         p = relaxed(policy=scenario.policy.model_copy(update={"carbon_cap_tco2e": None}))
-        if p.status != "infeasible" and p.tco2e > cap:
+        if p is not None and p.tco2e > cap:
             carbon = p.tco2e
     parts = []
     if extra_budget is not None:
@@ -202,6 +215,9 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
     message = ("No plan meets every bound. Smallest single changes that make one exist: " + "; ".join(parts)
                if parts else "No plan exists, and relaxing budget, deadline, target or quota alone does not help: "
                "check the policy (providers, chips, paths, carbon cap) and the data on hand.")
+    if stopped:
+        message += (f" ({len(stopped)} of these re-plans stopped at the time limit before finding a plan; "
+                    "a longer --time-limit may find more advice.)")
     return Diagnosis(extra_budget_usd=extra_budget, extra_days=extra_days, looser_target_loss=looser,
                      more_quota=quota, quota_nodes=quota_nodes, carbon_cap_tco2e=carbon, message=message)
 

@@ -6,15 +6,18 @@ strict (unknown fields are errors) so a typo never silently falls back to a defa
 
 from __future__ import annotations
 
+import math
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloat, ValidationError, field_validator,
                       model_validator)
 
-from planner.errors import InputError, pydantic_errors
+from planner.errors import CONTROL_CHARACTERS, InputError, pydantic_errors
+from planner.limits import FIELD_MAX, GRID_MAX, MEMBERS_MAX, NUMBER_MAX, SCENARIO_MAX_BYTES
+from planner.yamlfile import load_yaml_file
 
 # A labelled example is typically about 1,000 tokens; 1e9 examples of at most 1e6 tokens each stay
 # within the compute model's 1e15-token range.
@@ -25,6 +28,52 @@ PathKindName = Literal["scratch", "continue", "distill", "finetune", "lora", "ad
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_or_control(cls, value, info):
+        """Refuse true/false where a number or text is expected (YAML reads `yes` as true, which
+        pydantic would take as 1), anything but true/false for a yes/no field, and control characters in text (they would reach the terminal)."""
+        annotation = cls.model_fields[info.field_name].annotation
+        if annotation is bool and not isinstance(value, bool):
+            raise ValueError("give true or false")
+        for item in _leaves(value, nested=not _holds_model(annotation)):
+            if isinstance(item, bool) and not _mentions(annotation, bool):
+                raise ValueError(f"{str(item).lower()} where a number or text is expected; give the value itself")
+            if isinstance(item, str) and CONTROL_CHARACTERS.search(item.replace("\n", "").replace("\t", "")):
+                raise ValueError("text contains a control character; remove it")
+            number = _as_number(item) if _mentions(annotation, float) or _mentions(annotation, int) else None
+            most = FIELD_MAX.get(info.field_name, NUMBER_MAX)
+            if number is not None and most < abs(number) < math.inf:  # inf and nan: pydantic's finite check
+                raise ValueError(f"{number:g} is above the most this field can plausibly be ({most:g}); check the unit")
+        return value
+
+
+def _as_number(item) -> float | None:
+    if isinstance(item, bool) or not isinstance(item, (int, float, str)):
+        return None
+    try:
+        return float(item)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _leaves(value, nested: bool) -> list:
+    """value, and when `nested` the items of its lists and the keys and values of its mappings."""
+    if not nested or not isinstance(value, (list, tuple, dict)):
+        return [value]
+    items = [*value.keys(), *value.values()] if isinstance(value, dict) else list(value)
+    return [leaf for item in items for leaf in _leaves(item, True)]
+
+
+def _mentions(annotation, kind) -> bool:
+    return annotation is kind or any(_mentions(arg, kind) for arg in typing.get_args(annotation))
+
+
+def _holds_model(annotation) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_holds_model(arg) for arg in typing.get_args(annotation))
 
 
 class Benchmark(Strict):
@@ -88,9 +137,9 @@ class Data(Strict):
 
 
 class Policy(Strict):
-    providers: list[str] | None = Field(None, description="Allowed cloud providers (null = all).")
-    regions: list[str] | None = Field(None, description="Allowed regions / sites (null = all).")
-    chips: list[str] | None = Field(None, description="Allowed chip ids (null = all).")
+    providers: list[str] | None = Field(None, min_length=1, description="Allowed cloud providers (null = all).")
+    regions: list[str] | None = Field(None, min_length=1, description="Allowed regions / sites (null = all).")
+    chips: list[str] | None = Field(None, min_length=1, description="Allowed chip ids (null = all).")
     spot_allowed: bool = Field(True, description="May the plan rent interruptible spot capacity?")
     reserved_allowed: bool = Field(True, description="May the plan reserve cloud capacity for a term (fee per node)?")
     buy_allowed: bool = Field(True, description="May the plan buy hardware?")
@@ -100,7 +149,7 @@ class Policy(Strict):
     max_provider_share: float | None = Field(None, gt=0, le=1, description="Cap on any one provider's share of "
                                                                          "compute spend, fraction 0-1.")
     max_nodes_per_provider: dict[str, NonNegativeInt] | None = Field(None, description="Quota: most nodes per provider.")
-    paths: list[PathKindName] | None = Field(None, description="Path kinds to consider (null = all).")
+    paths: list[PathKindName] | None = Field(None, min_length=1, description="Path kinds to consider (null = all).")
     precision: Literal["bf16", "fp8"] = Field("bf16", description="Training number format: bf16, or fp8 on chips "
                                                                   "that support it.")
 
@@ -138,10 +187,11 @@ class QualityLaw(Strict):
 
 
 class Search(Strict):
-    params_grid: list[PositiveFloat] | None = Field(None, description="Model sizes, parameters, to consider for "
-                                                                      "scratch/distill paths.")
+    params_grid: list[PositiveFloat] | None = Field(None, min_length=1, max_length=GRID_MAX,
+                                                    description="Model sizes, parameters, to consider for "
+                                                                "scratch/distill paths.")
     tokens_per_param_grid: list[PositiveFloat] | None = Field(
-        None, description="Training tokens per parameter to consider for scratch/distill paths.")
+        None, min_length=1, max_length=GRID_MAX, description="Training tokens per parameter to consider for scratch/distill paths.")
 
     @field_validator("params_grid")
     @classmethod
@@ -206,7 +256,7 @@ class Scenario(Strict):
                                                                             "overrides of its constants.")
     search: Search = Field(default_factory=Search, description="Model sizes and tokens per parameter tried for "
                                                                "scratch and distill paths.")
-    members: list[Member] = Field(default_factory=list, description="Consortium members training one model "
+    members: list[Member] = Field(default_factory=list, max_length=MEMBERS_MAX, description="Consortium members training one model "
                                                                     "together (`plan share` splits its cost).")
 
     @model_validator(mode="after")
@@ -232,18 +282,7 @@ class Scenario(Strict):
 def load_scenario(path: str | Path, sets: Mapping[str, Any] | None = None) -> Scenario:
     """Read and validate a scenario YAML file, with `--set` changes (planner.overrides) applied
     before validation; every problem becomes an InputError naming the file."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(str(path), "file not found", "check the path (bundled scenarios are in scenarios/)")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError(str(path), f"is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})",
-                         "save the scenario as UTF-8 YAML") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}: line {mark.line + 1}" if mark else str(path)
-        raise InputError(where, f"malformed YAML ({getattr(exc, 'problem', exc)})", "fix the YAML syntax") from None
+    raw = load_yaml_file(path, SCENARIO_MAX_BYTES, "scenario")
     if not isinstance(raw, dict):
         raise InputError(str(path), "expected a mapping of fields at the top level", "see scenarios/ for examples")
     return validate_scenario(raw, str(path), sets)

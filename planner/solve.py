@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from planner.files import write_via
 from planner.model import PlanModel, build_model
 from planner.model.backends import Run, run
 from planner.model.objective import tie_break_by_cost
@@ -85,7 +86,7 @@ def solve(problem: Problem, objective: str = "cost", solver: str = "cbc", time_l
     overrides replace Problem fields, e.g. budget_usd=None."""
     m = build_model(problem, objective, **overrides)
     if write_lp:
-        m.lp.writeLP(write_lp)
+        write_via(write_lp, m.lp.writeLP, "--write-lp", by_name=True)
     size = {"n_variables": m.n_variables, "n_constraints": m.n_constraints}
     known = best_simple_plan(m.problem)
     first = run(m.lp, solver, time_limit_s, cutoff=known.cost_usd if known and objective == "cost" else None)

@@ -36,7 +36,9 @@ def _write(tmp_path, text):
     (GOOD.replace("buy_allowed: false", "buy_allowed: false\n  cloud_allowed: false"), ["nothing can run"]),
     ("- just\n- a list\n", ["bad.yaml", "mapping"]),
     # every number must be finite, constants of a law positive, counts plausible
-    (GOOD + "inference: {lifetime_tokens: .inf}\n", ["inference.lifetime_tokens", "finite"]),
+    # (a minimal scenario: the startup one has an inference section, and a key given twice is refused)
+    ("name: x\ndeadline_days: 9\nbudget_usd: 1000\ninference: {lifetime_tokens: .inf}\n",
+     ["inference.lifetime_tokens", "finite"]),
     (GOOD + "quality_law: {overrides: {alpha: -1}}\n", ["quality_law.overrides.alpha", "greater than 0"]),
     (GOOD + "quality_law: {overrides: {E: .nan}}\n", ["quality_law.overrides.E", "finite"]),
     (GOOD + "search: {tokens_per_param_grid: [-20]}\n", ["search.tokens_per_param_grid.0", "greater than 0"]),

@@ -6,14 +6,18 @@ Any problem stops the load with one InputError naming the file, line, id, field,
 from __future__ import annotations
 
 import csv
+import io
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from planner.catalog.cells import cell_problem
 from planner.catalog.names import resolve_chip
 from planner.catalog.rows import Catalog, Chip, CloudOffer, OpenModel, OwnedHardware, Row, Site
-from planner.errors import InputError, did_you_mean
+from planner.errors import InputError, bounded_repr, did_you_mean
+from planner.files import read_limited
+from planner.limits import CATALOG_FILE_MAX_BYTES
 
 # Catalog table -> (file name, row model).
 FILES: dict[str, tuple[str, type[Row]]] = {
@@ -77,11 +81,18 @@ def _load(directory: Path) -> Catalog:
 
 def read_table(path: Path, model: type[Row]) -> Table:
     """Every row of one catalog file, checked against `model`; raises InputError on the first problem."""
-    if not path.is_file():
+    if not path.exists():
         raise InputError(str(path), "catalog file not found",
                          f"create it with the columns {', '.join(_columns(model))} (docs/catalogs.md)")
     rows: Table = {}
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    data = read_limited(path, CATALOG_FILE_MAX_BYTES, "catalog CSV")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(f"{path} line {line}", f"is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+                         f"{exc.start})", "save the catalog file as UTF-8 CSV") from None
+    with io.StringIO(text, newline="") as handle:
         reader = csv.reader(handle, strict=True)
         try:
             header = [name.strip() for name in next(reader, [])]
@@ -132,6 +143,11 @@ def _make_row(path: Path, line: int, raw: dict[str, str], model: type[Row]) -> R
     row_id = raw.get(model.id_field, "").strip()
     where = f"{path} line {line}" + (f" ({model.id_field} {row_id!r})" if row_id else "")
     values = {name: value.strip() for name, value in raw.items() if value.strip()}
+    for field, value in values.items():
+        problem = cell_problem(value)
+        if problem:
+            raise InputError(f"{where}, field '{field}'", f"{problem} (got {bounded_repr(value)})",
+                             "remove it: catalog cells are plain text or numbers")
     try:
         row = model.model_validate(values)
     except ValidationError as exc:
@@ -139,7 +155,7 @@ def _make_row(path: Path, line: int, raw: dict[str, str], model: type[Row]) -> R
     problems = row.problems()
     if problems:
         field, value, problem, fix = problems[0]
-        raise InputError(f"{where}, field '{field}'", f"{problem} (got {value!r})", fix)
+        raise InputError(f"{where}, field '{field}'", f"{problem} (got {bounded_repr(value)})", fix)
     return row
 
 
@@ -150,7 +166,7 @@ def _field_error(where: str, exc: ValidationError) -> InputError:
     if kind == "missing":
         problem = "is empty"
     else:
-        problem = f"{err['msg'].removeprefix('Value error, ')} (got {err.get('input')!r})"
+        problem = f"{err['msg'].removeprefix('Value error, ')} (got {bounded_repr(err.get('input'))})"
     fix = _FIXES.get(field) or _FIXES.get(kind, "correct the value as the message says (docs/catalogs.md)")
     return InputError(f"{where}, field '{field}'", problem, fix)
 

@@ -10,16 +10,20 @@ Columns are read by name because their order differs between clouds.
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
+from planner.catalog.cells import MAX_ACCELERATORS_PER_NODE, cell_problem
 from planner.catalog.loader import load_catalog
 from planner.catalog.names import resolve_chip
 from planner.catalog.rows import AS_OF, MAX_USD_PER_GPU_HOUR, Catalog
-from planner.errors import InputError, did_you_mean
+from planner.errors import InputError, bounded_repr, did_you_mean, printable
+from planner.files import read_limited
+from planner.limits import IMPORT_FILE_MAX_BYTES
 
 REQUIRED_COLUMNS = ("InstanceType", "AcceleratorName", "AcceleratorCount", "Price", "SpotPrice", "Region")
 OFFER_COLUMNS = ["offer_id", "provider", "Region", "InstanceType", "AcceleratorName", "AcceleratorCount", "Price",
@@ -29,6 +33,9 @@ OFFER_COLUMNS = ["offer_id", "provider", "Region", "InstanceType", "AcceleratorN
 # Planner assumptions, the same as in the bundled offers.csv (docs/catalogs.md).
 MAX_NODES = 64
 MAX_NODES_SINGLE_GPU = 8
+# An instance-hour above this (USD) is taken as a corrupt file, not a price (the dearest instances
+# list at about 100 USD per hour).
+MAX_INSTANCE_USD_PER_HOUR = 1e5
 SPOT_INTERRUPTIONS_PER_NODE_DAY = 0.1
 
 # SkyPilot catalog folder name -> provider name in offers.csv (others: the folder name, capitalised).
@@ -84,6 +91,9 @@ def import_skypilot(path: str | Path, provider: str, *, as_of: str | None = None
     path = Path(path)
     catalog = catalog or load_catalog()
     as_of = _check_as_of(as_of or date.today().isoformat())
+    if not provider.strip() or cell_problem(provider):
+        raise InputError(f"--provider {bounded_repr(provider)}", cell_problem(provider) or "is empty",
+                         "give the provider's plain name, e.g. AWS")
     if default_site is not None and default_site not in catalog.sites:
         raise InputError(f"--default-site '{default_site}'", "unknown site", did_you_mean(default_site, catalog.sites))
     frame = _read(path)
@@ -99,7 +109,7 @@ def import_skypilot(path: str | Path, provider: str, *, as_of: str | None = None
     frame = frame[frame["site"].notna()]
     offers = _cheapest_zone(frame, report)
     report["offers imported"] = len(offers)
-    result = _as_offers(offers, provider, path.name, as_of)
+    result = _as_offers(offers, provider, printable(path.name), as_of)
     result.attrs["report"] = dict(report)
     return result
 
@@ -111,10 +121,17 @@ def _check_as_of(as_of: str) -> str:
 
 
 def _read(path: Path) -> pd.DataFrame:
+    data = read_limited(path, IMPORT_FILE_MAX_BYTES, "SkyPilot vms.csv")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), f"malformed CSV: {exc}".strip(), "give a SkyPilot vms.csv file") from None
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), f"is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})",
+                         "give a SkyPilot vms.csv file (UTF-8 CSV)") from None
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(str(path), f"malformed CSV: {' '.join(str(exc).split())}",
+                         "give a SkyPilot vms.csv file") from None
     frame.columns = [str(name).strip() for name in frame.columns]
     missing = [name for name in REQUIRED_COLUMNS if name not in frame.columns]
     if missing:
@@ -123,12 +140,29 @@ def _read(path: Path) -> pd.DataFrame:
     frame = frame[list(REQUIRED_COLUMNS)].apply(lambda column: column.str.strip())
     for name in ("AcceleratorCount", "Price", "SpotPrice"):
         frame[name] = pd.to_numeric(frame[name], errors="coerce")
+    _refuse_absurd(path, frame)
     return frame
+
+
+def _refuse_absurd(path: Path, frame: pd.DataFrame) -> None:
+    """A count or price no real instance has (1e300 GPUs, inf USD) means a corrupt file: refuse it,
+    naming the first such cell, rather than import a wrapped-around integer."""
+    bounds = {"AcceleratorCount": MAX_ACCELERATORS_PER_NODE, "Price": MAX_INSTANCE_USD_PER_HOUR,
+              "SpotPrice": MAX_INSTANCE_USD_PER_HOUR}
+    for name, most in bounds.items():
+        bad = frame[name].notna() & ~frame[name].between(-most, most)
+        if bad.any():
+            row = bad.to_numpy().nonzero()[0][0]
+            raise InputError(f"{path} line {row + 2}, field '{name}'",
+                             f"{frame[name].iloc[row]:g} is not a plausible value (limit {most:,})",
+                             "check the file: it does not look like a SkyPilot catalog")
 
 
 def _keep_usable(frame: pd.DataFrame, report: Counter) -> pd.DataFrame:
     """Drop rows the planner cannot use, counting each reason."""
     rules = [
+        ("text cell with a control character or starting with =, +, - or @ (a spreadsheet formula)",
+         lambda f: f[["InstanceType", "AcceleratorName", "Region"]].map(cell_problem).notna().any(axis=1)),
         ("no accelerator (CPU-only instance)", lambda f: (f["AcceleratorName"] == "") | ~(f["AcceleratorCount"] > 0)),
         ("TPU slice (priced per slice; add TPU offers by hand)",
          lambda f: f["AcceleratorName"].str.lower().str.startswith("tpu")),

@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from planner.errors import InputError
+from planner.errors import InputError, printable
 
 # subcommand name -> (module, attribute); imported only when used.
 SUBCOMMANDS = {
@@ -71,17 +71,25 @@ def cli():
 
 
 def main(argv=None):
-    """Entry point: run the CLI, turning bad input into one line and exit code 2."""
+    """Entry point: run the CLI, turning bad input (and click's usage errors) into one line and
+    exit code 2."""
     try:
         cli.main(args=argv, prog_name="plan", standalone_mode=False)
     except InputError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(2)
+    except OSError as exc:  # e.g. a solver's temporary files on a full disk (outputs are InputErrors already)
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"error: {printable(where)}{exc.strerror or exc}. To fix: free disk space or check permissions "
+                   "of the temporary folder ($TMPDIR) and the output folder", err=True)
+        sys.exit(2)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
-    except click.exceptions.ClickException as exc:
-        exc.show()
+    except click.exceptions.ClickException as exc:  # usage errors (exit 2) and other click errors: one line
+        command = exc.ctx.command_path if getattr(exc, "ctx", None) else "plan"
+        hint = f" (see '{command} --help')" if isinstance(exc, click.UsageError) else ""
+        click.echo(f"error: {printable(' '.join(exc.format_message().split()))}{hint}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

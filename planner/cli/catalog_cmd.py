@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from planner.cli.run_cmd import output_path
-from planner.errors import InputError
+from planner.cli.run_cmd import distinct_files, output_path
+from planner.errors import InputError, printable
 
 SHARED_COLUMNS = ["notes", "source", "as_of"]
 # planner.catalog.FILES's keys, spelled out so that `plan --help` need not import the catalog
@@ -66,8 +66,10 @@ def list_(table, fmt, catalog_dir, chip, provider, region, spot, sort_by):
         return
     rows = [row.model_dump(mode="json") for row in getattr(cat, table).values()]
     frame = _frame(table, rows, cat)
-    if fmt == "csv":
-        click.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+    if fmt == "csv":  # formula-like text neutralised for spreadsheets (planner.catalog.cells)
+        from planner.catalog.cells import neutralise
+
+        click.echo(frame.map(neutralise).to_csv(index=False, lineterminator="\n"), nl=False)
     elif table == "offers":
         click.echo(offers_table(list(cat.offers.values())))
     else:
@@ -160,6 +162,7 @@ def import_(file, provider, out, as_of, default_site):
     from planner.catalog.skypilot import import_skypilot, import_skypilot_folder
     from planner.report import write_atomic
 
+    distinct_files(FILE=file, **{"--out": out})
     if file.is_dir():
         if provider is not None:
             raise InputError("--provider", "a folder's providers come from its cloud folders",
@@ -169,16 +172,19 @@ def import_(file, provider, out, as_of, default_site):
         raise InputError("--provider", "missing for a single vms.csv file", "add e.g. --provider AWS")
     else:
         offers = import_skypilot(file, provider, as_of=as_of, default_site=default_site)
-    report = offers.attrs["report"]
-    for reason, count in report.items():
-        if count:
-            click.echo(f"{count:>6}  {reason}", err=True)
+    report = {reason: count for reason, count in offers.attrs["report"].items() if count}
     if offers.empty:
-        raise InputError(str(file), "no usable offers in the file", "see the reasons above; nothing was written")
-    text = offers.to_csv(index=False, lineterminator="\n")
+        reasons = "; ".join(f"{count} {reason}" for reason, count in report.items())
+        raise InputError(str(file), f"no usable offers in the file ({reasons or 'no rows'})",
+                         "give a SkyPilot vms.csv with GPU instances the chips catalog knows; nothing was written")
+    for reason, count in report.items():
+        click.echo(f"{count:>6}  {printable(reason)}", err=True)
+    from planner.catalog.cells import neutralise
+
+    text = offers.map(neutralise).to_csv(index=False, lineterminator="\n")
     if out is None:
         click.echo(text, nl=False)
     else:
-        write_atomic(out, text)
-        click.echo(f"wrote {len(offers)} offers to {out}", err=True)
+        write_atomic(out, text, "--out")
+        click.echo(f"wrote {len(offers)} offers to {printable(str(out))}", err=True)
 

@@ -6,23 +6,28 @@ import click
 
 from planner.cli.run_cmd import (distinct_files, executor_options, finite, joint_scenario, output_path,
                                    progress_bar, scenario_sets, set_option)
+from planner.errors import printable
+from planner.limits import FRONTIER_POINTS_MAX
 
 
 @click.command(name="frontier")
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(dir_okay=False))
 @click.option("--vary", type=click.Choice(["deadline", "budget", "target"]), required=True,
               help="deadline: cost vs deadline; budget: loss vs budget; target: cost vs target loss.")
-@click.option("--points", type=click.IntRange(min=1), default=7, show_default=True, help="Values of the bound to plan at.")
+@click.option("--points", type=click.IntRange(1, FRONTIER_POINTS_MAX), default=7, show_default=True, help="Values of the bound to plan at.")
 @click.option("--min", "lo", type=float, callback=finite, help="Smallest value (default: a multiple of the scenario's, see docs).")
 @click.option("--max", "hi", type=float, callback=finite, help="Largest value.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "plot"]), default="table", show_default=True,
               help="plot: a self-contained SVG chart.")
 @click.option("--out", type=click.Path(dir_okay=False), callback=output_path, help="Write the output to this file instead of stdout.")
 @click.option("--solver", type=click.Choice(["cbc", "highs", "ortools"]), default="cbc", show_default=True)
+@click.option("--time-limit", "time_limit_s", type=click.FloatRange(min=0, max=1e6), callback=finite,
+              help="Stop each point's solve after S seconds (a point stopped before any plan shows as no plan).")
 @executor_options
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), help="Use catalogs from this directory.")
 @set_option
-def frontier(scenario_path, sets, vary, points, lo, hi, fmt, out, solver, executor, workers, ray_address, catalog_dir):
+def frontier(scenario_path, sets, vary, points, lo, hi, fmt, out, solver, time_limit_s, executor, workers,
+             ray_address, catalog_dir):
     """Re-plan SCENARIO over a range of one bound and show the trade-off, each point a full plan.
 
     Points where a more demanding bound does at least as well are flagged dominated: they are
@@ -43,7 +48,8 @@ def frontier(scenario_path, sets, vary, points, lo, hi, fmt, out, solver, execut
     scenario, catalog = load_inputs(scenario_path, catalog_dir, scenario_sets(sets))
     scenario = joint_scenario(scenario, catalog)
     result = sweep(scenario, catalog, vary, points=points, lo=lo, hi=hi, solver=solver, executor=executor,
-                   workers=workers, ray_address=ray_address, progress=progress_bar(f"{vary} frontier points"))
+                   workers=workers, ray_address=ray_address, progress=progress_bar(f"{vary} frontier points"),
+                   time_limit_s=time_limit_s)
     if fmt == "json":
         text = result.model_dump_json(indent=2)
     elif fmt == "plot":
@@ -51,8 +57,8 @@ def frontier(scenario_path, sets, vary, points, lo, hi, fmt, out, solver, execut
     else:
         text = table(result)
     if out:
-        write_atomic(out, text)
-        click.echo(f"wrote {out}", err=True)
+        write_atomic(out, text, "--out")
+        click.echo(f"wrote {printable(out)}", err=True)
     else:
         click.echo(text)
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import click
 
+from planner.limits import DRAWS_MAX, FRONTIER_POINTS_MAX
+
 
 def progress_bar(label: str) -> Callable[[int, int], None]:
     """A run_all progress callback drawing `label [#####.....] done/total` on stderr; when stderr
@@ -49,16 +51,20 @@ def finite(ctx, param, value):
 
 
 def output_path(ctx, param, value):
-    """An output file's folder must exist and be writable: checked while parsing, so a bad path
-    stops the command (exit 2) before any work and before any other output is written."""
+    """An output file must be absent or a regular file (symlinks followed) in an existing, writable
+    folder: checked while parsing, so a bad path stops the command (exit 2) before any work and
+    before any other output is written (planner.files states the write rules)."""
     if value is None:
         return value
-    path = Path(value)
-    folder = path.parent  # Path("x").parent is Path(".")
-    if not folder.is_dir():
-        raise click.BadParameter(f"the folder {folder} does not exist; create it or write elsewhere", param=param)
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise click.BadParameter(f"{path} cannot be written here (permission denied)", param=param)
+    from planner.errors import InputError
+    from planner.files import output_target
+
+    try:
+        target = output_target(value, param.opts[0])
+    except InputError as exc:
+        raise click.BadParameter(f"{exc.problem}; {exc.fix}", param=param) from None
+    if not os.access(target.parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise click.BadParameter(f"{value} cannot be written here (permission denied)", param=param)
     return value
 
 
@@ -91,6 +97,35 @@ def scenario_sets(sets) -> dict:
     return parse_sets(sets)
 
 
+def refuse_unused(flags: dict[str, str]) -> None:
+    """Refuse a flag given on the command line that the command would ignore; flags: parameter name
+    -> why it has no effect here (only the ones that do not apply are passed)."""
+    from click.core import ParameterSource
+
+    from planner.errors import InputError
+
+    ctx = click.get_current_context()
+    for name, why in flags.items():
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            option = next(p for p in ctx.command.params if p.name == name).opts[0]
+            raise InputError(option, f"has no effect {why}", f"drop {option}, or add what it needs")
+
+
+def consortium_overrides(scenario, scenario_path: str, overrides: dict) -> None:
+    """Refuse --budget/--deadline/--target-* that a consortium's joint scenario would ignore: its
+    budget is the members' budgets and cash, its deadline the earliest member deadline, its target
+    the most demanding member target (planner.consortium.coalition)."""
+    if not scenario.members:
+        return
+    ignored = {"budget_usd": True,
+               "deadline_days": all(m.deadline_days is not None for m in scenario.members),
+               "target_loss": any(not m.target.empty for m in scenario.members)}
+    ignored["target_like"] = ignored["target_loss"]
+    refuse_unused({name: f"on the consortium scenario {scenario_path}: the members' own budget_usd, "
+                         f"brings_cash_usd, deadline_days and target set it (edit them in the file)"
+                   for name, skip in ignored.items() if skip and overrides.get(name) is not None})
+
+
 def executor_options(f):
     """--executor, --workers, --ray-address: where sweeps, re-plans and Monte Carlo draws run."""
     command = f
@@ -120,8 +155,9 @@ def executor_options(f):
                    "budget and deadline; time: earliest finish within budget.")
 @click.option("--solver", type=click.Choice(["cbc", "highs", "ortools"]), default="cbc", show_default=True)
 @click.option("--time-limit", "time_limit_s", type=click.FloatRange(min=0, max=1e6), callback=finite,
-              help="Stop each solve after S seconds with the best plan and its gap (the plan, then each of the "
-                   "two explanation re-plans; --no-explain for one solve).")
+              help="Stop each solve after S seconds with the best plan and its gap: the plan, the two explanation "
+                   "re-plans (--no-explain for one solve), the re-plans that diagnose an impossible request, and "
+                   "the sensitivity and report re-plans.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), callback=output_path, help="Write the output to this file instead of stdout.")
 @click.option("--explain/--no-explain", default=True, show_default=True,
@@ -135,9 +171,9 @@ def executor_options(f):
 @click.option("--risk", "with_risk", is_flag=True, help="Monte Carlo the plan; its summary joins the explanations.")
 @click.option("--sensitivity", "with_sensitivity", is_flag=True,
               help="Find how far each input can move before the decision changes (re-plans; joins the explanations).")
-@click.option("--draws", type=click.IntRange(min=1), default=500, show_default=True, help="Monte Carlo draws (--risk, --report).")
+@click.option("--draws", type=click.IntRange(1, DRAWS_MAX), default=500, show_default=True, help="Monte Carlo draws (--risk, --report).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Monte Carlo seed.")
-@click.option("--report-points", type=click.IntRange(min=1), default=6, show_default=True, help="Deadline frontier points in --report.")
+@click.option("--report-points", type=click.IntRange(1, FRONTIER_POINTS_MAX), default=6, show_default=True, help="Deadline frontier points in --report.")
 @executor_options
 @click.option("--write-lp", type=click.Path(dir_okay=False), callback=output_path, help="Write the MIP as an LP file (for debugging).")
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), help="Use catalogs from this directory.")
@@ -159,6 +195,7 @@ def run(scenario_path, sets, fmt, out, explain, alternatives, report, robust, wi
     Exit codes: 0 a plan was found; 2 bad input; 3 no plan exists (the smallest changes that
     would make one are printed).
     """
+    from planner.errors import printable
     from planner.inputs import load_inputs
     from planner.planning import make_plan
     from planner.report import render, write_atomic
@@ -166,7 +203,13 @@ def run(scenario_path, sets, fmt, out, explain, alternatives, report, robust, wi
     from planner.tradeoffs.perturb import Multipliers
 
     distinct_files(SCENARIO=scenario_path, **{"--out": out, "--report": report, "--write-lp": write_lp})
+    parallel = with_sensitivity or with_risk or report
+    refuse_unused({**({} if with_risk or report else {"draws": "without --risk or --report", "seed": "without --risk or --report"}),
+                   **({} if report else {"report_points": "without --report"}),
+                   **({} if parallel else {name: "without --sensitivity, --risk or --report (nothing runs in workers)"
+                                           for name in ("executor", "workers", "ray_address")})})
     scenario, catalog = load_inputs(scenario_path, catalog_dir, scenario_sets(sets))
+    consortium_overrides(scenario, scenario_path, overrides)
     scenario = joint_scenario(with_overrides(scenario, **overrides), catalog)
     say = (lambda msg: click.echo(msg, err=True)) if fmt == "table" and not out else None
     base = Multipliers()
@@ -185,7 +228,7 @@ def run(scenario_path, sets, fmt, out, explain, alternatives, report, robust, wi
         if with_sensitivity:
             from planner.tradeoffs.sensitivity import sensitivity
 
-            sens = sensitivity(plan, scenario, catalog, base=base, solver=solver,
+            sens = sensitivity(plan, scenario, catalog, base=base, solver=solver, time_limit_s=time_limit_s,
                                progress=progress_bar("sensitivity re-plans"), **where)
             plan.explanations.extend(t.message for t in sens.thresholds if t.changes_at is not None)
         if with_risk or report:
@@ -197,8 +240,8 @@ def run(scenario_path, sets, fmt, out, explain, alternatives, report, robust, wi
                 plan.explanations.append(summary_line(risk_result))
     text = render(plan, fmt)
     if out:
-        write_atomic(out, text)
-        click.echo(f"wrote {out}", err=True)
+        write_atomic(out, text, "--out")
+        click.echo(f"wrote {printable(out)}", err=True)
     else:
         click.echo(text)
     if report:
@@ -207,10 +250,10 @@ def run(scenario_path, sets, fmt, out, explain, alternatives, report, robust, wi
         from planner.tradeoffs.sensitivity import breakeven
 
         curve = frontier(scenario, catalog, "deadline", points=report_points, base=base, solver=solver,
-                         progress=progress_bar("deadline frontier points"), **where)
+                         time_limit_s=time_limit_s, progress=progress_bar("deadline frontier points"), **where)
         page = html_report(plan, scenario, catalog, frontier=curve, risk=risk_result, sensitivity=sens,
                            breakeven=breakeven(plan, scenario, catalog) if plan.status != "infeasible" else None)
-        write_atomic(report, page)
-        click.echo(f"wrote {report}", err=True)
+        write_atomic(report, page, "--report")
+        click.echo(f"wrote {printable(report)}", err=True)
     if plan.status == "infeasible":
         sys.exit(3)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from planner.cli.run_cmd import executor_options, progress_bar, scenario_sets, set_option
+from planner.cli.run_cmd import executor_options, progress_bar, refuse_unused, scenario_sets, set_option
+from planner.limits import COALITION_PLANS_MAX, SAMPLES_MAX
 
 
 @click.command(name="share")
@@ -14,7 +15,7 @@ from planner.cli.run_cmd import executor_options, progress_bar, scenario_sets, s
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--solver", type=click.Choice(["cbc", "highs", "ortools"]), default="cbc", show_default=True)
 @executor_options
-@click.option("--samples", type=click.IntRange(min=1), default=200, show_default=True,
+@click.option("--samples", type=click.IntRange(1, SAMPLES_MAX), default=200, show_default=True,
               help="Sampled permutations for Shapley beyond 12 members.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the sampled permutations.")
@@ -29,10 +30,21 @@ def share(scenario_path, sets, method, fmt, solver, executor, workers, ray_addre
       plan share scenarios/consortium_health.yaml --method nucleolus --format json
       plan share scenarios/consortium_10.yaml --workers 2
     """
+    from planner.consortium.share import EXACT_LIMIT
     from planner.consortium.share import share as run_share
+    from planner.errors import InputError
     from planner.inputs import load_inputs
 
+    if method != "shapley":
+        refuse_unused({name: f"with --method {method} (it samples no permutations)" for name in ("samples", "seed")})
     scenario, catalog = load_inputs(scenario_path, catalog_dir, scenario_sets(sets))
+    n = len(scenario.members)
+    if n <= EXACT_LIMIT:
+        refuse_unused({name: f"with {n} members (every coalition is planned; sampling starts above {EXACT_LIMIT})"
+                       for name in ("samples", "seed")})
+    elif samples * n > COALITION_PLANS_MAX:
+        raise InputError(f"--samples {samples}", f"with {n} members could need {samples * n:,} coalition plans, "
+                         f"above the limit of {COALITION_PLANS_MAX:,}", f"give --samples {COALITION_PLANS_MAX // n} or fewer")
 
     # Coalitions facing the same scenario share one plan, so this counts distinct plans.
     progress = progress_bar("coalition plans") if fmt == "table" else None

@@ -110,6 +110,7 @@ def _cbc_run(lp: pulp.LpProblem, time_limit_s: float | None, options) -> tuple[s
             warnings.simplefilter("ignore", DeprecationWarning)
             command = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapRel=MIP_REL_GAP, logPath=log_path,
                                         options=list(options))
+        command.tmpDir = folder  # its model and solution files too, removed with the folder even on failure
         lp.solve(command)
         with open(log_path) as log:
             found = re.search(r"^Lower bound:\s*(\S+)", log.read(), re.MULTILINE)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
+from planner.files import write_atomic  # noqa: F401  (the views' writer; its rules are in planner.files)
 from planner.plan import Plan
 from planner.units import at, ends, target_words
 
@@ -16,23 +13,6 @@ def render(plan: Plan, fmt: str) -> str:
     if fmt == "markdown":
         return markdown(plan)
     return table(plan)
-
-
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write UTF-8 text via a temporary file and rename, so a failure never leaves a half-written
-    file; the file gets the usual permissions (0666 less the umask), not the temporary file's 0600."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _num(x: float) -> str:

@@ -71,15 +71,16 @@ class Frontier(BaseModel):
 def frontier(scenario: Scenario, catalog: Catalog, vary: Vary, points: int = 7, values: list[float] | None = None,
              lo: float | None = None, hi: float | None = None, base: Multipliers | None = None, solver: str = "cbc",
              executor: str = "local", workers: int | None = None, ray_address: str | None = None,
-             progress: Callable[[int, int], None] | None = None) -> Frontier:
+             progress: Callable[[int, int], None] | None = None, time_limit_s: float | None = None) -> Frontier:
     """Solve the scenario at each value of the varied bound (given, or `points` between lo and hi).
 
-    base: inputs moved for every point (e.g. the robust multipliers the plan was made with).
+    base: inputs moved for every point (e.g. the robust multipliers the plan was made with);
+    time_limit_s: bounds each solve (a point stopped before any plan shows as no plan).
     """
     objective = "quality" if vary == "budget" or scenario.target.empty else "cost"
     target = resolve_target_loss(scenario, catalog) if not scenario.target.empty else None
     values = sorted(values if values is not None else sweep_values(scenario, catalog, vary, points, lo, hi, target))
-    jobs = [(point_scenario(scenario, vary, v, objective), catalog, base or Multipliers(), solver, True)
+    jobs = [(point_scenario(scenario, vary, v, objective), catalog, base or Multipliers(), solver, True, time_limit_s)
             for v in values]
     plans = run_all(solve_under, jobs, executor=executor, workers=workers, progress=progress, ray_address=ray_address)
     pts = [FrontierPoint(value=v, status=p.status, total_cost_usd=p.total_cost_usd, predicted_loss=p.predicted_loss,

@@ -104,18 +104,20 @@ def apply(scenario: Scenario, catalog: Catalog, m: Multipliers) -> tuple[Scenari
     return scenario, catalog.model_copy(update=dict(offers=offers, hardware=hardware, sites=sites, chips=chips))
 
 
-def solve_under(job: tuple[Scenario, Catalog, Multipliers, str, bool]) -> Plan:
+def solve_under(job: tuple) -> Plan:
     """Plan `scenario` with inputs moved by the multipliers (a run_all job: picklable, top level).
 
-    The job is (scenario, catalog, multipliers, solver, diagnose): diagnose=False skips the
-    re-plans that explain an infeasible result. A scenario with nothing left to run on (e.g. every
-    server's lead time now past the deadline) comes back as an infeasible Plan carrying the
-    reason, so one point never aborts a sweep.
+    The job is (scenario, catalog, multipliers, solver, diagnose[, time_limit_s]): diagnose=False
+    skips the re-plans that explain an infeasible result; time_limit_s bounds each solve (None: no
+    limit). A scenario with nothing left to run on (e.g. every server's lead time now past the
+    deadline), or whose solve the time limit stopped before any plan, comes back as an infeasible
+    Plan carrying the reason, so one point never aborts a sweep.
     """
-    scenario, catalog, m, solver, diagnose = job
+    scenario, catalog, m, solver, diagnose, *limit = job
     moved, moved_catalog = apply(scenario, catalog, m)
     try:
-        return make_plan(moved, moved_catalog, solver=solver, explain=False, diagnose=diagnose)
+        return make_plan(moved, moved_catalog, solver=solver, time_limit_s=limit[0] if limit else None, explain=False,
+                         diagnose=diagnose)
     except InputError as exc:
         return no_plan(scenario, solver, exc.message)
 

@@ -116,11 +116,12 @@ class _Search:
 def sensitivity(plan: Plan, scenario: Scenario, catalog: Catalog, factors: list[Factor] | None = None,
                 steps: int = 5, base: Multipliers | None = None, solver: str = "cbc", executor: str = "local",
                 workers: int | None = None, ray_address: str | None = None,
-                progress: Callable[[int, int], None] | None = None) -> Sensitivity:
+                progress: Callable[[int, int], None] | None = None, time_limit_s: float | None = None) -> Sensitivity:
     """Thresholds for each factor up and down, and break-even utilisation for the plan's chips.
 
     `plan` must be the plan of `scenario` under `base` (the inputs it was planned with, e.g. the
-    robust multipliers); each search moves one factor on top of `base`.
+    robust multipliers); each search moves one factor on top of `base`. time_limit_s bounds each
+    re-plan's solve.
     """
     if plan.status == "infeasible":
         raise ValueError("sensitivity needs a plan; the scenario has none")
@@ -132,7 +133,7 @@ def sensitivity(plan: Plan, scenario: Scenario, catalog: Catalog, factors: list[
 
     def solve(batch: list[_Search], values: list[float]) -> list[Plan]:
         nonlocal done
-        jobs = [(scenario, catalog, base.times(Multipliers.single(s.factor.id, v)), solver, False)
+        jobs = [(scenario, catalog, base.times(Multipliers.single(s.factor.id, v)), solver, False, time_limit_s)
                 for s, v in zip(batch, values)]
         tick = (lambda d, _t: progress(done + d, total)) if progress else None
         plans = run_all(solve_under, jobs, executor=executor, workers=workers, progress=tick, ray_address=ray_address)
