@@ -111,7 +111,15 @@ def segment_estimate(w: Workload, seg, scenario: Scenario, catalog: Catalog) -> 
                 else scenario.failures_per_node_day)
     return compute.estimate(w, catalog.chips[chip], seg.gpus, precision=_precision(scenario, catalog, chip),
                             spot_interruptions_per_node_day=rate, pue=site.pue, carbon_g_per_kwh=site.carbon_g_per_kwh,
-                            gpus_per_node=seg.gpus // seg.nodes, failures_per_node_day=failures)
+                            gpus_per_node=seg.gpus // seg.nodes, failures_per_node_day=failures,
+                            scaleout_gbps_per_node=_scaleout(seg, catalog))
+
+
+def _scaleout(seg, catalog: Catalog) -> float | None:
+    """The segment's scale-out network per node (offer or server row; None: the chip's reference)."""
+    if seg.source in ("owned", "held"):
+        return catalog.hardware[seg.offer.split(":", 1)[1].split("@")[0]].scaleout_gbps_per_node
+    return catalog.offers[_offer_id(seg.offer)].scaleout_gbps_per_node
 
 
 def _where(seg, catalog: Catalog):

@@ -31,6 +31,13 @@ class Segment(_Out):
                                         "the node-days used (bought servers), for this segment.")
     energy_mwh: float
     tco2e: float
+    gpu_hours: float = Field(0.0, description="Accelerator-hours of this segment (its fraction of the stage), "
+                                              "failures and restarts included.")
+    mfu: float = Field(0.0, description="Model FLOPs utilisation of the stage on this cluster (fraction of peak).")
+    goodput: float = Field(0.0, description="Share of wall-clock time spent on useful steps (fraction).")
+    layout: dict[str, float] = Field(default_factory=dict, description=(
+        "Parallel layout the compute model chose: tp, pp, dp, ep, micro_batch, grad_accum, zero, recompute "
+        "(0/1), global_batch_tokens (tokens), steps (count)."))
 
 
 class StagePlan(_Out):

@@ -59,10 +59,19 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
     by_id = {c.id: c for c in candidates}
     plan = to_plan(solution, problem, by_id[solution.path_id], bounds, solver)
     plan.explanations.extend(by_id[solution.path_id].notes)
+    plan.explanations.extend(_uncalibrated_notes(plan))
     if explain:
         say("explaining: planning the runner-up path and the other way of sourcing")
         plan.explanations.extend(explanations(plan, candidates, scenario, catalog, solver, time_limit_s))
     return plan
+
+
+def _uncalibrated_notes(plan: Plan) -> list[str]:
+    """A line per chip the plan uses that no measured throughput calibrates (allowed by policy)."""
+    chips = sorted({seg.chip for stage in plan.stages for seg in stage.segments if not compute.calibrated_id(seg.chip)})
+    return [f"{chip} is uncalibrated (no published run or MLPerf result): its speed borrows the GEMM "
+            "efficiency of the calibrated chips (allowed by policy.allow_uncalibrated_chips, or servers already held)"
+            for chip in chips]
 
 
 def _problem(scenario: Scenario, catalog: Catalog, candidates: list[Candidate], objective: str,
@@ -103,7 +112,8 @@ def to_plan(sol: Solution, problem: Problem, cand: Candidate, bounds: ScenarioBo
 def _segment(seg, opt) -> Segment:
     return Segment(offer=opt.offer, provider=opt.provider, chip=opt.chip, source=opt.source, nodes=opt.nodes,
                    gpus=opt.gpus, fraction=seg.fraction, start_day=seg.start_day, end_day=seg.end_day,
-                   cost_usd=seg.cost_usd, energy_mwh=seg.energy_mwh, tco2e=seg.tco2e)
+                   cost_usd=seg.cost_usd, energy_mwh=seg.energy_mwh, tco2e=seg.tco2e,
+                   gpu_hours=opt.gpu_hours * seg.fraction, mfu=opt.mfu, goodput=opt.goodput, layout=dict(opt.layout))
 
 
 def _procurement(sol: Solution, problem: Problem, options: dict[str, Option]) -> list[Procurement]:

@@ -19,7 +19,10 @@ MIN_PLAUSIBLE_TOKENS = 1e4
 @click.option("--params", "params_text", required=True, metavar="FLOAT", help="Total parameters, e.g. 70e9.")
 @click.option("--tokens", "tokens_text", required=True, metavar="FLOAT", help="Training tokens, e.g. 2e12.")
 @click.option("--chip", "chip_name", required=True, metavar="NAME", help="Accelerator, e.g. H100, A100-80GB, tpu-v5p.")
-@click.option("--gpus", "gpus_text", default=None, metavar="INT", help="Accelerators. Default: the smallest cluster that fits in memory.")
+@click.option("--gpus", "gpus_text", default=None, metavar="INT",
+              help="Accelerators. Default: the cluster chosen by --pick among those that fit and that the batch can use.")
+@click.option("--pick", type=click.Choice(["cheapest", "fastest"]), default="cheapest", show_default=True,
+              help="Without --gpus: the cluster size with the lowest on-demand cost, or the shortest time.")
 @click.option("--active-params", "active_text", default=None, metavar="FLOAT", help="Parameters used per token (mixture-of-experts). Default: --params.")
 @click.option("--precision", type=click.Choice(["bf16", "fp8"]), default="bf16", show_default=True)
 @click.option("--method", type=click.Choice(["full", "lora", "qlora"]), default="full", show_default=True,
@@ -28,7 +31,8 @@ MIN_PLAUSIBLE_TOKENS = 1e4
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Catalog directory (default: the bundled catalog).")
-def estimate(params_text, tokens_text, chip_name, gpus_text, active_text, precision, method, seq_text, fmt, catalog_dir):
+def estimate(params_text, tokens_text, chip_name, gpus_text, pick, active_text, precision, method, seq_text, fmt,
+             catalog_dir):
     """Estimate one training run on one chip, priced at the cheapest on-demand cloud offer.
 
     \b
@@ -56,22 +60,39 @@ def estimate(params_text, tokens_text, chip_name, gpus_text, active_text, precis
     if precision == "fp8" and chip.fp8_tflops is None:
         raise InputError("--precision fp8", f"chip {chip.id} has no FP8 support", "use --precision bf16")
     workload = Workload(method, params, active, tokens, seq_len=seq_len)
-    try:
-        gpus = gpus or compute.min_gpus(workload, chip)
-        if gpus is None:
-            raise ValueError(f"the run does not fit in memory on any cluster of up to {MAX_GPUS:,} {chip.id}; "
-                             "use a chip with more memory, a shorter --seq-len, or --method lora or qlora")
-        offers = [o for o in cat.offers.values() if o.chip == chip.id]
-        offer = _cheapest_offer(offers, gpus)
+    offers = [o for o in cat.offers.values() if o.chip == chip.id]
+
+    def run(n: int, offer):
         site = cat.sites[offer.site] if offer else None
         result = compute.estimate(
-            workload, chip, gpus, precision,
+            workload, chip, n, precision,
             pue=site.pue if site else DEFAULT_PUE,
             carbon_g_per_kwh=site.carbon_g_per_kwh if site else DEFAULT_CARBON_G_PER_KWH,
+            gpus_per_node=offer.gpus_per_node if offer else None,
+            scaleout_gbps_per_node=offer.scaleout_gbps_per_node if offer else None,
         )
+        return result, offer, site
+
+    try:
+        if gpus:
+            result, offer, site = run(gpus, _cheapest_offer(offers, gpus))
+        else:
+            sizes = _sizes(workload, chip, compute)
+            if not sizes:
+                raise ValueError(f"the run does not fit in memory on any cluster of up to {MAX_GPUS:,} {chip.id} "
+                                 "that its batch can use; use a chip with more memory, a shorter --seq-len, "
+                                 "or --method lora or qlora")
+            tried = [run(n, offer) for n in sizes for offer in _able(offers, n) or [_cheapest_offer(offers, n)]]
+            key = ((lambda t: (_cost(*t[:2]) if t[1] else math.inf, t[0].n_gpus)) if pick == "cheapest"
+                   else (lambda t: (t[0].wall_clock_days, t[0].n_gpus)))
+            result, offer, site = min(tried, key=key)
     except ValueError as exc:
         raise InputError("plan estimate", str(exc)) from None
     report = _report(result, method, offer, site, offers)
+    if not gpus:
+        report["notes"].append(f"cluster size picked as the {pick} of {', '.join(f'{n:,}' for n in sizes)} GPUs "
+                               f"(from the smallest that fits to the largest the batch can use, "
+                               f"{result.max_useful_gpus:,})")
     click.echo(json.dumps(report, indent=2) if fmt == "json" else _table(report))
 
 
@@ -99,6 +120,31 @@ def _integer(flag: str, text: str) -> int:
     return int(value)
 
 
+def _sizes(workload, chip, compute) -> list[int]:
+    """Cluster sizes to compare: the smallest that fits, doubling, and the largest the batch can use."""
+    smallest = compute.min_gpus(workload, chip)
+    if smallest is None:
+        return []
+    largest = compute.largest_useful_gpus(workload, chip)
+    node = chip.gpus_per_node or 8
+    sizes, n = [], smallest
+    while n <= largest:
+        sizes.append(n)
+        n *= 2
+    top = largest // node * node if largest >= node else largest
+    if top > sizes[-1]:
+        sizes.append(top)
+    return sizes
+
+
+def _able(offers, gpus: int) -> list:
+    return [o for o in offers if math.ceil(gpus / o.gpus_per_node) <= o.max_nodes]
+
+
+def _cost(result, offer) -> float:
+    return _billed_gpus(offer, result.n_gpus) * result.gpu_hours / result.n_gpus * offer.on_demand_usd_per_gpu_hour
+
+
 def _billed_gpus(offer, gpus: int) -> int:
     return math.ceil(gpus / offer.gpus_per_node) * offer.gpus_per_node
 
@@ -106,8 +152,7 @@ def _billed_gpus(offer, gpus: int) -> int:
 def _cheapest_offer(offers, gpus: int):
     """The lowest on-demand bill for `gpus` GPUs in whole instances: among the offers that can
     supply them (max_nodes instances), else among all multi-GPU offers (flagged in the notes)."""
-    able = [o for o in offers if math.ceil(gpus / o.gpus_per_node) <= o.max_nodes]
-    pool = able or [o for o in offers if o.gpus_per_node > 1]
+    pool = _able(offers, gpus) or [o for o in offers if o.gpus_per_node > 1]
     return min(pool, key=lambda o: (_billed_gpus(o, gpus) * o.on_demand_usd_per_gpu_hour, o.offer_id), default=None)
 
 
@@ -123,7 +168,7 @@ def _report(result, method: str, offer, site, offers) -> dict:
                      f"{DEFAULT_CARBON_G_PER_KWH:g} gCO2/kWh (US 2023 average)")
     else:
         billed = _billed_gpus(offer, result.n_gpus)
-        cost = billed * result.gpu_hours / result.n_gpus * offer.on_demand_usd_per_gpu_hour
+        cost = _cost(result, offer)
         if billed != result.n_gpus:
             notes.append(f"billed for {billed} GPUs: whole {offer.gpus_per_node}-GPU instances")
         if billed > offer.max_nodes * offer.gpus_per_node:
@@ -140,6 +185,11 @@ def _report(result, method: str, offer, site, offers) -> dict:
         "mfu": result.mfu,
         "goodput": result.goodput,
         "memory_per_gpu_gb": result.memory_per_gpu_gb,
+        "layout": _layout(result),
+        "hours_split": result.hours_split,
+        "largest_useful_gpus": result.max_useful_gpus,
+        "calibrated": result.calibrated,
+        "accelerator_energy_mwh": result.accelerator_energy_mwh,
         "energy_mwh": result.energy_mwh,
         "tco2e": result.tco2e,
         "cost_usd": cost,
@@ -154,6 +204,13 @@ def _report(result, method: str, offer, site, offers) -> dict:
         },
         "notes": notes,
     }
+
+
+def _layout(result) -> dict:
+    lay = result.layout
+    return {"tp": lay.tp, "pp": lay.pp, "dp": lay.dp, "ep": lay.ep, "micro_batch": lay.micro_batch,
+            "grad_accum": lay.grad_accum, "zero": lay.zero, "recompute": lay.recompute,
+            "global_batch_tokens": result.batch_tokens, "steps": result.steps}
 
 
 def _table(r: dict) -> str:
@@ -171,12 +228,26 @@ def _table(r: dict) -> str:
         ("MFU", f"{r['mfu']:.1%}"),
         ("goodput", f"{r['goodput']:.1%}"),
         ("memory/GPU", f"{r['memory_per_gpu_gb']:.1f} GB"),
-        ("energy", f"{_amount(r['energy_mwh'])} MWh"),
+        ("layout", _layout_text(r["layout"])),
+        ("batch", f"{r['layout']['global_batch_tokens']:,.0f} tokens x {r['layout']['steps']:,.0f} steps "
+                  f"(largest useful cluster {r['largest_useful_gpus']:,} GPUs)"),
+        ("time split", ", ".join(f"{k.replace('_', ' ')} {_share(v, r['hours_split'])}" for k, v in r["hours_split"].items())),
+        ("energy", f"{_amount(r['energy_mwh'])} MWh facility (accelerators alone {_amount(r['accelerator_energy_mwh'])} MWh)"),
         ("carbon", f"{_amount(r['tco2e'])} tCO2e"),
         ("cost", cost),
     ]
     text = "\n".join(f"{name:<11} {value}" for name, value in lines)
     return text + "".join(f"\nnote: {note}" for note in r["notes"])
+
+
+def _layout_text(lay: dict) -> str:
+    text = (f"TP {lay['tp']} x PP {lay['pp']} x DP {lay['dp']}" + (f" (EP {lay['ep']})" if lay["ep"] > 1 else "")
+            + f", micro-batch {lay['micro_batch']} x {lay['grad_accum']} accumulation, ZeRO-{lay['zero']}")
+    return text + (", activation recomputation" if lay["recompute"] else "")
+
+
+def _share(value: float, split: dict) -> str:
+    return f"{value / sum(split.values()):.0%}"
 
 
 def _amount(value: float) -> str:
