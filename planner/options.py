@@ -64,7 +64,8 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
     pools = cloud_pools(scenario, catalog) + owned_pools(scenario, catalog, deadline)
     if not pools:
         raise InputError("scenario policy", "no cloud offer or hardware is allowed by the policy",
-                         "widen policy.providers / regions / chips, or allow buying hardware")
+                         "widen policy.providers / regions / chips, allow buying hardware, or set "
+                         "policy.allow_uncalibrated_chips (chips with no measured throughput are left out)")
     pools = prune_pools(pools, catalog, carbon_matters=scenario.policy.carbon_cap_tco2e is not None,
                         provider_matters=scenario.policy.max_provider_share is not None)
     settings = dict(

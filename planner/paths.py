@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+import dataclasses
 from dataclasses import dataclass
 from typing import get_args
 
@@ -64,8 +65,17 @@ def search_candidates(scenario, catalog, target_loss: float | None = None) -> tu
             if isinstance(item, str):
                 refused.append(item)
             elif item.kind in kinds and ctx.meets(item.predicted_loss):
-                found.setdefault(item.id, item)
+                found.setdefault(item.id, _with_batch(item, scenario.policy.global_batch_tokens))
     return list(found.values()), refused
+
+
+def _with_batch(cand: Candidate, batch_tokens: float | None) -> Candidate:
+    """The candidate with the scenario's global batch on every stage (unchanged when none is set)."""
+    if not batch_tokens:
+        return cand
+    stages = tuple(dataclasses.replace(s, workload=dataclasses.replace(s.workload, batch_tokens=batch_tokens))
+                   for s in cand.stages)
+    return dataclasses.replace(cand, stages=stages)
 
 
 def memory_need_bytes(candidate: Candidate) -> float:

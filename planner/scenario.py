@@ -85,6 +85,9 @@ class Policy(Strict):
     max_nodes_per_provider: dict[str, NonNegativeInt] | None = Field(None, description="Quota: most nodes per provider.")
     paths: list[PathKindName] | None = Field(None, description="Path kinds to consider (null = all).")
     precision: Literal["bf16", "fp8"] = "bf16"
+    global_batch_tokens: float | None = Field(
+        None, gt=0, le=1e9, description="Global batch per optimiser step, tokens, for every stage; it caps data "
+        "parallelism (null: each stage's DeepSeek 2024 B_opt, planner.compute.batch).")
     allow_uncalibrated_chips: bool = Field(
         False, description="May plans use chips with no measured training throughput (GEMM efficiency "
         "borrowed from other families; planner.compute.mfu)? Default no.")

@@ -157,6 +157,13 @@ def test_gpt3_fits_on_32gb_v100_but_not_on_16gb_at_its_scale():
     assert estimate(w, CHIPS["V100-32GB"], 10_000 // 8 * 8).memory_per_gpu_gb <= 32
 
 
+def test_gopher_fits_on_tpu_v3():
+    """Rae et al. 2021 (Gopher) §4: 280B parameters trained on 4,096 TPU v3 chips, 300B tokens at
+    2,048 context, batch 3M then 6M tokens; 32 GiB per chip."""
+    w = Workload("full", 280e9, 280e9, 300e9, seq_len=2048, batch_tokens=3e6)
+    assert estimate(w, CHIPS["tpu-v3"], 4096).memory_per_gpu_gb <= 34.4
+
+
 # --- properties -------------------------------------------------------------------------------
 
 WORKLOADS = st.builds(

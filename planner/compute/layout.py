@@ -247,38 +247,38 @@ def max_useful_gpus(w: Workload, fab: Fabric, batch: int) -> int:
     return batch * max(t for t in _powers_of_two(min(fab.domain, shape.n_heads)) if shape.n_heads % t == 0)
 
 
-def _candidates(shape: Shape, n: int, domain: int, batch: int):
-    """Every (t, p, d, e, m, ga) split of `n` devices that the batch and shape allow (module doc)."""
-    for t in _powers_of_two(min(domain, shape.n_heads, n)):
-        if n % t or shape.n_heads % t:
-            continue
-        for p in _powers_of_two(min(shape.n_layer, n // t)):
-            if (n // t) % p:
-                continue
-            d = n // (t * p)
-            if d * p > batch:
-                continue
-            for e in (_powers_of_two(min(d, shape.experts)) if shape.moe else [1]):
-                if d % e:
-                    continue
-                for m in MICRO_BATCHES:
-                    ga = batch // (d * m)
-                    if ga < p:
-                        break
-                    yield t, p, d, e, m, ga
-
-
 SETTINGS = ((1, False), (3, False), (1, True), (3, True))  # (ZeRO stage, recomputation)
 
 
-@functools.lru_cache(maxsize=16_384)
+@functools.lru_cache(maxsize=4096)
+def _splits(n: int, max_tp: int, max_pp: int, max_ep: int) -> np.ndarray:
+    """Rows (t, p, d, e, m, zero, recompute) of every split of `n` devices with t ≤ max_tp,
+    p ≤ max_pp, e ≤ max_ep (powers of two dividing what they split), any micro-batch and setting."""
+    rows = []
+    for t in _powers_of_two(min(max_tp, n)):
+        if n % t:
+            continue
+        for p in _powers_of_two(min(max_pp, n // t)):
+            if (n // t) % p:
+                continue
+            d = n // (t * p)
+            for e in _powers_of_two(min(d, max_ep)):
+                if d % e == 0:
+                    rows.extend((t, p, d, e, m, zero, recompute) for m in MICRO_BATCHES for zero, recompute in SETTINGS)
+    return np.array(rows, dtype=np.int64).reshape(-1, 7).T
+
+
 def _grid(shape: Shape, n: int, domain: int, batch: int) -> Layout | None:
-    """Every candidate layout as one Layout of numpy arrays (None when there is none)."""
-    rows = [(*split, zero, recompute) for split in _candidates(shape, n, domain, batch) for zero, recompute in SETTINGS]
-    if not rows:
+    """Every candidate layout (module doc) as one Layout of numpy arrays, None when there is none:
+    t divides the heads within the scale-up domain, p ≤ layers, e ≤ experts, and the batch gives
+    each pipeline at least p micro-batches (ga = ⌊B/(d·m)⌋ ≥ p)."""
+    max_tp = max(t for t in _powers_of_two(min(domain, shape.n_heads)) if shape.n_heads % t == 0)
+    t, p, d, e, m, zero, recompute = _splits(n, max_tp, shape.n_layer, shape.experts if shape.moe else 1)
+    ga = batch // (d * m)
+    keep = ga >= p
+    if not keep.any():
         return None
-    cols = np.array(rows, dtype=np.int64).T
-    return Layout(*cols[:7], recompute=cols[7].astype(bool))
+    return Layout(t[keep], p[keep], d[keep], e[keep], m[keep], ga[keep], zero[keep], recompute[keep].astype(bool))
 
 
 @functools.lru_cache(maxsize=65_536)

@@ -15,6 +15,7 @@ memory is refused with the largest useful or smallest fitting size.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from planner.compute._checks import check_count, check_range
@@ -74,7 +75,15 @@ def fabric(chip: ChipSpec, precision: str, gpus_per_node: int | None = None,
            scaleout_gbps_per_node: float | None = None, efficiency: dict[str, float] | None = None) -> Fabric:
     """The cluster as the step-time model sees it; scale-out per node from the offer or server,
     else the chip's reference figure times the node size. A chip without a scale-up figure
-    talks over its scale-out share (conservative)."""
+    talks over its scale-out share (conservative). Memoised unless `efficiency` overrides η."""
+    if efficiency is None:
+        return _fabric(chip, precision, gpus_per_node, scaleout_gbps_per_node)
+    return _fabric.__wrapped__(chip, precision, gpus_per_node, scaleout_gbps_per_node, efficiency)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fabric(chip: ChipSpec, precision: str, gpus_per_node: int | None, scaleout_gbps_per_node: float | None,
+            efficiency: dict[str, float] | None = None) -> Fabric:
     node = node_size(chip, gpus_per_node)
     out_gbps = scaleout_gbps_per_node or (chip.scaleout_gbps_per_chip or 100.0) * node
     out = check_range("scaleout_gbps_per_node", out_gbps, 0.0, 1e6, low_open=True) * 1e9 / 8
