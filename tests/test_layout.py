@@ -36,8 +36,8 @@ def brute_force(w: Workload, n: int, f: Fabric, batch: int):
     """Every layout the module doc allows, enumerated independently and evaluated one by one."""
     shape = model_shape(w.params, w.active_params)
     best = None
-    for t, p, e, m, zero, recompute in itertools.product(range(1, n + 1), range(1, n + 1), range(1, n + 1),
-                                                         (1, 2, 4, 8), (1, 3), (False, True)):
+    for t, p, e, m, zero, recompute, v in itertools.product(range(1, n + 1), range(1, n + 1), range(1, n + 1),
+                                                            (1, 2, 4, 8), (1, 3), (False, True), (1, 2, 4, 8)):
         power_of_two = all(x & (x - 1) == 0 for x in (t, p, e))
         if not power_of_two or n % (t * p) or t > f.domain or shape.n_heads % t or p > shape.n_layer:
             continue
@@ -47,7 +47,11 @@ def brute_force(w: Workload, n: int, f: Fabric, batch: int):
         ga = batch // (d * m)
         if ga < p or d * p > batch:
             continue
-        lay = Layout(t, p, d, e, m, ga, zero, recompute)
+        if v > 1:  # interleaving: ga rounded down to a multiple of p, a layer per chunk
+            ga = ga // p * p
+            if p == 1 or ga < p or p * v > shape.n_layer:
+                continue
+        lay = Layout(t, p, d, e, m, ga, zero, recompute, v)
         if memory_bytes(w, shape, lay, w.seq_len) > f.memory_bytes:
             continue
         per_sequence = float(step_time(w, shape, lay, w.seq_len, f).total) / (d * m * ga)

@@ -11,6 +11,10 @@ monotonically with η, so it is found by bisection. A family's η is the geometr
 runs (runs scatter by a factor, not by an offset). The prediction error of a run is predicted /
 reported − 1 (positive: the model predicts more GPU-hours than reported).
 
+Where the run's source publishes its batch, tensor / pipeline degrees or activation
+recomputation (catalogs/training_runs.csv, layout_source), the model is scored on that
+configuration (the search keeps the rest free), not on the layout it would choose itself.
+
 Leave-one-out: each run is predicted with η fitted on the other runs of its family (on all
 other runs when it is its family's only one), so no run is scored by a constant it set.
 The baseline is the rule GPU-hours = 6·N·D / (MFU* · bf16 peak) with MFU* the geometric mean
@@ -53,6 +57,8 @@ class Run:
     as_of: str
     source: str
     notes: str
+    batch_tokens: float | None = None
+    pin: tuple[tuple[str, int], ...] = ()  # published layout: ("tp", 4), ("pp", 12), ("recompute", 1)
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -71,7 +77,8 @@ class Run:
     def workload(self) -> Workload:
         """Full pre-training of the run's model on its tokens."""
         active = self.params_active or self.params_total
-        return Workload("full", self.params_total, active, self.tokens, seq_len=self.seq_len)
+        return Workload("full", self.params_total, active, self.tokens, seq_len=self.seq_len,
+                        batch_tokens=self.batch_tokens or 0.0)
 
 
 def load_runs(path: Path) -> list[Run]:
@@ -92,13 +99,16 @@ def load_runs(path: Path) -> list[Run]:
             tokens=number(row["tokens"]), seq_len=int(row["seq_len"]), chip=row["chip"].strip() or None,
             gpus=number(row["gpus"], int), gpu_hours=number(row["gpu_hours"]), hours_basis=basis,
             precision=row["precision"], as_of=row["as_of"], source=row["source"], notes=row["notes"],
+            batch_tokens=number(row["batch_tokens"]),
+            pin=tuple((key, int(row[key])) for key in ("tp", "pp", "recompute") if row[key].strip()),
         ))
     return runs
 
 
 def predicted_gpu_hours(run: Run, chip: ChipSpec, efficiency: Mapping[str, float] | None = None) -> float:
     """The model's GPU-hours for `run` on its hardware, on the run's hours basis."""
-    est = estimate(run.workload, chip, run.gpus, run.precision, efficiency=dict(efficiency) if efficiency else None)
+    est = estimate(run.workload, chip, run.gpus, run.precision, efficiency=dict(efficiency) if efficiency else None,
+                   pin=run.pin)
     return est.gpu_hours * (est.goodput if run.hours_basis == "throughput" else 1.0)
 
 
@@ -162,7 +172,7 @@ def compare(runs: list[Run], chips: Mapping[str, ChipSpec]) -> list[Comparison]:
         others = [o.name for o in scored if o is not run]
         same = [implied[name] for name in others if family[name] == family[run.name]]
         fitted = statistics.geometric_mean(same or [implied[name] for name in others])
-        est = estimate(run.workload, chip, run.gpus, run.precision, efficiency={family[run.name]: fitted})
+        est = estimate(run.workload, chip, run.gpus, run.precision, efficiency={family[run.name]: fitted}, pin=run.pin)
         hours = est.gpu_hours * (est.goodput if run.hours_basis == "throughput" else 1.0)
         out.append(Comparison(run, hours, implied_mfu(run, chip), est.mfu, implied[run.name], fitted,
                               moe=run.workload.active_params < run.workload.params))

@@ -15,8 +15,9 @@ on one device:
     memory    = elementwise bytes_mb / HBM bandwidth            layer norms, activations, residuals
     tp_comm   = (4 or 6)·L/p · 2(t−1)/t · m·s·h·2 B / link      Megatron TP all-reduces (fwd 2, bwd 2, recompute 2)
     moe_comm  = 4·L/p · (e−1)/e · m·s·k·h·2/t B / link          dispatch + combine, forward and backward
-    pp_comm   = 2 · m·s·h·2/t B / link                          activations and their gradients per stage
-    step      = ga·t_mb + (p−1)·t_mb + optimiser + exposed DP   1F1B pipeline: bubble = (p−1)·t_mb
+    pp_comm   = 2v · m·s·h·2/t B / link                         activations and their gradients per chunk
+    step      = ga·t_mb + (p−1)/v·t_mb + optimiser + exposed DP 1F1B pipeline, v interleaved chunks per rank
+                                                                (Narayanan et al. 2021 §2.2.2: bubble (p−1)/(v·m))
 
     η: achievable fraction of peak of large GEMMs on the chip (mfu.gemm_efficiency; calibrated).
     I = 1/(1/M + 1/h + t/d_ff): arithmetic intensity (FLOP/byte) of the layer's GEMMs, M = m·s
@@ -38,6 +39,8 @@ on one device:
       its devices (hierarchical ring: reduce inside the domain, then across domains on 1/k of
       the data, k = group members per domain). Ideal ring bandwidth; latency ignored.
 
+Pipelines may interleave v ∈ {1, 2, 4, 8} model chunks per rank (ga rounded down to a multiple
+of p). A published configuration can be pinned (tp, pp, recompute; any pp) to score a run on it.
 Ranks are ordered tensor (innermost), expert/data, pipeline (outermost), as in Megatron-LM.
 Valid for 1 ≤ n ≤ 131,072 devices (chip.MAX_GPUS), shapes from shape.py.
 """
@@ -94,6 +97,7 @@ class Layout:
     grad_accum: int
     zero: int
     recompute: bool
+    virtual: int = 1  # interleaved pipeline: model chunks per pipeline rank
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,9 @@ def memory_bytes(w: Workload, shape: Shape, lay: Layout, seq_len: int):
     teacher = BYTES_PER_PARAM_BF16 * w.teacher_params / (t * p) / np.where(z3, d, 1)
     gather = np.where(z3 & (d > 1), 2 * BYTES_PER_PARAM_BF16 * w.active_params / shape.n_layer / t, 0.0)
     per_layer = lay.micro_batch * seq_len * shape.d_model / t
-    stored = np.ceil(shape.n_layer / p) * np.minimum(p, lay.grad_accum) * per_layer
+    # interleaving keeps (1 + (p−1)/(p·v)) times more micro-batches in flight on the first rank
+    interleave = np.where(lay.virtual > 1, 1 + (p - 1) / (p * lay.virtual), 1.0)
+    stored = np.ceil(shape.n_layer / p) * np.minimum(p, lay.grad_accum) * interleave * per_layer
     activations = np.where(lay.recompute, 2.0 * stored + ACTIVATION_BYTES_PER_TOKEN_WIDTH * per_layer,
                            ACTIVATION_BYTES_PER_TOKEN_WIDTH * stored)
     return state + teacher + gather + activations + RESERVE_BYTES
@@ -225,7 +231,8 @@ def step_time(w: Workload, shape: Shape, lay: Layout, seq_len: int, fab: Fabric)
     collectives = np.where(lay.recompute, 6, 4) * layers
     tp_comm = collectives * 2 * (t - 1) / t * activation / fab.scaleup_bytes_per_s
     moe_comm = 4 * layers * (e - 1) / e * activation * shape.top_k / t / _link(t * e, fab)
-    pp_comm = np.where(p > 1, 2 * activation / t / _link(t * d, fab), 0.0)
+    v = lay.virtual
+    pp_comm = np.where(p > 1, 2 * v * activation / t / _link(t * d, fab), 0.0)
     micro = compute + memory + tp_comm + moe_comm + pp_comm
     shared, experts = _params_split(w, shape)
     weights = shared / (t * p) + experts / (t * p * e)  # every weight on the device, frozen ones too
@@ -236,7 +243,7 @@ def step_time(w: Workload, shape: Shape, lay: Layout, seq_len: int, fab: Fabric)
     zero1 = np.maximum(0.0, (GRAD_REDUCE_BYTES + WEIGHT_GATHER_BYTES) * trained * per_byte - compute)
     return StepTime(compute=ga * compute, memory=ga * memory + optimizer, tp_comm=ga * tp_comm,
                     moe_comm=ga * moe_comm, pp_comm=ga * pp_comm, dp_comm=np.where(np.equal(lay.zero, 3), zero3, zero1),
-                    bubble=(p - 1) * micro)
+                    bubble=(p - 1) / v * micro)
 
 
 def max_useful_gpus(w: Workload, fab: Fabric, batch: int) -> int:
@@ -274,21 +281,53 @@ def _grid(shape: Shape, n: int, domain: int, batch: int) -> Layout | None:
     each pipeline at least p micro-batches (ga = ⌊B/(d·m)⌋ ≥ p)."""
     max_tp = max(t for t in _powers_of_two(min(domain, shape.n_heads)) if shape.n_heads % t == 0)
     t, p, d, e, m, zero, recompute = _splits(n, max_tp, shape.n_layer, shape.experts if shape.moe else 1)
-    ga = batch // (d * m)
-    keep = ga >= p
-    if not keep.any():
+    return _with_virtual(shape, Layout(t, p, d, e, m, batch // (d * m), zero, recompute.astype(bool)))
+
+
+VIRTUAL_STAGES = (1, 2, 4, 8)
+
+
+def _with_virtual(shape: Shape, g: Layout) -> Layout | None:
+    """The rows the batch allows (ga ≥ p), each also with 2, 4 and 8 interleaved chunks per
+    pipeline rank where p > 1 and every chunk has a layer; interleaved rows round ga down to a
+    multiple of p (Megatron's interleaved schedule needs it), a slightly smaller batch."""
+    parts = []
+    for v in VIRTUAL_STAGES:
+        ga = g.grad_accum if v == 1 else g.grad_accum // g.pp * g.pp
+        keep = (ga >= g.pp) & ((v == 1) | ((g.pp > 1) & (g.pp * v <= shape.n_layer)))
+        if keep.any():
+            cols = [getattr(g, f)[keep] for f in ("tp", "pp", "dp", "ep", "micro_batch")]
+            parts.append(cols + [ga[keep], g.zero[keep], g.recompute[keep], np.full(int(keep.sum()), v)])
+    if not parts:
         return None
-    return Layout(t[keep], p[keep], d[keep], e[keep], m[keep], ga[keep], zero[keep], recompute[keep].astype(bool))
+    return Layout(*(np.concatenate(cols) for cols in zip(*parts)))
+
+
+def _pinned_grid(shape: Shape, n: int, batch: int, pin: tuple[tuple[str, int], ...]) -> Layout | None:
+    """The candidates with tp / pp / recompute fixed to a published configuration (any pp)."""
+    fixed = dict(pin)
+    t, p = fixed.get("tp", 1), fixed.get("pp", 1)
+    if n % (t * p):
+        return None
+    d = n // (t * p)
+    recomputes = (bool(fixed["recompute"]),) if "recompute" in fixed else (False, True)
+    experts = _powers_of_two(min(d, shape.experts)) if shape.moe else [1]
+    rows = [(t, p, d, e, m, batch // (d * m), zero, r) for e in experts if d % e == 0 for m in MICRO_BATCHES
+            for zero in (1, 3) for r in recomputes]
+    if not rows:
+        return None
+    cols = np.array(rows, dtype=np.int64).T
+    return _with_virtual(shape, Layout(*cols[:7], recompute=cols[7].astype(bool)))
 
 
 @functools.lru_cache(maxsize=65_536)
-def best_layout(w: Workload, n: int, fab: Fabric, batch: int) -> Choice | None:
+def best_layout(w: Workload, n: int, fab: Fabric, batch: int, pin: tuple[tuple[str, int], ...] = ()) -> Choice | None:
     """The fastest feasible layout of `w` on `n` devices with a batch of `batch` sequences, or
     None when none fits (module doc for the rules): every candidate is evaluated at once and
     the one with the least time per sequence kept (ties: the first in search order).
-    Memoised per (workload, n, fabric, batch)."""
+    Memoised per (workload, n, fabric, batch, pin); pin: see _pinned_grid."""
     shape = model_shape(w.params, w.active_params)
-    grid = _grid(shape, n, fab.domain, batch)
+    grid = _pinned_grid(shape, n, batch, pin) if pin else _grid(shape, n, fab.domain, batch)
     if grid is None:
         return None
     memory = memory_bytes(w, shape, grid, w.seq_len)
@@ -299,7 +338,7 @@ def best_layout(w: Workload, n: int, fab: Fabric, batch: int) -> Choice | None:
     per_sequence = step.total / (grid.dp * grid.micro_batch * grid.grad_accum)
     i = int(np.argmin(np.where(feasible, per_sequence, np.inf)))
     lay = Layout(*(int(getattr(grid, f)[i]) for f in ("tp", "pp", "dp", "ep", "micro_batch", "grad_accum", "zero")),
-                 recompute=bool(grid.recompute[i]))
+                 recompute=bool(grid.recompute[i]), virtual=int(grid.virtual[i]))
     terms = (np.broadcast_to(getattr(step, f), grid.dp.shape)[i] for f in StepTime.__dataclass_fields__)
     return Choice(lay, StepTime(*(float(x) for x in terms)), float(memory[i]), batch)
 

@@ -93,7 +93,7 @@ def _fabric(chip: ChipSpec, precision: str, gpus_per_node: int | None, scaleout_
                   scaleup_bytes_per_s=up, domain=chip.scaleup_domain or node, node=node, scaleout_bytes_per_s=out)
 
 
-def choose_layout(w: Workload, chip: ChipSpec, n_gpus: int, fab: Fabric) -> Choice:
+def choose_layout(w: Workload, chip: ChipSpec, n_gpus: int, fab: Fabric, pin: tuple = ()) -> Choice:
     """The best layout on `n_gpus`, or ValueError naming the largest useful / smallest fitting size."""
     batch = batch_sequences(w)
     limit = max_useful_gpus(w, fab, batch)
@@ -104,7 +104,9 @@ def choose_layout(w: Workload, chip: ChipSpec, n_gpus: int, fab: Fabric) -> Choi
             f"{'stated' if w.batch_tokens else 'DeepSeek 2024 B_opt for this compute'}) keeps at most "
             f"{limit:,} {chip.id} busy (one sequence per data/pipeline rank, tensor parallel over "
             f"{min(fab.domain, limit):,}); the largest useful cluster is {useful:,} devices")
-    choice = best_layout(w, n_gpus, fab, batch)
+    choice = best_layout(w, n_gpus, fab, batch, pin)
+    if choice is None and pin:
+        raise ValueError(f"the pinned layout {dict(pin)} has no feasible configuration on {n_gpus} {chip.id}")
     if choice is None:
         smallest = min_gpus(w, chip, fab.node, fab=fab)
         raise ValueError(
@@ -161,10 +163,12 @@ def estimate(
     failures_per_node_day: float = FAILURES_PER_NODE_DAY,
     scaleout_gbps_per_node: float | None = None,
     efficiency: dict[str, float] | None = None,
+    pin: tuple[tuple[str, int], ...] = (),
 ) -> Estimate:
     """Layout, time, energy and carbon of stage `w` on `n_gpus` devices of `chip` (module doc);
     failures_per_node_day is goodput's r_f (planner.compute.goodput); efficiency overrides the
-    calibrated η table (used by the leave-one-out fit).
+    calibrated η table (used by the leave-one-out fit); pin fixes layout fields (("tp", 4),
+    ("pp", 12), ("recompute", 1)) to a published configuration, pp not limited to powers of two.
 
     Raises ValueError for inputs outside the model's range, for FP8 on a chip without FP8, when
     no layout fits in memory, and when the batch cannot use `n_gpus` devices.
@@ -173,7 +177,7 @@ def estimate(
     check_range("carbon_g_per_kwh", carbon_g_per_kwh, 0.0, 2000.0)
     peak = peak_flops_per_s(chip, precision)
     fab = fabric(chip, precision, gpus_per_node, scaleout_gbps_per_node, efficiency)
-    choice = choose_layout(w, chip, n_gpus, fab)
+    choice = choose_layout(w, chip, n_gpus, fab, pin)
     flops = stage_flops(w)
     steps = w.tokens / (choice.tokens_per_step * w.seq_len)
     compute_hours = steps * choice.step.total / 3600.0
