@@ -393,9 +393,12 @@ def stage_options(w: Workload, pool: Pool, chip: Chip, site: Site, pricing: Pric
     useful = compute.largest_useful_gpus(w, chip, pool.gpus_per_node, pool.scaleout_gbps_per_node, precision)
     for nodes in node_grid(min_nodes, min(pool.max_nodes, useful // pool.gpus_per_node)):
         gpus = nodes * pool.gpus_per_node
-        est = _estimate(w, chip, gpus, precision, pool.spot_interruptions_per_node_day, site.pue,
-                        site.carbon_g_per_kwh, pool.gpus_per_node, pricing.failures_per_node_day,
-                        pool.scaleout_gbps_per_node)
+        try:  # a size the batch cannot feed after all (it does not split into power-of-two groups)
+            est = _estimate(w, chip, gpus, precision, pool.spot_interruptions_per_node_day, site.pue,
+                            site.carbon_g_per_kwh, pool.gpus_per_node, pricing.failures_per_node_day,
+                            pool.scaleout_gbps_per_node)
+        except ValueError:
+            continue
         days = est.wall_clock_days * runs
         if days > SLOWEST_USEFUL_DEADLINE_MULTIPLE * pricing.deadline_days:
             continue

@@ -276,3 +276,12 @@ def test_estimate_outputs_are_finite_and_bounded(params, tokens_per_param, extra
 def test_device_counts_must_be_whole():
     with pytest.raises(ValueError, match="whole"):
         estimate(full(1e9, 1e10), CHIPS["H100"], 8.5)
+
+
+def test_estimate_refuses_a_count_that_does_not_split():
+    """13,104 GB200 (182 racks of 72) = 2^4 · 819: with at most 16-way tensor parallelism the
+    data × pipeline ranks number at least 819, more than the 205 sequences of the DeepSeek batch
+    for this stage (50B on 1.8e8 tokens), although 205 × 64-way TP would cover 13,120 devices."""
+    w = Workload("full", 50e9, 50e9, 1.8e8)
+    with pytest.raises(ValueError, match="do not split"):
+        estimate(w, CHIPS["GB200"], 13_104, gpus_per_node=72)

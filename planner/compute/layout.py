@@ -343,6 +343,11 @@ def best_layout(w: Workload, n: int, fab: Fabric, batch: int, pin: tuple[tuple[s
     return Choice(lay, StepTime(*(float(x) for x in terms)), float(memory[i]), batch)
 
 
+def splits_exist(w: Workload, n: int, fab: Fabric, batch: int) -> bool:
+    """True when `n` devices split into tensor × pipeline × data groups the batch can feed."""
+    return _grid(model_shape(w.params, w.active_params), n, fab.domain, batch) is not None
+
+
 @functools.lru_cache(maxsize=65_536)
 def fits(w: Workload, n: int, fab: Fabric, batch: int) -> bool:
     """True when some layout of `w` on `n` devices fits in memory (best_layout is not None)."""

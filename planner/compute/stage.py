@@ -25,7 +25,7 @@ from planner.compute.energy import accelerator_energy_kwh, energy_kwh, system_po
 from planner.compute.flops import stage_flops
 from planner.compute.goodput import FAILURES_PER_NODE_DAY
 from planner.compute.goodput import goodput as goodput_fraction
-from planner.compute.layout import Choice, Fabric, Layout, best_layout, fits, max_useful_gpus
+from planner.compute.layout import Choice, Fabric, Layout, best_layout, fits, max_useful_gpus, splits_exist
 from planner.compute.mfu import calibrated, chip_family, effective_peak_flops_per_s, gemm_efficiency
 from planner.workload import Workload
 
@@ -107,6 +107,11 @@ def choose_layout(w: Workload, chip: ChipSpec, n_gpus: int, fab: Fabric, pin: tu
     choice = best_layout(w, n_gpus, fab, batch, pin)
     if choice is None and pin:
         raise ValueError(f"the pinned layout {dict(pin)} has no feasible configuration on {n_gpus} {chip.id}")
+    if choice is None and not splits_exist(w, n_gpus, fab, batch):
+        raise ValueError(
+            f"{n_gpus:,} {chip.id} do not split into tensor x pipeline x data groups (powers of two within "
+            f"{fab.domain}-device scale-up domains) that a batch of {batch:,} sequences can feed; "
+            f"use a power-of-two multiple of the node")
     if choice is None:
         smallest = min_gpus(w, chip, fab.node, fab=fab)
         raise ValueError(
