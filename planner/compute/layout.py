@@ -275,6 +275,7 @@ def _splits(n: int, max_tp: int, max_pp: int, max_ep: int) -> np.ndarray:
     return np.array(rows, dtype=np.int64).reshape(-1, 7).T
 
 
+@functools.lru_cache(maxsize=16_384)
 def _grid(shape: Shape, n: int, domain: int, batch: int) -> Layout | None:
     """Every candidate layout (module doc) as one Layout of numpy arrays, None when there is none:
     t divides the heads within the scale-up domain, p ≤ layers, e ≤ experts, and the batch gives
