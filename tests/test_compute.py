@@ -112,8 +112,8 @@ def test_min_gpus_is_the_smallest_allowed_count():
 
 def test_min_gpus_is_none_when_nothing_fits():
     """10T parameters on 1e8 tokens: 16 B/param = 160 TB of state; the DeepSeek batch for 6e21
-    FLOPs is 0.292·(6e21)^0.3271 ≈ 3.8M tokens = 934 sequences, so at most 934 × 8 = 7,472 V100
-    of 16 GB (120 TB) are useful: nothing fits."""
+    FLOPs is 0.292·(6e21)^0.3271 ≈ 3.8M tokens = 934 sequences, 512 as a power of two, so at most
+    512 × 8 = 4,096 V100 of 16 GB (66 TB) are useful: nothing fits."""
     assert min_gpus(Workload("full", 1e13, 1e13, 1e8), CHIPS["V100"]) is None
 
 
@@ -210,14 +210,14 @@ def test_estimate_refuses_a_cluster_that_is_too_small():
 
 
 def test_estimate_refuses_more_devices_than_the_batch_can_use():
-    """Issue example: 7B on 2T tokens (C = 8.7e22 FLOPs) on 100,000 H100. DeepSeek's B_opt =
-    0.292·C^0.3271 ≈ 9.4M tokens = 2,290 sequences of 4,096; one per data × pipeline rank with
-    8-way tensor parallelism keeps at most 2,290 × 8 = 18,320 GPUs busy."""
+    """Issue example: 7B on 2T tokens (C = 9.1e22 FLOPs) on 100,000 H100. DeepSeek's B_opt =
+    0.292·C^0.3271 ≈ 9.5M tokens = 2,310 sequences of 4,096, rounded down to 2,048; one per
+    data × pipeline rank with 8-way tensor parallelism keeps at most 2,048 × 8 = 16,384 GPUs busy."""
     w = full(7e9, 2e12)
     c = stage_flops(w)
-    sequences = math.floor(0.292 * c**0.3271 / 4096)
-    assert 2200 < sequences < 2400
-    with pytest.raises(ValueError, match=f"largest useful cluster is {sequences * 8 // 8 * 8:,}"):
+    assert 2200 < 0.292 * c**0.3271 / 4096 < 2400
+    sequences = 2048
+    with pytest.raises(ValueError, match=f"largest useful cluster is {sequences * 8:,}"):
         estimate(w, CHIPS["H100"], 100_000)
     assert largest_useful_gpus(w, CHIPS["H100"]) == sequences * 8
 
@@ -279,9 +279,10 @@ def test_device_counts_must_be_whole():
 
 
 def test_estimate_refuses_a_count_that_does_not_split():
-    """13,104 GB200 (182 racks of 72) = 2^4 · 819: with at most 16-way tensor parallelism the
-    data × pipeline ranks number at least 819, more than the 205 sequences of the DeepSeek batch
-    for this stage (50B on 1.8e8 tokens), although 205 × 64-way TP would cover 13,120 devices."""
+    """7,200 GB200 (100 racks of 72) = 2^5 · 225: with at most 32-way tensor parallelism the
+    data × pipeline ranks number at least 225, more than the 128 sequences of the DeepSeek batch
+    for this stage (50B on 1.8e8 tokens: 205 sequences, 128 as a power of two), although 128 ×
+    64-way TP (64 heads, 72-GPU NVLink domain) would cover 8,192 devices."""
     w = Workload("full", 50e9, 50e9, 1.8e8)
     with pytest.raises(ValueError, match="do not split"):
-        estimate(w, CHIPS["GB200"], 13_104, gpus_per_node=72)
+        estimate(w, CHIPS["GB200"], 7_200, gpus_per_node=72)

@@ -116,7 +116,7 @@ def test_every_catalog_chip_answers(capsys):
     (["--gpus", "0"], "--gpus"),
     (["--gpus", "2.5"], "whole number"),
     (["--gpus", "8"], "smallest cluster that fits is 16"),
-    (["--params", "7e9", "--gpus", "100000"], "the largest useful cluster is 18,432"),
+    (["--params", "7e9", "--gpus", "100000"], "the largest useful cluster is 16,384"),
     (["--active-params", "80e9"], "--active-params"),
     (["--params", "5e12", "--chip", "V100"], "does not fit"),
 ])

@@ -38,7 +38,12 @@ def deepseek_batch_tokens(flops: float) -> float:
 
 
 def batch_sequences(w: Workload) -> int:
-    """Sequences per optimiser step: the stage's stated batch, else DeepSeek's B_opt, in whole
-    sequences of seq_len tokens, at least 1 and at most the stage's tokens."""
-    tokens = w.batch_tokens or deepseek_batch_tokens(stage_flops(w))
-    return max(1, min(math.floor(tokens / w.seq_len), math.floor(w.tokens / w.seq_len)))
+    """Sequences per optimiser step: the stage's stated batch in whole sequences of seq_len
+    tokens, else DeepSeek's B_opt rounded down to a power of two sequences (the batches
+    practitioners pick; the law's optimum is a broad basin, DeepSeek LLM 2024 Fig. 3); at least
+    1 and at most the stage's tokens."""
+    if w.batch_tokens:
+        sequences = math.floor(w.batch_tokens / w.seq_len)
+    else:
+        sequences = 2 ** math.floor(math.log2(max(1.0, deepseek_batch_tokens(stage_flops(w)) / w.seq_len)))
+    return max(1, min(sequences, math.floor(w.tokens / w.seq_len)))

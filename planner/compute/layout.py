@@ -335,13 +335,28 @@ def best_layout(w: Workload, n: int, fab: Fabric, batch: int, pin: tuple[tuple[s
     feasible = memory <= fab.memory_bytes
     if not feasible.any():
         return None
-    step = step_time(w, shape, grid, w.seq_len, fab)
-    per_sequence = step.total / (grid.dp * grid.micro_batch * grid.grad_accum)
-    i = int(np.argmin(np.where(feasible, per_sequence, np.inf)))
-    lay = Layout(*(int(getattr(grid, f)[i]) for f in ("tp", "pp", "dp", "ep", "micro_batch", "grad_accum", "zero")),
-                 recompute=bool(grid.recompute[i]), virtual=int(grid.virtual[i]))
-    terms = (np.broadcast_to(getattr(step, f), grid.dp.shape)[i] for f in StepTime.__dataclass_fields__)
-    return Choice(lay, StepTime(*(float(x) for x in terms)), float(memory[i]), batch)
+    rows = np.flatnonzero(feasible if pin else _undominated(feasible))
+    sub = Layout(*(getattr(grid, f)[rows] for f in Layout.__dataclass_fields__))
+    step = step_time(w, shape, sub, w.seq_len, fab)
+    per_sequence = step.total / (sub.dp * sub.micro_batch * sub.grad_accum)
+    i = int(np.argmin(per_sequence))
+    lay = Layout(*(int(getattr(sub, f)[i]) for f in ("tp", "pp", "dp", "ep", "micro_batch", "grad_accum", "zero")),
+                 recompute=bool(sub.recompute[i]), virtual=int(sub.virtual[i]))
+    terms = (np.broadcast_to(getattr(step, f), sub.dp.shape)[i] for f in StepTime.__dataclass_fields__)
+    return Choice(lay, StepTime(*(float(x) for x in terms)), float(memory[rows[i]]), batch)
+
+
+def _undominated(feasible: np.ndarray) -> np.ndarray:
+    """Feasible rows not beaten by a faster setting of the same split. Grid rows come in groups of
+    the four SETTINGS of one split: ZeRO-1 is never slower than ZeRO-3 and recomputation only
+    adds work, so (1, off) beats all, (3, off) and (1, on) beat (3, on)."""
+    f = feasible.reshape(-1, len(SETTINGS))
+    keep = np.zeros_like(f)
+    keep[:, 0] = f[:, 0]
+    keep[:, 1] = f[:, 1] & ~f[:, 0]
+    keep[:, 2] = f[:, 2] & ~f[:, 0]
+    keep[:, 3] = f[:, 3] & ~(f[:, 0] | f[:, 1] | f[:, 2])
+    return keep.reshape(-1)
 
 
 def splits_exist(w: Workload, n: int, fab: Fabric, batch: int) -> bool:

@@ -15,6 +15,7 @@ memory is refused with the largest useful or smallest fitting size.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass, field
 
@@ -104,7 +105,7 @@ def choose_layout(w: Workload, chip: ChipSpec, n_gpus: int, fab: Fabric, pin: tu
             f"{'stated' if w.batch_tokens else 'DeepSeek 2024 B_opt for this compute'}) keeps at most "
             f"{limit:,} {chip.id} busy (one sequence per data/pipeline rank, tensor parallel over "
             f"{min(fab.domain, limit):,}); the largest useful cluster is {useful:,} devices")
-    choice = best_layout(w, n_gpus, fab, batch, pin)
+    choice = best_layout(_per_step(w), n_gpus, fab, batch, pin)
     if choice is None and pin:
         raise ValueError(f"the pinned layout {dict(pin)} has no feasible configuration on {n_gpus} {chip.id}")
     if choice is None and not splits_exist(w, n_gpus, fab, batch):
@@ -120,6 +121,12 @@ def choose_layout(w: Workload, chip: ChipSpec, n_gpus: int, fab: Fabric, pin: tu
     return choice
 
 
+def _per_step(w: Workload) -> Workload:
+    """The workload as a step sees it: the layout and step time do not depend on the token count
+    (only the batch does, passed separately), so stages differing only in tokens share one search."""
+    return dataclasses.replace(w, tokens=1.0)
+
+
 def largest_useful_gpus(w: Workload, chip: ChipSpec, gpus_per_node: int | None = None,
                         scaleout_gbps_per_node: float | None = None, precision: str = "bf16") -> int:
     """Most devices the stage's batch can keep busy (layout.max_useful_gpus), capped at MAX_GPUS."""
@@ -132,24 +139,24 @@ def min_gpus(w: Workload, chip: ChipSpec, gpus_per_node: int | None = None, *, f
     """Smallest device count, 1..node size (powers of two) or a multiple of the node size, with a
     feasible layout; None when none up to the batch limit fits."""
     fab = fab or fabric(chip, precision, gpus_per_node)
-    batch = batch_sequences(w)
+    batch, key = batch_sequences(w), _per_step(w)
     limit = min(MAX_GPUS, max_useful_gpus(w, fab, batch))
     sizes = [n for n in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024) if n < fab.node] + [fab.node]
     for n in sizes:
-        if n <= limit and fits(w, n, fab, batch):
+        if n <= limit and fits(key, n, fab, batch):
             return n
     nodes, top = 1, limit // fab.node
-    while nodes <= top and not fits(w, nodes * fab.node, fab, batch):
+    while nodes <= top and not fits(key, nodes * fab.node, fab, batch):
         nodes *= 2
     if nodes > top:
-        if top > nodes // 2 and fits(w, top * fab.node, fab, batch):
+        if top > nodes // 2 and fits(key, top * fab.node, fab, batch):
             nodes = top
         else:
             return None
     low = nodes // 2  # infeasible (or 1, checked); search (low, nodes]
     while nodes - low > 1:
         mid = (low + nodes) // 2
-        if fits(w, mid * fab.node, fab, batch):
+        if fits(key, mid * fab.node, fab, batch):
             nodes = mid
         else:
             low = mid
