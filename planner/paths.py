@@ -205,7 +205,8 @@ class _Context:
         """Append task tuning, price the data and serving, and make the Candidate."""
         sft_tokens, labelling = self.sft
         if sft_tokens > 0 and kind not in ("finetune", "lora"):
-            stages.append(Stage("sft", Workload("full", params, active, sft_tokens)))
+            shape = stages[-1].workload.shape if stages else None  # the model being tuned
+            stages.append(Stage("sft", Workload("full", params, active, sft_tokens, shape=shape)))
         price = self.scenario.data.extra_tokens_usd_per_billion or 0.0
         serve = quality.inference_flops(active, self.scenario.inference.lifetime_tokens) * self.serve_usd_per_flop
         return Candidate(
@@ -288,7 +289,8 @@ def _continue(ctx: _Context):
             for real, pool, bought in ways:
                 yield ctx.finish(
                     "continue", _ident(f"continue-{base.id}", real, bought), loss,
-                    [Stage("continued-pretrain", Workload("full", base.params_total, n, real))],
+                    [Stage("continued-pretrain",
+                           Workload("full", base.params_total, n, real, shape=getattr(base, "shape", None)))],
                     base.params_total, n, real, bought, notes + _data_note(real, pool, bought),
                     base=base.id, licence=base.licence,
                 )
@@ -346,7 +348,8 @@ def _tuned(ctx: _Context):
             continue
         for kind, method, prefix in (("finetune", "full", "finetune"), ("lora", "lora", "lora"),
                                      ("lora", "qlora", "qlora")):
-            stage = Stage("sft", Workload(method, base.params_total, base.params_active, sft_tokens))
+            stage = Stage("sft", Workload(method, base.params_total, base.params_active, sft_tokens,
+                                          shape=getattr(base, "shape", None)))
             yield ctx.finish(kind, f"{prefix}-{base.id}", loss, [stage], base.params_total, base.params_active,
                              sft_tokens, 0.0, notes + _moe_note(base), base=base.id, licence=base.licence)
 

@@ -23,6 +23,8 @@ class Workload:
     teacher_params: a distillation teacher run forward on every token (0 when there is none).
     batch_tokens: global batch per optimiser step in tokens (0: the compute model's default law,
     planner.compute.batch).
+    shape: (n_layers, d_model, n_heads, d_ff, experts, top_k) of a catalog model with a known
+    config (None: planner.compute.shape derives one from the parameter count).
     """
 
     method: Method
@@ -32,6 +34,7 @@ class Workload:
     teacher_params: float = 0.0
     seq_len: int = 4096
     batch_tokens: float = 0.0
+    shape: tuple[int, int, int, int, int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -50,3 +50,20 @@ def test_scenario_global_batch_reaches_every_stage():
         assert all(stage.workload.batch_tokens == 65536.0 for stage in cand.stages)
     for cand in generate_candidates(scenario, catalog)[:5]:
         assert all(stage.workload.batch_tokens == 0.0 for stage in cand.stages)
+
+
+def test_catalog_configs_set_the_shape_of_tuned_models():
+    """Fine-tuning and LoRA stages of a catalog base model carry its config (Llama 3.1 8B:
+    32 layers of width 4,096, 32 heads, FFN 14,336, from its config.json), not an aspect-ratio guess."""
+    from planner.compute.shape import model_shape, workload_shape
+
+    scenario, catalog = load_inputs(LAB)
+    tuned = [c for c in generate_candidates(scenario, catalog) if c.base == "llama-3.1-8b"]
+    assert tuned
+    for cand in tuned:
+        for stage in cand.stages:
+            shape = workload_shape(stage.workload)
+            assert (shape.n_layer, shape.d_model, shape.n_heads, shape.d_ff) == (32, 4096, 32, 14336)
+    assert model_shape(8e9, 8e9).n_layer != 32  # the aspect-ratio guess differs
+    moe = catalog.models["deepseek-v3"].shape
+    assert moe[4:] == (256, 8)

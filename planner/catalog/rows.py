@@ -247,6 +247,19 @@ class OpenModel(Row):
     training_tokens: Positive | None = Field(None, description="Pretraining tokens; None when undisclosed.")
     licence: Text = Field(description="Licence of the weights.")
     commercial_use: bool = Field(description="Whether the licence allows commercial use.")
+    n_layers: Annotated[int, Field(ge=1)] | None = Field(None, description="Transformer layers, count (config).")
+    d_model: Annotated[int, Field(ge=1)] | None = Field(None, description="Hidden width, count (config).")
+    n_heads: Annotated[int, Field(ge=1)] | None = Field(None, description="Attention heads, count (config).")
+    d_ff: Annotated[int, Field(ge=1)] | None = Field(None, description="FFN (or expert) width, count (config).")
+    experts: Annotated[int, Field(ge=1)] | None = Field(None, description="Routed experts per MoE layer, count; 1 = dense.")
+    top_k: Annotated[int, Field(ge=1)] | None = Field(None, description="Experts per token, count; 1 = dense.")
+    config_source: str | None = Field(None, description="Where the shape columns come from (config.json).")
+
+    @property
+    def shape(self) -> tuple[int, int, int, int, int, int] | None:
+        """(n_layers, d_model, n_heads, d_ff, experts, top_k) when the config is in the catalog."""
+        values = (self.n_layers, self.d_model, self.n_heads, self.d_ff, self.experts or 1, self.top_k or 1)
+        return None if None in values else values
 
     def problems(self) -> list[Problem]:
         found = []

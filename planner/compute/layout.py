@@ -55,7 +55,7 @@ import numpy as np
 
 from planner.compute.flops import ADAPTER_FRACTION, forward_flops_per_token, training_flops_per_token
 from planner.compute.memory import BYTES_PER_ADAPTER_PARAM, BYTES_PER_PARAM_BF16, BYTES_PER_PARAM_NF4, RESERVE_BYTES
-from planner.compute.shape import Shape, model_shape
+from planner.compute.shape import Shape, workload_shape
 from planner.workload import Workload
 
 ACTIVATION_BYTES_PER_TOKEN_WIDTH = 34.0  # Korthikanti et al. 2022 Eq. 2, FlashAttention: no 5as/h term
@@ -250,7 +250,7 @@ def max_useful_gpus(w: Workload, fab: Fabric, batch: int) -> int:
     """Most devices a batch of `batch` sequences can keep busy: one sequence per pipeline
     micro-batch per data-parallel rank (d·p ≤ batch), each on the widest tensor-parallel group
     (the largest power of two within the scale-up domain that divides the attention heads)."""
-    shape = model_shape(w.params, w.active_params)
+    shape = workload_shape(w)
     return batch * max(t for t in _powers_of_two(min(fab.domain, shape.n_heads)) if shape.n_heads % t == 0)
 
 
@@ -327,7 +327,7 @@ def best_layout(w: Workload, n: int, fab: Fabric, batch: int, pin: tuple[tuple[s
     None when none fits (module doc for the rules): every candidate is evaluated at once and
     the one with the least time per sequence kept (ties: the first in search order).
     Memoised per (workload, n, fabric, batch, pin); pin: see _pinned_grid."""
-    shape = model_shape(w.params, w.active_params)
+    shape = workload_shape(w)
     grid = _pinned_grid(shape, n, batch, pin) if pin else _grid(shape, n, fab.domain, batch)
     if grid is None:
         return None
@@ -361,12 +361,12 @@ def _undominated(feasible: np.ndarray) -> np.ndarray:
 
 def splits_exist(w: Workload, n: int, fab: Fabric, batch: int) -> bool:
     """True when `n` devices split into tensor × pipeline × data groups the batch can feed."""
-    return _grid(model_shape(w.params, w.active_params), n, fab.domain, batch) is not None
+    return _grid(workload_shape(w), n, fab.domain, batch) is not None
 
 
 @functools.lru_cache(maxsize=65_536)
 def fits(w: Workload, n: int, fab: Fabric, batch: int) -> bool:
     """True when some layout of `w` on `n` devices fits in memory (best_layout is not None)."""
-    shape = model_shape(w.params, w.active_params)
+    shape = workload_shape(w)
     grid = _grid(shape, n, fab.domain, batch)
     return grid is not None and bool((memory_bytes(w, shape, grid, w.seq_len) <= fab.memory_bytes).any())

@@ -1,4 +1,6 @@
-"""Transformer shape from a parameter count: layers, width, heads, FFN width, experts.
+"""Transformer shape: from the catalog model's config where known (catalogs/models.csv columns
+n_layers, d_model, n_heads, d_ff, experts, top_k, carried on Workload.shape), else from the
+parameter count: layers, width, heads, FFN width, experts.
 
 Dense: n_layer and d_model from N at aspect ratio ρ = d_model/n_layer = 128 (flops.layer_shape;
 Busbridge et al. 2025 App. H.1), rounded to whole layers and to a width that is a multiple of
@@ -41,6 +43,14 @@ class Shape:
     @property
     def moe(self) -> bool:
         return self.experts > 1
+
+
+def workload_shape(w) -> Shape:
+    """The catalog config's shape when the workload carries one, else model_shape."""
+    if w.shape:
+        layers, width, heads, ffn, experts, top_k = w.shape
+        return Shape(layers, width, heads, ffn, experts, top_k if experts > 1 else 1)
+    return model_shape(w.params, w.active_params)
 
 
 @functools.lru_cache(maxsize=4096)
