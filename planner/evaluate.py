@@ -47,7 +47,7 @@ def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog) -> Evaluation:
     last_end: dict[str, float] = {}
     clock = 0.0
     for stage in plan.stages:
-        w = Workload(stage.method, stage.params, stage.active_params, stage.tokens, stage.teacher_params, stage.seq_len)
+        w = stage_workload(stage)
         done = sum(s.fraction for s in stage.segments)
         if not math.isclose(done, 1.0, abs_tol=1e-6):
             bad.append(f"stage {stage.name}: segments do {done:.6f} of the work, not all of it")
@@ -101,6 +101,12 @@ def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog) -> Evaluation:
 def _precision(scenario: Scenario, catalog: Catalog, chip: str) -> str:
     p = scenario.policy.precision
     return p if p == "bf16" or catalog.chips[chip].fp8_tflops else "bf16"
+
+
+def stage_workload(stage) -> Workload:
+    """The Workload a plan's stage describes (batch and catalog shape included)."""
+    return Workload(stage.method, stage.params, stage.active_params, stage.tokens, stage.teacher_params,
+                    stage.seq_len, batch_tokens=stage.batch_tokens, shape=tuple(stage.shape) if stage.shape else None)
 
 
 def segment_estimate(w: Workload, seg, scenario: Scenario, catalog: Catalog) -> compute.Estimate:

@@ -50,6 +50,10 @@ class StagePlan(_Out):
     tokens: float
     flops: float
     segments: list[Segment]
+    batch_tokens: float = Field(0.0, description="Global batch per step stated by the scenario, tokens (0: the "
+                                                 "compute model's law).")
+    shape: list[int] | None = Field(None, description="Catalog config of the model trained: n_layers, d_model, "
+                                                      "n_heads, d_ff, experts, top_k (counts); null: derived.")
 
 
 class Procurement(_Out):

@@ -95,7 +95,8 @@ def to_plan(sol: Solution, problem: Problem, cand: Candidate, bounds: ScenarioBo
         stages.append(StagePlan(
             name=stage.name, method=w.method, params=w.params, active_params=w.active_params,
             teacher_params=w.teacher_params, seq_len=w.seq_len, tokens=w.tokens, flops=compute.stage_flops(w),
-            segments=[_segment(seg, options[seg.option]) for seg in segs],
+            segments=[_segment(seg, options[seg.option]) for seg in segs], batch_tokens=w.batch_tokens,
+            shape=list(w.shape) if w.shape else None,
         ))
     return Plan(
         status=sol.status, gap=sol.gap, objective=bounds.objective, solver=solver, scenario=bounds,
