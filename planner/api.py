@@ -78,7 +78,8 @@ def frontier(scenario: ScenarioLike, vary: Literal["deadline", "budget", "target
 
 def estimate(params: float, tokens: float, chip: str, catalog: CatalogLike = None, *, gpus: int | None = None,
              active_params: float | None = None, precision: Literal["bf16", "fp8"] = "bf16",
-             method: Literal["full", "lora", "qlora"] = "full", seq_len: int = 4096) -> RunEstimate:
+             method: Literal["full", "lora", "qlora"] = "full", seq_len: int = 4096,
+             pick: Literal["cheapest", "fastest"] = "cheapest") -> RunEstimate:
     """One training run on one chip, priced at the cheapest on-demand offer (as `plan estimate`)."""
     from planner.catalog import Catalog, load_catalog
     from planner.cli.estimate_cmd import MIN_PLAUSIBLE_PARAMS, MIN_PLAUSIBLE_TOKENS
@@ -92,4 +93,4 @@ def estimate(params: float, tokens: float, chip: str, catalog: CatalogLike = Non
                              "give a finite number (parameters and tokens in full, e.g. 7e9)")
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     return estimate_run(cat, params, tokens, chip, gpus=gpus, active_params=active_params, precision=precision,
-                         method=method, seq_len=seq_len)
+                         method=method, seq_len=seq_len, pick=pick)

@@ -47,7 +47,7 @@ def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog) -> Evaluation:
     last_end: dict[str, float] = {}
     clock = 0.0
     for stage in plan.stages:
-        w = Workload(stage.method, stage.params, stage.active_params, stage.tokens, stage.teacher_params, stage.seq_len)
+        w = stage_workload(stage)
         done = sum(s.fraction for s in stage.segments)
         if not math.isclose(done, 1.0, abs_tol=1e-6):
             bad.append(f"stage {stage.name}: segments do {done:.6f} of the work, not all of it")
@@ -103,6 +103,12 @@ def _precision(scenario: Scenario, catalog: Catalog, chip: str) -> str:
     return p if p == "bf16" or catalog.chips[chip].fp8_tflops else "bf16"
 
 
+def stage_workload(stage) -> Workload:
+    """The Workload a plan's stage describes (batch and catalog shape included)."""
+    return Workload(stage.method, stage.params, stage.active_params, stage.tokens, stage.teacher_params,
+                    stage.seq_len, batch_tokens=stage.batch_tokens, shape=tuple(stage.shape) if stage.shape else None)
+
+
 def segment_estimate(w: Workload, seg, scenario: Scenario, catalog: Catalog) -> compute.Estimate:
     """The compute model's figures for the whole stage `w` on the segment's cluster, at its site,
     with the scenario's precision and failure rate."""
@@ -111,7 +117,15 @@ def segment_estimate(w: Workload, seg, scenario: Scenario, catalog: Catalog) -> 
                 else scenario.failures_per_node_day)
     return compute.estimate(w, catalog.chips[chip], seg.gpus, precision=_precision(scenario, catalog, chip),
                             spot_interruptions_per_node_day=rate, pue=site.pue, carbon_g_per_kwh=site.carbon_g_per_kwh,
-                            gpus_per_node=seg.gpus // seg.nodes, failures_per_node_day=failures)
+                            gpus_per_node=seg.gpus // seg.nodes, failures_per_node_day=failures,
+                            scaleout_gbps_per_node=_scaleout(seg, catalog))
+
+
+def _scaleout(seg, catalog: Catalog) -> float | None:
+    """The segment's scale-out network per node (offer or server row; None: the chip's reference)."""
+    if seg.source in ("owned", "held"):
+        return catalog.hardware[seg.offer.split(":", 1)[1].split("@")[0]].scaleout_gbps_per_node
+    return catalog.offers[_offer_id(seg.offer)].scaleout_gbps_per_node
 
 
 def _where(seg, catalog: Catalog):

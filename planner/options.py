@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from planner import compute
 from planner.catalog import Catalog, Chip, CloudOffer, OwnedHardware, Site
-from planner.compute.chip import MAX_GPUS
 from planner.errors import InputError, did_you_mean
 from planner.presolve import greedy_upper_bound
 from planner.problem import Capacity, Option, Path, Problem, StageOptions
@@ -45,6 +44,7 @@ class Pool:
     capacity: Capacity | None = None
     hardware: OwnedHardware | None = None  # bought servers: their capital and hosting charges per use
     accounting: str = "amortise"
+    scaleout_gbps_per_node: float | None = None  # None: the chip's reference network
 
 
 def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candidate], objective: str = "cost",
@@ -67,7 +67,8 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
         if cloud_pools(scenario.model_copy(update={"policy": unlimited}), catalog):
             return None  # only zero quotas stop every offer: no plan; the diagnosis names the quota needed
         raise InputError(f"scenario {scenario.name}: field 'policy'", "allows no cloud offer and no hardware",
-                         "widen policy.providers / regions / chips, or allow buying hardware")
+                         "widen policy.providers / regions / chips, allow buying hardware, or set "
+                         "policy.allow_uncalibrated_chips (chips with no measured throughput are left out)")
     pools = prune_pools(pools, catalog, carbon_matters=scenario.policy.carbon_cap_tco2e is not None,
                         provider_matters=scenario.policy.max_provider_share is not None)
     settings = dict(
@@ -135,7 +136,7 @@ def _usd_per_flop_floor(pools: list[Pool], catalog: Catalog, scenario: Scenario,
         else:
             hourly = energy
         precisions = ("bf16", "fp8") if chip.fp8_tflops else ("bf16",)
-        floors[pool.id] = {p: hourly / (compute.peak_flops_per_s(chip, p) * compute.mfu(chip, p, gpn, gpn) * 3600.0)
+        floors[pool.id] = {p: hourly / (compute.peak_flops_per_s(chip, p) * compute.peak_mfu(chip, p) * 3600.0)
                            for p in precisions}
     return floors
 
@@ -219,6 +220,8 @@ def _allowed(scenario: Scenario, provider: str | None, region: str | None, chip:
     p = scenario.policy
     if p.chips is not None and chip.lower() not in {c.lower() for c in p.chips}:
         return False
+    if not p.allow_uncalibrated_chips and not compute.calibrated_id(chip):
+        return False
     if provider is not None and p.providers is not None and provider.lower() not in {x.lower() for x in p.providers}:
         return False
     if region is not None and p.regions is not None and region.lower() not in {r.lower() for r in p.regions}:
@@ -244,7 +247,7 @@ def cloud_pools(scenario: Scenario, catalog: Catalog) -> list[Pool]:
         if max_nodes < 1:
             continue
         common = dict(chip_id=offer.chip, provider=offer.provider, gpus_per_node=offer.gpus_per_node,
-                      max_nodes=max_nodes, site_id=offer.site)
+                      max_nodes=max_nodes, site_id=offer.site, scaleout_gbps_per_node=offer.scaleout_gbps_per_node)
         if offer.on_demand_usd_per_gpu_hour:
             pools.append(Pool(id=f"{offer.offer_id}:on_demand", source="on_demand",
                               usd_per_gpu_hour=offer.on_demand_usd_per_gpu_hour,
@@ -268,7 +271,7 @@ def prune_pools(pools: list[Pool], catalog: Catalog, carbon_matters: bool, provi
     """
     def physics(p: Pool):
         site = catalog.sites[p.site_id]
-        return (p.chip_id, p.gpus_per_node, p.spot_interruptions_per_node_day,
+        return (p.chip_id, p.gpus_per_node, p.spot_interruptions_per_node_day, p.scaleout_gbps_per_node,
                 (site.pue, site.carbon_g_per_kwh) if carbon_matters else None,
                 p.provider if provider_matters else None)
 
@@ -321,7 +324,8 @@ def owned_pools(scenario: Scenario, catalog: Catalog, deadline_days: float) -> l
         )
         pools.append(Pool(id=capacity.id, source="held", chip_id=hw.accelerator, provider="owned",
                           gpus_per_node=hw.gpus_per_node, max_nodes=nodes, usd_per_gpu_hour=0.0,
-                          spot_interruptions_per_node_day=0.0, site_id=site, capacity=capacity))
+                          spot_interruptions_per_node_day=0.0, site_id=site, capacity=capacity,
+                          scaleout_gbps_per_node=hw.scaleout_gbps_per_node))
     if not scenario.policy.buy_allowed:
         return pools
     site = scenario.ownership.site
@@ -339,7 +343,7 @@ def owned_pools(scenario: Scenario, catalog: Catalog, deadline_days: float) -> l
         pools.append(Pool(id=capacity.id, source="owned", chip_id=hw.accelerator, provider="owned",
                           gpus_per_node=hw.gpus_per_node, max_nodes=MAX_NEW_OWNED_NODES, usd_per_gpu_hour=0.0,
                           spot_interruptions_per_node_day=0.0, site_id=site, capacity=capacity,
-                          hardware=hw, accounting=accounting))
+                          hardware=hw, accounting=accounting, scaleout_gbps_per_node=hw.scaleout_gbps_per_node))
     return pools
 
 
@@ -382,17 +386,22 @@ def stage_options(w: Workload, pool: Pool, chip: Chip, site: Site, pricing: Pric
     precision = pricing.precision
     if precision == "fp8" and not chip.fp8_tflops:
         precision = "bf16"
-    min_gpus = compute.min_gpus(w, chip, gpus_per_node=pool.gpus_per_node)
+    min_gpus = _min_gpus(w, chip, pool.gpus_per_node, pool.scaleout_gbps_per_node, precision)
     if min_gpus is None:
         return []
     min_nodes = math.ceil(min_gpus / pool.gpus_per_node)
     runs = pricing.runs
     options = []
-    # the compute model is valid up to MAX_GPUS accelerators; a larger pool is offered up to that
-    for nodes in node_grid(min_nodes, min(pool.max_nodes, MAX_GPUS // pool.gpus_per_node)):
+    # sizes the stage's batch can keep busy (compute.largest_useful_gpus, at most MAX_GPUS)
+    useful = compute.largest_useful_gpus(w, chip, pool.gpus_per_node, pool.scaleout_gbps_per_node, precision)
+    for nodes in node_grid(min_nodes, min(pool.max_nodes, useful // pool.gpus_per_node)):
         gpus = nodes * pool.gpus_per_node
-        est = _estimate(w, chip, gpus, precision, pool.spot_interruptions_per_node_day,
-                        site.pue, site.carbon_g_per_kwh, pool.gpus_per_node, pricing.failures_per_node_day)
+        try:  # a size the batch cannot feed after all (it does not split into power-of-two groups)
+            est = _estimate(w, chip, gpus, precision, pool.spot_interruptions_per_node_day, site.pue,
+                            site.carbon_g_per_kwh, pool.gpus_per_node, pricing.failures_per_node_day,
+                            pool.scaleout_gbps_per_node)
+        except ValueError:
+            continue
         days = est.wall_clock_days * runs
         if days > SLOWEST_USEFUL_DEADLINE_MULTIPLE * pricing.deadline_days:
             continue
@@ -408,16 +417,24 @@ def stage_options(w: Workload, pool: Pool, chip: Chip, site: Site, pricing: Pric
             energy_mwh=energy_mwh, tco2e=est.tco2e * runs,
             capex_usd=nodes * capital, hosting_usd=nodes * hosting,
             capacity=pool.capacity.id if pool.capacity else None,
+            gpu_hours=est.gpu_hours * runs, mfu=est.mfu, goodput=est.goodput, layout=compute.layout_summary(est),
         ))
     return options
 
 
 @functools.lru_cache(maxsize=100_000)
-def _estimate(w, chip, gpus, precision, spot_rate, pue, carbon, gpus_per_node, failures):
+def _estimate(w, chip, gpus, precision, spot_rate, pue, carbon, gpus_per_node, failures, scaleout=None):
     """compute.estimate, memoised: many offers share a chip, node size and site, and coalitions share stages."""
     return compute.estimate(w, chip, gpus, precision=precision, spot_interruptions_per_node_day=spot_rate,
                             pue=pue, carbon_g_per_kwh=carbon, gpus_per_node=gpus_per_node,
-                            failures_per_node_day=failures)
+                            failures_per_node_day=failures, scaleout_gbps_per_node=scaleout)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _min_gpus(w, chip, gpus_per_node, scaleout, precision):
+    """compute.min_gpus on the pool's node and network, memoised."""
+    fab = compute.fabric(chip, precision, gpus_per_node, scaleout)
+    return compute.min_gpus(w, chip, gpus_per_node, fab=fab)
 
 
 def failures_per_node_day(scenario: Scenario) -> float:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterator
+import dataclasses
 from dataclasses import dataclass
 from typing import get_args
 
@@ -77,8 +78,17 @@ def search_candidates(scenario, catalog, target_loss: float | None = None) -> tu
             if isinstance(item, str):
                 refused.append(item)
             elif item.kind in kinds and ctx.meets(item.predicted_loss) and scenario.target.fits(item.params):
-                found.setdefault(item.id, item)
+                found.setdefault(item.id, _with_batch(item, scenario.policy.global_batch_tokens))
     return list(found.values()), refused
+
+
+def _with_batch(cand: Candidate, batch_tokens: float | None) -> Candidate:
+    """The candidate with the scenario's global batch on every stage (unchanged when none is set)."""
+    if not batch_tokens:
+        return cand
+    stages = tuple(dataclasses.replace(s, workload=dataclasses.replace(s.workload, batch_tokens=batch_tokens))
+                   for s in cand.stages)
+    return dataclasses.replace(cand, stages=stages)
 
 
 def memory_need_bytes(candidate: Candidate) -> float:
@@ -205,7 +215,8 @@ class _Context:
         """Append task tuning, price the data and serving, and make the Candidate."""
         sft_tokens, labelling = self.sft
         if sft_tokens > 0 and kind not in ("finetune", "lora"):
-            stages.append(Stage("sft", Workload("full", params, active, sft_tokens)))
+            shape = stages[-1].workload.shape if stages else None  # the model being tuned
+            stages.append(Stage("sft", Workload("full", params, active, sft_tokens, shape=shape)))
         price = self.scenario.data.extra_tokens_usd_per_billion or 0.0
         serve = quality.inference_flops(active, self.scenario.inference.lifetime_tokens) * self.serve_usd_per_flop
         return Candidate(
@@ -296,7 +307,8 @@ def _continue(ctx: _Context):
             for real, pool, bought in ways:
                 yield ctx.finish(
                     "continue", _ident(f"continue-{base.id}", real, bought), loss,
-                    [Stage("continued-pretrain", Workload("full", base.params_total, n, real))],
+                    [Stage("continued-pretrain",
+                           Workload("full", base.params_total, n, real, shape=getattr(base, "shape", None)))],
                     base.params_total, n, real, bought, notes + _data_note(real, pool, bought),
                     base=base.id, licence=base.licence,
                 )
@@ -356,7 +368,8 @@ def _tuned(ctx: _Context):
             continue
         for kind, method, prefix in (("finetune", "full", "finetune"), ("lora", "lora", "lora"),
                                      ("lora", "qlora", "qlora")):
-            stage = Stage("sft", Workload(method, base.params_total, base.params_active, sft_tokens))
+            stage = Stage("sft", Workload(method, base.params_total, base.params_active, sft_tokens,
+                                          shape=getattr(base, "shape", None)))
             yield ctx.finish(kind, f"{prefix}-{base.id}", loss, [stage], base.params_total, base.params_active,
                              sft_tokens, 0.0, notes + _moe_note(base), base=base.id, licence=base.licence)
 

@@ -34,6 +34,13 @@ class Segment(_Out):
                                         "the node-days used (bought servers), for this segment.")
     energy_mwh: float
     tco2e: float
+    gpu_hours: float = Field(0.0, description="Accelerator-hours of this segment (its fraction of the stage), "
+                                              "failures and restarts included.")
+    mfu: float = Field(0.0, description="Model FLOPs utilisation of the stage on this cluster (fraction of peak).")
+    goodput: float = Field(0.0, description="Share of wall-clock time spent on useful steps (fraction).")
+    layout: dict[str, float] = Field(default_factory=dict, description=(
+        "Parallel layout the compute model chose: tp, pp, dp, ep, micro_batch, grad_accum, zero, recompute "
+        "(0/1), global_batch_tokens (tokens), steps (count)."))
 
 
 class StagePlan(_Out):
@@ -46,6 +53,10 @@ class StagePlan(_Out):
     tokens: float
     flops: float
     segments: list[Segment]
+    batch_tokens: float = Field(0.0, description="Global batch per step stated by the scenario, tokens (0: the "
+                                                 "compute model's law).")
+    shape: list[int] | None = Field(None, description="Catalog config of the model trained: n_layers, d_model, "
+                                                      "n_heads, d_ff, experts, top_k (counts); null: derived.")
 
 
 class Procurement(_Out):

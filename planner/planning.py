@@ -64,11 +64,20 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
     by_id = {c.id: c for c in candidates}
     plan = to_plan(solution, problem, by_id[solution.path_id], bounds, solver)
     plan.explanations.extend(by_id[solution.path_id].notes)
+    plan.explanations.extend(_uncalibrated_notes(plan))
     if explain:
         say("explaining: planning the runner-up path and the other way of sourcing")
         plan.explanations.extend(explanations(plan, candidates, scenario, catalog, solver, time_limit_s, generated,
                                               alternatives))
     return plan
+
+
+def _uncalibrated_notes(plan: Plan) -> list[str]:
+    """A line per chip the plan uses that no measured throughput calibrates (allowed by policy)."""
+    chips = sorted({seg.chip for stage in plan.stages for seg in stage.segments if not compute.calibrated_id(seg.chip)})
+    return [f"{chip} is uncalibrated (no published run or MLPerf result): its speed borrows the GEMM "
+            "efficiency of the calibrated chips (allowed by policy.allow_uncalibrated_chips, or servers already held)"
+            for chip in chips]
 
 
 def _problem(scenario: Scenario, catalog: Catalog, candidates: list[Candidate], objective: str,
@@ -92,7 +101,8 @@ def to_plan(sol: Solution, problem: Problem, cand: Candidate, bounds: ScenarioBo
         stages.append(StagePlan(
             name=stage.name, method=w.method, params=w.params, active_params=w.active_params,
             teacher_params=w.teacher_params, seq_len=w.seq_len, tokens=w.tokens, flops=compute.stage_flops(w),
-            segments=[_segment(seg, options[seg.option]) for seg in segs],
+            segments=[_segment(seg, options[seg.option]) for seg in segs], batch_tokens=w.batch_tokens,
+            shape=list(w.shape) if w.shape else None,
         ))
     return Plan(
         status=sol.status, gap=sol.gap, objective=bounds.objective, solver=solver, scenario=bounds,
@@ -109,7 +119,8 @@ def to_plan(sol: Solution, problem: Problem, cand: Candidate, bounds: ScenarioBo
 def _segment(seg, opt) -> Segment:
     return Segment(offer=opt.offer, provider=opt.provider, chip=opt.chip, source=opt.source, nodes=opt.nodes,
                    gpus=opt.gpus, fraction=seg.fraction, start_day=seg.start_day, end_day=seg.end_day,
-                   cost_usd=seg.cost_usd, energy_mwh=seg.energy_mwh, tco2e=seg.tco2e)
+                   cost_usd=seg.cost_usd, energy_mwh=seg.energy_mwh, tco2e=seg.tco2e,
+                   gpu_hours=opt.gpu_hours * seg.fraction, mfu=opt.mfu, goodput=opt.goodput, layout=dict(opt.layout))
 
 
 def _procurement(sol: Solution, problem: Problem, options: dict[str, Option]) -> list[Procurement]:

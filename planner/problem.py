@@ -93,6 +93,10 @@ class Option:
     capacity: str | None = None
     capex_usd: float = 0.0
     hosting_usd: float = 0.0
+    gpu_hours: float = 0.0  # whole stage here, failures included (compute.Estimate)
+    mfu: float = 0.0
+    goodput: float = 0.0
+    layout: tuple[tuple[str, float], ...] = ()  # compute.Estimate's layout, batch and steps
 
     def __post_init__(self):
         _non_negative(f"option '{self.id}'", self)

@@ -28,6 +28,20 @@ class EstimateOffer(BaseModel):
     as_of: str = Field(description="Date of the price.")
 
 
+class EstimateLayout(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tp: int = Field(description="Tensor-parallel degree.")
+    pp: int = Field(description="Pipeline-parallel degree.")
+    dp: int = Field(description="Data-parallel degree.")
+    ep: int = Field(description="Expert-parallel degree (1 for dense models).")
+    micro_batch: int = Field(description="Sequences per micro-batch.")
+    grad_accum: int = Field(description="Micro-batches accumulated per optimiser step.")
+    zero: int = Field(description="ZeRO stage (1: optimiser state sharded; 3: weights too).")
+    recompute: bool = Field(description="Full activation recomputation.")
+    global_batch_tokens: float = Field(description="Tokens per optimiser step.")
+    steps: float = Field(description="Optimiser steps.")
+
+
 class RunEstimate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     schema_version: int = SCHEMA_VERSION
@@ -41,7 +55,13 @@ class RunEstimate(BaseModel):
     mfu: float = Field(description="Model FLOPs utilisation, fraction 0-1.")
     goodput: float = Field(description="Fraction of wall-clock time spent on useful training, 0-1.")
     memory_per_gpu_gb: float = Field(description="Training memory per GPU, GB.")
-    energy_mwh: float = Field(description="Facility energy, MWh (PUE included).")
+    layout: EstimateLayout = Field(description="The fastest feasible parallel layout (planner.compute.layout).")
+    hours_split: dict[str, float] = Field(description="Wall-clock hours by cause: compute, memory_bound, "
+                                                      "exposed_comm, bubble, failures.")
+    largest_useful_gpus: int = Field(description="Most accelerators the global batch can keep busy.")
+    calibrated: bool = Field(description="False when no measured throughput backs the chip's efficiency.")
+    accelerator_energy_mwh: float = Field(description="Accelerator energy alone, MWh (no host, no PUE).")
+    energy_mwh: float = Field(description="Facility energy, MWh (host power and PUE included).")
     tco2e: float = Field(description="Emissions, tonnes CO2e.")
     cost_usd: float | None = Field(description="On-demand cloud cost in whole instances, USD (null: no offer).")
     offer: EstimateOffer | None = Field(description="The cheapest on-demand offer that prices the run.")
@@ -50,11 +70,13 @@ class RunEstimate(BaseModel):
 
 def estimate_run(catalog: Catalog, params: float, tokens: float, chip: str, gpus: int | None = None,
                  active_params: float | None = None, precision: str = "bf16", method: str = "full",
-                 seq_len: int = 4096) -> RunEstimate:
-    """Estimate one run, priced at the cheapest on-demand offer for the chip (bad input: InputError)."""
+                 seq_len: int = 4096, pick: Literal["cheapest", "fastest"] = "cheapest") -> RunEstimate:
+    """Estimate one run, priced at the cheapest on-demand offer for the chip (bad input: InputError).
+
+    Without `gpus`, the cluster is the cheapest (or fastest, `pick`) of the sizes from the smallest
+    that fits to the largest the batch can use, on the offers able to supply it."""
     from planner import compute
     from planner.compute.chip import MAX_GPUS
-    from planner.compute.stage import DEFAULT_CARBON_G_PER_KWH, DEFAULT_PUE
     from planner.workload import Workload
 
     active = params if active_params is None else active_params
@@ -65,22 +87,62 @@ def estimate_run(catalog: Catalog, params: float, tokens: float, chip: str, gpus
     if precision == "fp8" and spec.fp8_tflops is None:
         raise InputError("--precision fp8", f"chip {spec.id} has no FP8 support", "use --precision bf16")
     workload = Workload(method, params, active, tokens, seq_len=seq_len)
-    try:
-        gpus = gpus or compute.min_gpus(workload, spec)
-        if gpus is None:
-            raise ValueError(f"the run does not fit in memory on any cluster of up to {MAX_GPUS:,} {spec.id}; "
-                             "use a chip with more memory, a shorter --seq-len, or --method lora or qlora")
-        offers = [o for o in catalog.offers.values() if o.chip == spec.id]
-        offer = _cheapest_offer(offers, gpus)
+    offers = [o for o in catalog.offers.values() if o.chip == spec.id]
+
+    def run(n: int, offer):
         site = catalog.sites[offer.site] if offer else None
-        result = compute.estimate(
-            workload, spec, gpus, precision,
-            pue=site.pue if site else DEFAULT_PUE,
-            carbon_g_per_kwh=site.carbon_g_per_kwh if site else DEFAULT_CARBON_G_PER_KWH,
-        )
+        kwargs = {} if site is None else {"pue": site.pue, "carbon_g_per_kwh": site.carbon_g_per_kwh}
+        result = compute.estimate(workload, spec, n, precision, gpus_per_node=offer.gpus_per_node if offer else None,
+                                  scaleout_gbps_per_node=offer.scaleout_gbps_per_node if offer else None, **kwargs)
+        return result, offer, site
+
+    try:
+        if gpus:
+            result, offer, site = run(gpus, _cheapest_offer(offers, gpus))
+            sizes = None
+        else:
+            sizes = _sizes(workload, spec, compute)
+            if not sizes:
+                raise ValueError(f"the run does not fit in memory on any cluster of up to {MAX_GPUS:,} {spec.id} "
+                                 "that its batch can use; use a chip with more memory, a shorter --seq-len, "
+                                 "or --method lora or qlora")
+            tried = [run(n, offer) for n in sizes for offer in _able(offers, n) or [_cheapest_offer(offers, n)]]
+            key = ((lambda t: (_cost(*t[:2]) if t[1] else math.inf, t[0].n_gpus)) if pick == "cheapest"
+                   else (lambda t: (t[0].wall_clock_days, t[0].n_gpus)))
+            result, offer, site = min(tried, key=key)
     except ValueError as exc:
         raise InputError("plan estimate", str(exc)) from None
-    return _report(result, method, offer, site, offers)
+    report = _report(result, method, offer, site, offers)
+    if sizes:
+        report.notes.append(f"cluster size picked as the {pick} of {', '.join(f'{n:,}' for n in sizes)} GPUs "
+                            f"(from the smallest that fits to the largest the batch can use, "
+                            f"{result.max_useful_gpus:,})")
+    return report
+
+
+def _sizes(workload, chip, compute) -> list[int]:
+    """Cluster sizes to compare: the smallest that fits, doubling, and the largest the batch can use."""
+    smallest = compute.min_gpus(workload, chip)
+    if smallest is None:
+        return []
+    largest = compute.largest_useful_gpus(workload, chip)
+    node = chip.gpus_per_node or 8
+    sizes, n = [], smallest
+    while n <= largest:
+        sizes.append(n)
+        n *= 2
+    top = largest // node * node if largest >= node else largest
+    if sizes and top > sizes[-1]:
+        sizes.append(top)
+    return sizes
+
+
+def _able(offers, gpus: int) -> list:
+    return [o for o in offers if math.ceil(gpus / o.gpus_per_node) <= o.max_nodes]
+
+
+def _cost(result, offer) -> float:
+    return _billed_gpus(offer, result.n_gpus) * result.gpu_hours / result.n_gpus * offer.on_demand_usd_per_gpu_hour
 
 
 def _billed_gpus(offer, gpus: int) -> int:
@@ -90,13 +152,12 @@ def _billed_gpus(offer, gpus: int) -> int:
 def _cheapest_offer(offers, gpus: int):
     """The lowest on-demand bill for `gpus` GPUs in whole instances: among the offers that can
     supply them (max_nodes instances), else among all multi-GPU offers (flagged in the notes)."""
-    able = [o for o in offers if math.ceil(gpus / o.gpus_per_node) <= o.max_nodes]
-    pool = able or [o for o in offers if o.gpus_per_node > 1]
+    pool = _able(offers, gpus) or [o for o in offers if o.gpus_per_node > 1]
     return min(pool, key=lambda o: (_billed_gpus(o, gpus) * o.on_demand_usd_per_gpu_hour, o.offer_id), default=None)
 
 
 def _report(result, method: str, offer, site, offers) -> RunEstimate:
-    from planner.compute.stage import DEFAULT_CARBON_G_PER_KWH, DEFAULT_PUE
+    from planner.compute.stage import DEFAULT_CARBON_G_PER_KWH, DEFAULT_PUE, layout_summary
 
     notes = list(result.notes)
     cost = None
@@ -107,7 +168,7 @@ def _report(result, method: str, offer, site, offers) -> RunEstimate:
                      f"{DEFAULT_CARBON_G_PER_KWH:g} gCO2/kWh (US 2023 average)")
     else:
         billed = _billed_gpus(offer, result.n_gpus)
-        cost = billed * result.gpu_hours / result.n_gpus * offer.on_demand_usd_per_gpu_hour
+        cost = _cost(result, offer)
         if billed != result.n_gpus:
             notes.append(f"billed for {billed} GPUs: whole {offer.gpus_per_node}-GPU instances")
         if billed > offer.max_nodes * offer.gpus_per_node:
@@ -117,6 +178,9 @@ def _report(result, method: str, offer, site, offers) -> RunEstimate:
         chip=result.chip, gpus=result.n_gpus, precision=result.precision, method=method, flops=result.flops,
         gpu_hours=result.gpu_hours, wall_clock_days=result.wall_clock_days, mfu=result.mfu, goodput=result.goodput,
         memory_per_gpu_gb=result.memory_per_gpu_gb, energy_mwh=result.energy_mwh, tco2e=result.tco2e,
+        layout=EstimateLayout(**dict(layout_summary(result))), hours_split=result.hours_split,
+        largest_useful_gpus=result.max_useful_gpus, calibrated=result.calibrated,
+        accelerator_energy_mwh=result.accelerator_energy_mwh,
         cost_usd=cost, notes=notes,
         offer=None if offer is None else EstimateOffer(
             offer_id=offer.offer_id, provider=offer.provider, region=offer.Region, instance=offer.InstanceType,

@@ -152,6 +152,12 @@ class Policy(Strict):
     paths: list[PathKindName] | None = Field(None, min_length=1, description="Path kinds to consider (null = all).")
     precision: Literal["bf16", "fp8"] = Field("bf16", description="Training number format: bf16, or fp8 on chips "
                                                                   "that support it.")
+    global_batch_tokens: float | None = Field(
+        None, gt=0, le=1e9, description="Global batch per optimiser step, tokens, for every stage; it caps data "
+        "parallelism (null: each stage's DeepSeek 2024 B_opt, planner.compute.batch).")
+    allow_uncalibrated_chips: bool = Field(
+        False, description="May plans use chips with no measured training throughput (GEMM efficiency "
+        "borrowed from other families; planner.compute.mfu)? Default no.")
 
 
 class HeldHardware(Strict):

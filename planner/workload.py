@@ -21,6 +21,10 @@ class Workload:
     params: total parameters (sets memory). active_params: parameters used per token (sets FLOPs;
     equal to params for dense models, smaller for mixture-of-experts).
     teacher_params: a distillation teacher run forward on every token (0 when there is none).
+    batch_tokens: global batch per optimiser step in tokens (0: the compute model's default law,
+    planner.compute.batch).
+    shape: (n_layers, d_model, n_heads, d_ff, experts, top_k) of a catalog model with a known
+    config (None: planner.compute.shape derives one from the parameter count).
     """
 
     method: Method
@@ -29,6 +33,8 @@ class Workload:
     tokens: float
     teacher_params: float = 0.0
     seq_len: int = 4096
+    batch_tokens: float = 0.0
+    shape: tuple[int, int, int, int, int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import pytest
 
 from planner.catalog import load_catalog
 from planner.cli import main
-from planner.compute import min_gpus
+from planner.compute import largest_useful_gpus, min_gpus
 from planner.workload import Workload
 
 CATALOG = load_catalog()
@@ -48,9 +48,32 @@ def test_table_output_names_the_offer(capsys):
     assert "on-demand at" in out
 
 
-def test_default_cluster_is_the_smallest_that_fits(capsys):
-    r = run_json(capsys, "--params", "70e9", "--tokens", "1e11", "--chip", "H100")
-    assert r["gpus"] == min_gpus(Workload("full", 70e9, 70e9, 1e11), CATALOG.chips["H100"])
+def test_default_cluster_is_picked_by_cost_or_time(capsys):
+    """Without --gpus the estimate compares sizes from the smallest that fits to the largest the
+    batch can use: the cheapest pick costs no more than the smallest cluster or the fastest pick,
+    and the fastest pick ends no later than either."""
+    w = Workload("full", 70e9, 70e9, 1e11)
+    args = ("--params", "70e9", "--tokens", "1e11", "--chip", "H100")
+    cheapest = run_json(capsys, *args)
+    fastest = run_json(capsys, *args, "--pick", "fastest")
+    smallest = run_json(capsys, *args, "--gpus", str(min_gpus(w, CATALOG.chips["H100"])))
+    for r in (cheapest, fastest):
+        assert min_gpus(w, CATALOG.chips["H100"]) <= r["gpus"] <= largest_useful_gpus(w, CATALOG.chips["H100"])
+        assert any("picked as the" in note for note in r["notes"])
+    assert cheapest["cost_usd"] <= min(smallest["cost_usd"], fastest["cost_usd"]) * (1 + 1e-9)
+    assert fastest["wall_clock_days"] <= min(smallest["wall_clock_days"], cheapest["wall_clock_days"])
+
+
+def test_output_shows_layout_time_split_and_both_energies(capsys):
+    r = run_json(capsys, "--params", "70e9", "--tokens", "2e12", "--chip", "H100", "--gpus", "512")
+    lay = r["layout"]
+    assert lay["tp"] * lay["pp"] * lay["dp"] == 512
+    assert lay["global_batch_tokens"] * lay["steps"] == pytest.approx(2e12)
+    assert sum(r["hours_split"].values()) == pytest.approx(r["wall_clock_days"] * 24)
+    assert 0 < r["accelerator_energy_mwh"] < r["energy_mwh"]
+    code, out, _ = run(capsys, "--params", "70e9", "--tokens", "2e12", "--chip", "H100", "--gpus", "512")
+    for label in ("layout", "TP ", "batch", "time split", "exposed comm", "accelerators alone"):
+        assert label in out
 
 
 def test_moe_lora_and_fp8_options(capsys):
@@ -59,8 +82,10 @@ def test_moe_lora_and_fp8_options(capsys):
                    "--chip", "H100", "--gpus", "2048")
     fp8 = run_json(capsys, "--params", "671e9", "--active-params", "37e9", "--tokens", "1e12",
                    "--chip", "H100", "--gpus", "2048", "--precision", "fp8")
-    assert moe["gpu_hours"] < dense["gpu_hours"] / 10
-    assert fp8["gpu_hours"] == pytest.approx(moe["gpu_hours"] / 1.3, rel=0.01)
+    # 18x fewer FLOPs, but all-to-all and small expert GEMMs take back part of it (DeepSeek-V3
+    # implies 18 % MFU against 30-50 % for dense runs, docs/fidelity.md)
+    assert dense["gpu_hours"] * 37 / 671 < moe["gpu_hours"] < dense["gpu_hours"] / 4
+    assert 1.0 < moe["gpu_hours"] / fp8["gpu_hours"] <= 1.3  # FP8 speeds up the GEMMs only, by 1.3
     lora = run_json(capsys, "--params", "7e9", "--tokens", "1e9", "--chip", "H100", "--method", "lora", "--gpus", "8")
     full = run_json(capsys, "--params", "7e9", "--tokens", "1e9", "--chip", "H100", "--gpus", "8")
     assert lora["gpu_hours"] < full["gpu_hours"]
@@ -90,7 +115,8 @@ def test_every_catalog_chip_answers(capsys):
     (["--chip", "A100", "--precision", "fp8"], "no FP8 support"),
     (["--gpus", "0"], "--gpus"),
     (["--gpus", "2.5"], "whole number"),
-    (["--gpus", "8"], "smallest cluster that fits is 24"),
+    (["--gpus", "8"], "smallest cluster that fits is 16"),
+    (["--params", "7e9", "--gpus", "100000"], "the largest useful cluster is 16,384"),
     (["--active-params", "80e9"], "--active-params"),
     (["--params", "5e12", "--chip", "V100"], "does not fit"),
 ])

@@ -40,7 +40,8 @@ def test_budget_fix_is_the_smallest(objective):
     extra = diagnosis(s).extra_budget_usd
     assert extra > 0
     assert has_plan(s.model_copy(update={"budget_usd": s.budget_usd + extra}))
-    assert not has_plan(s.model_copy(update={"budget_usd": s.budget_usd + 0.99 * extra}))
+    # the fix is printed in whole USD (rounded up): 1 % below it, or one dollar below for fixes under 100 USD
+    assert not has_plan(s.model_copy(update={"budget_usd": s.budget_usd + min(0.99 * extra, extra - 1)}))
 
 
 def test_deadline_fix_is_the_smallest():
@@ -65,7 +66,9 @@ def test_target_fix_is_the_smallest_found_by_bisection(paths, target):
 
 
 def test_quota_fix_is_the_smallest():
-    s = scenario(deadline_days=0.5, policy={"paths": ["scratch"], "providers": ["Lambda"], "buy_allowed": False,
+    """One day: with the step-time model no Lambda cluster meets half a day at all (issue 12), but
+    eight B200 nodes meet a day and two do not."""
+    s = scenario(deadline_days=1.0, policy={"paths": ["scratch"], "providers": ["Lambda"], "buy_allowed": False,
                                             "max_nodes_per_provider": {"Lambda": 2}})
     d = diagnosis(s)
     nodes = d.quota_nodes

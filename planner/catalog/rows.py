@@ -68,6 +68,12 @@ class Chip(Row):
     scaleup_bw_gbps: Positive | None = Field(None, description="Scale-up bandwidth per chip, bidirectional, GB/s.")
     gpus_per_node: Annotated[int, Field(ge=1)] | None = Field(
         None, description="Chips in a typical node or scale-up domain.")
+    scaleup_domain: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="Chips that share the scale-up link (NVLink/ICI domain), count; blank = the node.")
+    scaleout_gbps_per_chip: Positive | None = Field(
+        None, description="Scale-out network (InfiniBand/RoCE/EFA/DCN) per chip in the vendor's reference "
+        "cluster, Gbit/s per direction; offers and servers may state their own per node.")
+    network_source: str | None = Field(None, description="Where scaleup_domain and scaleout_gbps_per_chip come from.")
 
     @property
     def power_w(self) -> float:
@@ -117,6 +123,10 @@ class CloudOffer(Row):
     spot_interruptions_per_node_day: NonNegative | None = Field(
         None, description="Spot preemptions per instance per day (planner assumption); needed when SpotPrice is set.")
     site: Text = Field(description="Site id from sites.csv (electricity, carbon, PUE).")
+    scaleout_gbps_per_node: Positive | None = Field(
+        None, description="Scale-out network (EFA/InfiniBand/RoCE) per node, Gbit/s per direction; "
+        "blank = the chip's reference figure per chip times the node size.")
+    network_source: str | None = Field(None, description="Where scaleout_gbps_per_node comes from.")
 
     @property
     def chip(self) -> str:
@@ -181,6 +191,10 @@ class OwnedHardware(Row):
     hosting_usd_per_node_month: NonNegative = Field(
         description="Colocation / hosting, USD per node-month, electricity excluded.")
     vendor: Text = Field(description="Who sells it.")
+    scaleout_gbps_per_node: Positive | None = Field(
+        None, description="Scale-out network (EFA/InfiniBand/RoCE) per node, Gbit/s per direction; "
+        "blank = the chip's reference figure per chip times the node size.")
+    network_source: str | None = Field(None, description="Where scaleout_gbps_per_node comes from.")
 
     def resale_value_fraction(self, years: float) -> float:
         """Fraction of the purchase price a sale realises after `years`: market value × recovery."""
@@ -233,6 +247,19 @@ class OpenModel(Row):
     training_tokens: Positive | None = Field(None, description="Pretraining tokens; None when undisclosed.")
     licence: Text = Field(description="Licence of the weights.")
     commercial_use: bool = Field(description="Whether the licence allows commercial use.")
+    n_layers: Annotated[int, Field(ge=1)] | None = Field(None, description="Transformer layers, count (config).")
+    d_model: Annotated[int, Field(ge=1)] | None = Field(None, description="Hidden width, count (config).")
+    n_heads: Annotated[int, Field(ge=1)] | None = Field(None, description="Attention heads, count (config).")
+    d_ff: Annotated[int, Field(ge=1)] | None = Field(None, description="FFN (or expert) width, count (config).")
+    experts: Annotated[int, Field(ge=1)] | None = Field(None, description="Routed experts per MoE layer, count; 1 = dense.")
+    top_k: Annotated[int, Field(ge=1)] | None = Field(None, description="Experts per token, count; 1 = dense.")
+    config_source: str | None = Field(None, description="Where the shape columns come from (config.json).")
+
+    @property
+    def shape(self) -> tuple[int, int, int, int, int, int] | None:
+        """(n_layers, d_model, n_heads, d_ff, experts, top_k) when the config is in the catalog."""
+        values = (self.n_layers, self.d_model, self.n_heads, self.d_ff, self.experts or 1, self.top_k or 1)
+        return None if None in values else values
 
     def problems(self) -> list[Problem]:
         found = []

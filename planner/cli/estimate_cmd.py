@@ -18,7 +18,10 @@ MIN_PLAUSIBLE_TOKENS = 1e4
 @click.option("--params", "params_text", required=True, metavar="FLOAT", help="Total parameters, e.g. 70e9.")
 @click.option("--tokens", "tokens_text", required=True, metavar="FLOAT", help="Training tokens, e.g. 2e12.")
 @click.option("--chip", "chip_name", required=True, metavar="NAME", help="Accelerator, e.g. H100, A100-80GB, tpu-v5p.")
-@click.option("--gpus", "gpus_text", default=None, metavar="INT", help="Accelerators. Default: the smallest cluster that fits in memory.")
+@click.option("--gpus", "gpus_text", default=None, metavar="INT",
+              help="Accelerators. Default: the cluster chosen by --pick among those that fit and that the batch can use.")
+@click.option("--pick", type=click.Choice(["cheapest", "fastest"]), default="cheapest", show_default=True,
+              help="Without --gpus: the cluster size with the lowest on-demand cost, or the shortest time.")
 @click.option("--active-params", "active_text", default=None, metavar="FLOAT", help="Parameters used per token (mixture-of-experts). Default: --params.")
 @click.option("--precision", type=click.Choice(["bf16", "fp8"]), default="bf16", show_default=True)
 @click.option("--method", type=click.Choice(["full", "lora", "qlora"]), default="full", show_default=True,
@@ -27,7 +30,7 @@ MIN_PLAUSIBLE_TOKENS = 1e4
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Catalog directory (default: the bundled catalog).")
-def estimate(params_text, tokens_text, chip_name, gpus_text, active_text, precision, method, seq_text, fmt, catalog_dir):
+def estimate(params_text, tokens_text, chip_name, gpus_text, pick, active_text, precision, method, seq_text, fmt, catalog_dir):
     """Estimate one training run on one chip, priced at the cheapest on-demand cloud offer.
 
     \b
@@ -45,7 +48,7 @@ def estimate(params_text, tokens_text, chip_name, gpus_text, active_text, precis
     seq_len = _integer("--seq-len", seq_text)
     gpus = None if gpus_text is None else _integer("--gpus", gpus_text)
     result = estimate_run(load_catalog(catalog_dir), params, tokens, chip_name, gpus=gpus, active_params=active,
-                          precision=precision, method=method, seq_len=seq_len)
+                          precision=precision, method=method, seq_len=seq_len, pick=pick)
     click.echo(result.model_dump_json(indent=2) if fmt == "json" else _table(result.model_dump()))
 
 
@@ -90,12 +93,24 @@ def _table(r: dict) -> str:
         ("MFU", f"{r['mfu']:.1%}"),
         ("goodput", f"{r['goodput']:.1%}"),
         ("memory/GPU", f"{r['memory_per_gpu_gb']:.1f} GB"),
-        ("energy", f"{_amount(r['energy_mwh'])} MWh"),
+        ("layout", _layout_text(r["layout"])),
+        ("batch", f"{r['layout']['global_batch_tokens']:,.0f} tokens × {r['layout']['steps']:,.0f} steps "
+                  f"(largest useful cluster {r['largest_useful_gpus']:,} GPUs)"),
+        ("time split", ", ".join(f"{k.replace('_', ' ')} {v / sum(r['hours_split'].values()):.0%}"
+                                 for k, v in r["hours_split"].items())),
+        ("energy", f"{_amount(r['energy_mwh'])} MWh facility (accelerators alone "
+                   f"{_amount(r['accelerator_energy_mwh'])} MWh)"),
         ("carbon", f"{_amount(r['tco2e'])} tCO2e"),
         ("cost", cost),
     ]
     text = "\n".join(f"{name:<11} {value}" for name, value in lines)
     return text + "".join(f"\nnote: {note}" for note in r["notes"])
+
+
+def _layout_text(lay: dict) -> str:
+    text = (f"TP {lay['tp']} × PP {lay['pp']} × DP {lay['dp']}" + (f" (EP {lay['ep']})" if lay["ep"] > 1 else "")
+            + f", micro-batch {lay['micro_batch']} × {lay['grad_accum']} accumulation, ZeRO-{lay['zero']}")
+    return text + (", activation recomputation" if lay["recompute"] else "")
 
 
 def _amount(value: float) -> str:

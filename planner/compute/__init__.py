@@ -5,28 +5,36 @@ ValueError outside it. docs/fidelity.md compares the model with published traini
 """
 
 from planner.compute.chip import ChipSpec, peak_flops_per_s
-from planner.compute.energy import energy_kwh, system_power_w
-from planner.compute.stage import Estimate, estimate
+from planner.compute.batch import batch_sequences, deepseek_batch_tokens
+from planner.compute.energy import accelerator_energy_kwh, energy_kwh, system_power_w
+from planner.compute.stage import Estimate, estimate, fabric, largest_useful_gpus, layout_summary, min_gpus
 from planner.compute.flops import forward_flops_per_token, layer_shape, stage_flops, training_flops_per_token
 from planner.compute.goodput import FAILURES_PER_NODE_DAY, goodput
-from planner.compute.memory import memory_per_gpu_bytes, min_gpus
-from planner.compute.mfu import chip_family, mfu, scale_efficiency
+from planner.compute.memory import memory_per_gpu_bytes
+from planner.compute.mfu import calibrated, calibrated_id, chip_family, peak_mfu
 
 __all__ = [
     "FAILURES_PER_NODE_DAY",
     "ChipSpec",
     "Estimate",
+    "accelerator_energy_kwh",
+    "batch_sequences",
+    "calibrated",
+    "calibrated_id",
     "chip_family",
+    "deepseek_batch_tokens",
     "energy_kwh",
     "estimate",
+    "fabric",
     "forward_flops_per_token",
     "goodput",
+    "largest_useful_gpus",
     "layer_shape",
+    "layout_summary",
     "memory_per_gpu_bytes",
     "min_gpus",
-    "mfu",
     "peak_flops_per_s",
-    "scale_efficiency",
+    "peak_mfu",
     "stage_flops",
     "system_power_w",
     "training_flops_per_token",

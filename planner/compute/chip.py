@@ -16,7 +16,8 @@ MAX_GPUS = 131_072
 
 
 class ChipSpec(Protocol):
-    """Peak dense throughput in TFLOP/s, memory in GB (1e9 bytes), board power in W.
+    """Peak dense throughput in TFLOP/s, memory in GB (1e9 bytes) and TB/s, board power in W;
+    scale-up link GB/s bidirectional per chip over a domain of chips, scale-out Gbit/s per chip.
 
     power_w is the TDP, or the catalog's estimate where the vendor publishes none
     (power_is_estimate is then True; planner.catalog.rows.Chip.power_w).
@@ -27,7 +28,11 @@ class ChipSpec(Protocol):
     bf16_tflops: float
     fp8_tflops: float | None
     memory_gb: float
+    memory_bw_tbps: float
     gpus_per_node: int | None
+    scaleup_bw_gbps: float | None
+    scaleup_domain: int | None
+    scaleout_gbps_per_chip: float | None
 
     @property
     def power_w(self) -> float: ...

@@ -28,8 +28,17 @@ def system_power_w(chip: ChipSpec) -> float:
     return chip.power_w * AVG_POWER_FRACTION[kind] * SERVER_POWER_MULTIPLIER[kind]
 
 
+def accelerator_energy_kwh(chip: ChipSpec, accelerator_hours: float) -> float:
+    """Energy drawn by the accelerators alone, P_board · f_avg per hour: what GPU-power figures
+    such as OLMo 2's "131 MWh GPU power" count (no host, no PUE)."""
+    check_range("accelerator_hours", accelerator_hours, 0.0, 1e12)
+    kind = "tpu" if chip.vendor == "Google" else "gpu"
+    return accelerator_hours * chip.power_w * AVG_POWER_FRACTION[kind] / 1000.0
+
+
 def energy_kwh(chip: ChipSpec, accelerator_hours: float, pue: float) -> float:
-    """Facility energy in kWh of `accelerator_hours` hours of `chip` at a site with `pue`."""
+    """Facility energy in kWh (accelerators, hosts and cooling: what Patterson et al. 2021 and
+    Luccioni et al. 2022 count) of `accelerator_hours` hours of `chip` at a site with `pue`."""
     check_range("accelerator_hours", accelerator_hours, 0.0, 1e12)
     check_range("pue", pue, 1.0, 3.0)
     return accelerator_hours * system_power_w(chip) * pue / 1000.0

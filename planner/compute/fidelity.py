@@ -1,34 +1,38 @@
 """Compare the compute model with published training runs (catalogs/training_runs.csv).
 
 A run is *scored* when its chip, device count, tokens, GPU-hours and how those hours were
-counted (hours_basis) are all published. Scored runs are split per calibrated chip family: sorted
-by the date of their source (as_of, then name), the 1st, 3rd, 5th ... go to the calibration set
-and the 2nd, 4th ... to the held-out set. The rule looks at dates only, never at the numbers.
+counted (hours_basis) are all published. The model is compared with the run's GPU-hours
+including goodput when the hours are wall-clock job time (hours_basis = wall_clock), and with
+its failure-free hours when the source computed them from measured throughput (throughput).
 
-Each scored run implies a base MFU (what `mfu.BASE_MFU` would have to be to reproduce it):
+Each scored run implies a GEMM efficiency η (what `mfu.EFFICIENCY` would have to be for the
+model to reproduce the run on its hardware and device count): predicted GPU-hours fall
+monotonically with η, so it is found by bisection. A family's η is the geometric mean over its
+runs (runs scatter by a factor, not by an offset). The prediction error of a run is predicted /
+reported − 1 (positive: the model predicts more GPU-hours than reported).
 
-    base = FLOPs / (GPU-hours · 3600 · peak) / s(n) / g / p
+Where the run's source publishes its batch, tensor / pipeline degrees or activation
+recomputation (catalogs/training_runs.csv, layout_source), the model is scored on that
+configuration (the search keeps the rest free), not on the layout it would choose itself.
 
-with s(n) the scale efficiency, p the FP8 factor and g the goodput at the reported duration when
-the hours are wall-clock job time (hours_basis = wall_clock), or g = 1 when the source computed
-them from measured throughput (hours_basis = throughput), which leaves failures out. A family's
-base is the geometric mean over its calibration runs (the runs scatter by a factor, not by an
-offset); the prediction error of a run is then implied base / model base − 1 (positive: the
-model predicts more GPU-hours than reported).
+Leave-one-out: each run is predicted with η fitted on the other runs of its family (on all
+other runs when it is its family's only one), so no run is scored by a constant it set.
+The baseline is the rule GPU-hours = 6·N·D / (MFU* · bf16 peak) with MFU* the geometric mean
+implied by *all* runs, the run itself included (fitted with hindsight).
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.compute.chip import ChipSpec, node_size, peak_flops_per_s
+from planner.compute.chip import ChipSpec, peak_flops_per_s
 from planner.compute.flops import stage_flops
-from planner.compute.goodput import goodput
-from planner.compute.mfu import SCALE_LOSS_PER_NODE_DOUBLING, chip_family, precision_factor, scale_efficiency
+from planner.compute.mfu import chip_family
 from planner.compute.stage import estimate
 from planner.workload import Workload
 
@@ -53,6 +57,8 @@ class Run:
     as_of: str
     source: str
     notes: str
+    batch_tokens: float | None = None
+    pin: tuple[tuple[str, int], ...] = ()  # published layout: ("tp", 4), ("pp", 12), ("recompute", 1)
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -71,7 +77,8 @@ class Run:
     def workload(self) -> Workload:
         """Full pre-training of the run's model on its tokens."""
         active = self.params_active or self.params_total
-        return Workload("full", self.params_total, active, self.tokens, seq_len=self.seq_len)
+        return Workload("full", self.params_total, active, self.tokens, seq_len=self.seq_len,
+                        batch_tokens=self.batch_tokens or 0.0)
 
 
 def load_runs(path: Path) -> list[Run]:
@@ -92,21 +99,30 @@ def load_runs(path: Path) -> list[Run]:
             tokens=number(row["tokens"]), seq_len=int(row["seq_len"]), chip=row["chip"].strip() or None,
             gpus=number(row["gpus"], int), gpu_hours=number(row["gpu_hours"]), hours_basis=basis,
             precision=row["precision"], as_of=row["as_of"], source=row["source"], notes=row["notes"],
+            batch_tokens=number(row["batch_tokens"]),
+            pin=tuple((key, int(row[key])) for key in ("tp", "pp", "recompute") if row[key].strip()),
         ))
     return runs
 
 
-def assign_split(runs: list[Run], chips: Mapping[str, ChipSpec]) -> dict[str, str]:
-    """Run name -> 'calibration' or 'held_out' for scored runs, alternating by date per family."""
-    by_family: dict[str | None, list[Run]] = {}
-    for run in runs:
-        if run.scored:
-            by_family.setdefault(chip_family(chips[run.chip]), []).append(run)
-    split = {}
-    for family_runs in by_family.values():
-        for i, run in enumerate(sorted(family_runs, key=lambda r: (r.as_of, r.name))):
-            split[run.name] = "calibration" if i % 2 == 0 else "held_out"
-    return split
+def predicted_gpu_hours(run: Run, chip: ChipSpec, efficiency: Mapping[str, float] | None = None) -> float:
+    """The model's GPU-hours for `run` on its hardware, on the run's hours basis."""
+    est = estimate(run.workload, chip, run.gpus, run.precision, efficiency=dict(efficiency) if efficiency else None,
+                   pin=run.pin)
+    return est.gpu_hours * (est.goodput if run.hours_basis == "throughput" else 1.0)
+
+
+def implied_efficiency(run: Run, chip: ChipSpec) -> float:
+    """The η (GEMM fraction of peak) for which the model reproduces the run's GPU-hours."""
+    family = chip_family(chip) or chip.id
+    low, high = 0.02, 1.5
+    for _ in range(40):
+        mid = math.sqrt(low * high)
+        if predicted_gpu_hours(run, chip, {family: mid}) > run.gpu_hours:
+            low = mid
+        else:
+            high = mid
+    return math.sqrt(low * high)
 
 
 def implied_mfu(run: Run, chip: ChipSpec) -> float:
@@ -114,42 +130,30 @@ def implied_mfu(run: Run, chip: ChipSpec) -> float:
     return stage_flops(run.workload) / (run.gpu_hours * 3600.0 * peak_flops_per_s(chip, run.precision))
 
 
-def implied_base_mfu(run: Run, chip: ChipSpec, loss_per_doubling: float = SCALE_LOSS_PER_NODE_DOUBLING) -> float:
-    """The bf16 single-node MFU that reproduces the run's GPU-hours (module doc)."""
-    node = node_size(chip)
-    # goodput reads useful hours; for these runs of weeks they equal wall-clock hours to within 0.01%
-    good = goodput(run.gpus, node, run.gpu_hours / run.gpus) if run.hours_basis == "wall_clock" else 1.0
-    scale = scale_efficiency(run.gpus, node, loss_per_doubling)
-    return implied_mfu(run, chip) / scale / good / precision_factor(chip, run.precision)
+def scored_runs(runs: list[Run]) -> list[Run]:
+    return [run for run in runs if run.scored]
 
 
-def _fit(runs: list[Run], chips: Mapping[str, ChipSpec], loss_per_doubling: float) -> tuple[dict[str, float], float]:
-    """(geometric-mean implied base per family, geometric mean over all `runs`)."""
-    bases: dict[str, list[float]] = {}
-    for run in runs:
+def calibrate_efficiency(runs: list[Run], chips: Mapping[str, ChipSpec]) -> dict[str, float]:
+    """η per chip family: the geometric mean of the implied η of the family's scored runs."""
+    by_family: dict[str, list[float]] = {}
+    for run in scored_runs(runs):
         chip = chips[run.chip]
-        bases.setdefault(chip_family(chip), []).append(implied_base_mfu(run, chip, loss_per_doubling))
-    pooled = statistics.geometric_mean([b for values in bases.values() for b in values])
-    return {family: statistics.geometric_mean(values) for family, values in bases.items()}, pooled
-
-
-def calibrate_base_mfu(
-    runs: list[Run], chips: Mapping[str, ChipSpec], loss_per_doubling: float = SCALE_LOSS_PER_NODE_DOUBLING
-) -> tuple[dict[str, float], float]:
-    """(base per calibrated family, base for uncalibrated families) from the calibration runs."""
-    split = assign_split(runs, chips)
-    return _fit([run for run in runs if split.get(run.name) == "calibration"], chips, loss_per_doubling)
+        by_family.setdefault(chip_family(chip), []).append(implied_efficiency(run, chip))
+    return {family: statistics.geometric_mean(values) for family, values in by_family.items()}
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """Predicted against reported GPU-hours for one scored run."""
+    """Predicted (leave-one-out) against reported GPU-hours for one scored run."""
 
     run: Run
-    split: str
     predicted_gpu_hours: float
     implied_mfu: float
     model_mfu: float
+    implied_efficiency: float
+    fitted_efficiency: float
+    moe: bool
 
     @property
     def error(self) -> float:
@@ -158,79 +162,55 @@ class Comparison:
 
 
 def compare(runs: list[Run], chips: Mapping[str, ChipSpec]) -> list[Comparison]:
-    """Predict every scored run with `estimate` (the model's own constants)."""
-    split = assign_split(runs, chips)
+    """Leave-one-out prediction of every scored run (module doc)."""
+    scored = scored_runs(runs)
+    implied = {run.name: implied_efficiency(run, chips[run.chip]) for run in scored}
+    family = {run.name: chip_family(chips[run.chip]) for run in scored}
     out = []
-    for run in runs:
-        if not run.scored:
-            continue
+    for run in scored:
         chip = chips[run.chip]
-        est = estimate(run.workload, chip, run.gpus, run.precision)
+        others = [o.name for o in scored if o is not run]
+        same = [implied[name] for name in others if family[name] == family[run.name]]
+        fitted = statistics.geometric_mean(same or [implied[name] for name in others])
+        est = estimate(run.workload, chip, run.gpus, run.precision, efficiency={family[run.name]: fitted}, pin=run.pin)
         hours = est.gpu_hours * (est.goodput if run.hours_basis == "throughput" else 1.0)
-        out.append(Comparison(run, split[run.name], hours, implied_mfu(run, chip), est.mfu))
+        out.append(Comparison(run, hours, implied_mfu(run, chip), est.mfu, implied[run.name], fitted,
+                              moe=run.workload.active_params < run.workload.params))
     return out
 
 
-def median_abs_error(comparisons: list[Comparison], split: str) -> float:
-    """Median of |predicted / reported − 1| over the runs of one split."""
-    return statistics.median(abs(c.error) for c in comparisons if c.split == split)
+def median_abs_error(comparisons: list[Comparison], moe: bool | None = None) -> float:
+    """Median |predicted / reported − 1| over dense (moe=False), MoE (True) or all runs."""
+    return statistics.median(abs(c.error) for c in comparisons if moe is None or c.moe == moe)
 
 
-def _error(run: Run, chips: Mapping[str, ChipSpec], fitted: tuple[dict[str, float], float], loss: float) -> float:
-    chip = chips[run.chip]
-    bases, pooled = fitted
-    return implied_base_mfu(run, chip, loss) / bases.get(chip_family(chip), pooled) - 1.0
+def six_nd_mfu(run: Run, chip: ChipSpec) -> float:
+    """6·N_active·D / (reported GPU-seconds × bf16 peak): the rule of thumb's MFU for the run."""
+    return 6.0 * run.workload.active_params * run.tokens / (run.gpu_hours * 3600.0 * peak_flops_per_s(chip, "bf16"))
 
 
-def held_out_error_with(runs: list[Run], chips: Mapping[str, ChipSpec], loss_per_doubling: float) -> float:
-    """Held-out median |error| after re-calibrating with another scale loss (sensitivity check).
-
-    Uses error = implied base / calibrated base − 1, which equals `compare`'s error up to the
-    small dependence of goodput on the predicted duration.
-    """
-    split = assign_split(runs, chips)
-    fitted = calibrate_base_mfu(runs, chips, loss_per_doubling)
-    held_out = [run for run in runs if split.get(run.name) == "held_out"]
-    return statistics.median(abs(_error(run, chips, fitted, loss_per_doubling)) for run in held_out)
-
-
-def leave_one_out_error(
-    runs: list[Run], chips: Mapping[str, ChipSpec], loss_per_doubling: float = SCALE_LOSS_PER_NODE_DOUBLING
-) -> float:
-    """Median |error| of each scored run predicted from a calibration on all other scored runs."""
-    scored = [run for run in runs if run.scored]
-    errors = []
-    for run in scored:
-        fitted = _fit([other for other in scored if other is not run], chips, loss_per_doubling)
-        errors.append(abs(_error(run, chips, fitted, loss_per_doubling)))
-    return statistics.median(errors)
-
-
-def constant_mfu_error(comparisons: list[Comparison], chips: Mapping[str, ChipSpec], mfu: float, split: str | None) -> float:
-    """Median |error| of the 6·N·D / (constant MFU × bf16 peak) rule of thumb (no attention, no
-    goodput, no scale or FP8 terms) over one split, or over all scored runs when `split` is None."""
-    errors = []
-    for c in comparisons:
-        r = c.run
-        six_nd_mfu = 6.0 * r.workload.active_params * r.tokens / (r.gpu_hours * 3600.0 * peak_flops_per_s(chips[r.chip], "bf16"))
-        if split is None or c.split == split:
-            errors.append(abs(six_nd_mfu / mfu - 1.0))
-    return statistics.median(errors)
+def constant_mfu_errors(runs: list[Run], chips: Mapping[str, ChipSpec]) -> tuple[float, list[float]]:
+    """(MFU*, |error| per scored run) of GPU-hours = 6·N·D / (MFU* · bf16 peak) with MFU* the
+    geometric mean over all scored runs: a constant fitted with hindsight on the same runs."""
+    implied = [six_nd_mfu(run, chips[run.chip]) for run in scored_runs(runs)]
+    best = statistics.geometric_mean(implied)
+    return best, [abs(mfu / best - 1.0) for mfu in implied]
 
 
 def report_markdown(runs: list[Run], chips: Mapping[str, ChipSpec]) -> str:
-    """The tables of docs/fidelity.md: scored runs, unscored runs, summary and sensitivity."""
+    """The tables of docs/fidelity.md: scored runs (leave-one-out), unscored runs, summary."""
     comparisons = compare(runs, chips)
     lines = [
-        "| run | chip | GPUs | hours basis | reported GPU-h | predicted GPU-h | error | implied MFU | model MFU | set |",
-        "|---|---|---:|---|---:|---:|---:|---:|---:|---|",
+        "| run | chip | GPUs | hours basis | reported GPU-h | predicted GPU-h (leave-one-out) | error | "
+        "implied MFU | model MFU | implied η | η fitted on the others |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for c in comparisons:
         r = c.run
         lines.append(
             f"| {r.name} | {r.chip} ({r.precision}) | {r.gpus:,} | {r.hours_basis} | {r.gpu_hours:,.0f} | "
             f"{c.predicted_gpu_hours:,.0f} | {c.error:+.1%} | {c.implied_mfu:.1%} | {c.model_mfu:.1%} | "
-            f"{c.split.replace('_', '-')} |"
+            f"{c.implied_efficiency:.3f} | {c.fitted_efficiency:.3f} |"
         )
     lines += ["", "Runs not scored (implied MFU = model FLOPs / reported GPU-hours / peak, where computable):", "",
               "| run | chip | reported GPU-h | implied MFU | not published |", "|---|---|---:|---:|---|"]
@@ -241,24 +221,19 @@ def report_markdown(runs: list[Run], chips: Mapping[str, ChipSpec]) -> str:
         implied = f"{implied_mfu(r, chips[r.chip]):.1%}" if computable else "–"
         hours = f"{r.gpu_hours:,.0f}" if r.gpu_hours else "–"
         lines.append(f"| {r.name} | {r.chip or '–'} | {hours} | {implied} | {', '.join(r.missing)} |")
-    held = median_abs_error(comparisons, "held_out")
-    cal = median_abs_error(comparisons, "calibration")
-    bases, pooled = calibrate_base_mfu(runs, chips)
+    best, baseline = constant_mfu_errors(runs, chips)
+    dense = [c for c in comparisons if not c.moe]
+    moe = [c for c in comparisons if c.moe]
+    fitted = calibrate_efficiency(runs, chips)
     lines += [
         "",
-        f"Median |error|: held-out {held:.1%} ({sum(c.split == 'held_out' for c in comparisons)} runs), "
-        f"calibration {cal:.1%} ({sum(c.split == 'calibration' for c in comparisons)} runs), "
-        f"leave-one-out over all scored runs {leave_one_out_error(runs, chips):.1%}.",
+        f"Leave-one-out median |error|: dense {median_abs_error(comparisons, False):.1%} ({len(dense)} runs), "
+        f"MoE {median_abs_error(comparisons, True):.1%} ({len(moe)} run{'s' if len(moe) != 1 else ''}), "
+        f"all {median_abs_error(comparisons):.1%}.",
         "",
-        "Rule of thumb for comparison, GPU-hours = 6·N·D / (0.40 × bf16 peak): held-out "
-        f"{constant_mfu_error(comparisons, chips, 0.40, 'held_out'):.1%}, all scored runs "
-        f"{constant_mfu_error(comparisons, chips, 0.40, None):.1%}.",
+        f"Constant-MFU rule fitted with hindsight on the same runs (6·N·D / ({best:.3f} × bf16 peak)): "
+        f"median |error| {statistics.median(baseline):.1%}.",
         "",
-        "Calibrated base MFU: " + ", ".join(f"{family} {value:.3f}" for family, value in sorted(bases.items()))
-        + f"; other families {pooled:.3f}.",
-        "",
-        "Scale loss per doubling of nodes → held-out / leave-one-out median |error|: "
-        + "; ".join(f"{loss:.0%} → {held_out_error_with(runs, chips, loss):.1%} / "
-                    f"{leave_one_out_error(runs, chips, loss):.1%}" for loss in (0.0, 0.01, 0.02)) + ".",
+        "Calibrated η (all scored runs): " + ", ".join(f"{family} {value:.3f}" for family, value in sorted(fitted.items())) + ".",
     ]
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""Accelerator memory per device, and the smallest cluster on which a stage fits.
+"""Accelerator memory per device of a stage sharded over n devices (the layout-free footprint).
 
 Per device, with all model state sharded over the n devices (ZeRO stage 3 / FSDP; Rajbhandari
 et al. 2019 §5) and activation checkpointing:
@@ -25,10 +25,8 @@ reserve: 3 GB for the CUDA/runtime context, communication buffers and the logits
 
 from __future__ import annotations
 
-import math
-
 from planner.compute._checks import check_count, check_range
-from planner.compute.chip import MAX_GPUS, ChipSpec, node_size
+from planner.compute.chip import MAX_GPUS
 from planner.compute.flops import ADAPTER_FRACTION, MAX_PARAMS, METHODS, MIN_PARAMS, layer_shape
 from planner.workload import Workload
 
@@ -67,21 +65,3 @@ def memory_per_gpu_bytes(w: Workload, n_gpus: int) -> float:
     check_count("n_gpus", n_gpus, MAX_GPUS)
     return _state_bytes(w) / n_gpus + _unsharded_bytes(w, sharded=n_gpus > 1)
 
-
-def min_gpus(w: Workload, chip: ChipSpec, gpus_per_node: int | None = None) -> int | None:
-    """Smallest device count, 1..node size or a multiple of the node size, on which `w` fits.
-
-    None when no cluster of at most MAX_GPUS devices fits: the unsharded part (activations of
-    one sequence, gather buffer, reserve) alone exceeds the device memory, or the sharded state
-    needs more devices. Raises ValueError for inputs outside the model's range.
-    """
-    capacity = check_range(f"{chip.id} memory_gb", chip.memory_gb, 0.0, 1e4, low_open=True) * 1e9
-    node = node_size(chip, gpus_per_node)
-    for n in range(1, node + 1):
-        if memory_per_gpu_bytes(w, n) <= capacity:
-            return n
-    room = capacity - _unsharded_bytes(w, sharded=True)
-    if room <= 0:
-        return None
-    n = node * math.ceil(_state_bytes(w) / room / node)
-    return n if n <= MAX_GPUS else None

@@ -6,8 +6,10 @@ code runs unchanged on the copies:
 * cloud_price: an offer's on-demand, spot and reserved prices (per provider, or "*" for all);
 * capex: a server type's price and network share (per server id, or "*");
 * electricity: every site's USD per kWh (paid on owned and held hardware; cloud prices include it);
-* mfu: a chip's peak throughput, bf16 and fp8 (per chip id, or "*"). Hours scale by 1/m exactly as
-  if MFU scaled by m. The board power is pinned to the unscaled figure, so energy per hour does not
+* mfu: a chip's speed (per chip id, or "*"): its peak throughput (bf16 and fp8), memory bandwidth,
+  scale-up link and scale-out network (the chip's reference figure and every offer's and server's
+  per-node figure for it) all scale by m, so every term of the step time, and the hours, scale by
+  1/m exactly as if MFU scaled by m (the layout the search picks does not change). The board power is pinned to the unscaled figure, so energy per hour does not
   move, and the scenario's serving MFU is divided by m when the serving chip is scaled, so the
   serving cost (which reads the same peak) does not move either;
 * lead_time: every server type's days from order to use;
@@ -76,19 +78,26 @@ def apply(scenario: Scenario, catalog: Catalog, m: Multipliers) -> tuple[Scenari
         offers[key] = o if k == 1.0 else o.model_copy(update={
             name: getattr(o, name) * k for name in ("Price", "SpotPrice", "reserved_1y_usd_per_gpu_hour",
                                                     "reserved_3y_usd_per_gpu_hour") if getattr(o, name)})
+        speed = m.of("mfu", o.chip)
+        if speed != 1.0 and o.scaleout_gbps_per_node:
+            offers[key] = offers[key].model_copy(update={"scaleout_gbps_per_node": o.scaleout_gbps_per_node * speed})
     hardware = {}
     for key, h in catalog.hardware.items():
         k = m.of("capex", key)
+        speed = m.of("mfu", h.accelerator)
         hardware[key] = h.model_copy(update={
             "server_usd": h.server_usd * k, "network_usd_per_node": h.network_usd_per_node * k,
-            "capex_usd_per_node": h.capex_usd_per_node * k, "lead_time_days": h.lead_time_days * m.lead_time})
+            "capex_usd_per_node": h.capex_usd_per_node * k, "lead_time_days": h.lead_time_days * m.lead_time,
+            "scaleout_gbps_per_node": h.scaleout_gbps_per_node and h.scaleout_gbps_per_node * speed})
     sites = {key: s.model_copy(update={"electricity_usd_per_kwh": s.electricity_usd_per_kwh * m.electricity})
              for key, s in catalog.sites.items()}
     chips = {}
     for key, c in catalog.chips.items():
         k = m.of("mfu", key)
         chips[key] = c if k == 1.0 else c.model_copy(update=dict(
-            bf16_tflops=c.bf16_tflops * k, tdp_w=c.power_w, fp8_tflops=c.fp8_tflops * k if c.fp8_tflops else None))
+            bf16_tflops=c.bf16_tflops * k, tdp_w=c.power_w, fp8_tflops=c.fp8_tflops * k if c.fp8_tflops else None,
+            memory_bw_tbps=c.memory_bw_tbps * k, scaleup_bw_gbps=c.scaleup_bw_gbps and c.scaleup_bw_gbps * k,
+            scaleout_gbps_per_chip=c.scaleout_gbps_per_chip and c.scaleout_gbps_per_chip * k))
     serving = m.of("mfu", scenario.inference.chip) if scenario.inference.chip in catalog.chips else 1.0
     if serving != 1.0:
         inference = scenario.inference.model_copy(update={"mfu": scenario.inference.mfu / serving})

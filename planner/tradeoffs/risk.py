@@ -29,13 +29,12 @@ from pydantic import BaseModel, Field
 
 from planner.catalog import Catalog
 from planner.errors import InputError
-from planner.evaluate import evaluate, segment_estimate
+from planner.evaluate import evaluate, segment_estimate, stage_workload
 from planner.executor import run_all
 from planner.plan import Plan
 from planner.planning import make_plan
 from planner.scenario import Scenario
 from planner.tradeoffs.perturb import ALL, Multipliers, apply
-from planner.workload import Workload
 
 CHUNKS_PER_WORKER = 4
 
@@ -141,8 +140,7 @@ def outcome_under(plan: Plan, scenario: Scenario, catalog: Catalog, m: Multiplie
                 for p in plan.procurement if p.action == "buy"}
     clock, stages = 0.0, []
     for stage in plan.stages:
-        w = Workload(stage.method, stage.params, stage.active_params, stage.tokens, stage.teacher_params,
-                     stage.seq_len)
+        w = stage_workload(stage)
         segments = []
         for seg in sorted(stage.segments, key=lambda s: s.start_day):
             start = max(clock, delivery.get(seg.offer, 0.0))

@@ -1,0 +1,139 @@
+"""Measured throughput per chip beyond the published runs: MLPerf Training results
+(catalogs/throughput_evidence.csv), used to calibrate the GEMM efficiency η of chip families
+that no published run covers and to check relative speeds across chips.
+
+Benchmarks, as workloads:
+  mlperf-gpt3-175b: GPT-3 175B continued from a fixed checkpoint to a target log-perplexity.
+    "about 0.4 % of the total training workload for GPT-3" (EE Times, June 2023): 0.004 × 300B
+    = 1.2e9 tokens at 2,048-token context. Global batch 1,536 sequences, the MLPerf reference
+    configuration (assumption: submissions may use other batches and then need other token counts).
+  mlperf-llama2-70b-lora: LoRA of Llama 2 70B at 8,192-token context, batch 8 sequences. Its
+    token count is not used: only the B200/H200 time ratio on the same work is checked, so
+    1e8 tokens stand in (assumption; it cancels).
+Benchmark minutes exclude failures and start-up, so they are compared with the model's compute
+hours (GPU-hours × goodput, less the first start).
+
+MLPerf submissions are tuned far beyond production runs: H100 needs η ≈ 0.8 to reproduce its
+MLPerf times against 0.44 on published runs. So MLPerf fixes *relative* speed only. The
+'anchor' rows (H100, whose family published runs calibrate) give the ratio r = η_runs/η_MLPerf;
+a family calibrated by MLPerf gets η = r · η_MLPerf(family), assuming every vendor's submission
+is tuned as far above its production software as NVIDIA's (unverifiable; it is what relative
+MLPerf speeds mean). 'check' rows are never fitted.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from planner.compute.chip import ChipSpec
+from planner.compute.mfu import chip_family
+from planner.compute.stage import estimate
+from planner.workload import Workload
+
+EVIDENCE_FILE = "throughput_evidence.csv"
+MLPERF_GPT3_TOKENS = 0.004 * 300e9
+BENCHMARKS = {
+    "mlperf-gpt3-175b": Workload("full", 175e9, 175e9, MLPERF_GPT3_TOKENS, seq_len=2048, batch_tokens=1536 * 2048),
+    "mlperf-llama2-70b-lora": Workload("lora", 70e9, 70e9, 1e8, seq_len=8192, batch_tokens=8 * 8192),
+}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One measured result: `chips` devices of `chip` ran `benchmark` in `minutes`."""
+
+    id: str
+    benchmark: str
+    chip: str
+    chips: int
+    minutes: float
+    precision: str
+    use: str  # anchor | calibrate | check
+    source: str
+    as_of: str
+
+
+def load_evidence(path: Path) -> list[Evidence]:
+    """Read catalogs/throughput_evidence.csv."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    out = []
+    for row in rows:
+        if row["benchmark"] not in BENCHMARKS or row["use"] not in ("anchor", "calibrate", "check"):
+            raise ValueError(f"{path}: row {row['id']!r}: unknown benchmark or use")
+        out.append(Evidence(row["id"], row["benchmark"], row["chip"], int(row["chips"]), float(row["minutes"]),
+                            row["precision"], row["use"], row["source"], row["as_of"]))
+    return out
+
+
+def predicted_minutes(row: Evidence, chip: ChipSpec, efficiency: Mapping[str, float] | None = None) -> float:
+    """The model's time for the benchmark on the row's system: compute hours, no failures or start."""
+    est = estimate(BENCHMARKS[row.benchmark], chip, row.chips, row.precision,
+                   efficiency=dict(efficiency) if efficiency else None, failures_per_node_day=0.0)
+    return est.wall_clock_days * 24.0 * est.goodput * 60.0  # compute hours: wall-clock × goodput
+
+
+def implied_efficiency(row: Evidence, chip: ChipSpec, efficiency: Mapping[str, float]) -> float:
+    """η of the row's family that reproduces its minutes (bisection: time falls with η)."""
+    family = chip_family(chip) or chip.id
+    low, high = 0.02, 1.5
+    for _ in range(40):
+        mid = math.sqrt(low * high)
+        if predicted_minutes(row, chip, {**efficiency, family: mid}) > row.minutes:
+            low = mid
+        else:
+            high = mid
+    return math.sqrt(low * high)
+
+
+def production_ratio(rows: list[Evidence], chips: Mapping[str, ChipSpec], from_runs: Mapping[str, float]) -> float:
+    """r = η from published runs / η reproducing the anchor rows (geometric mean over them)."""
+    ratios = []
+    for row in rows:
+        if row.use == "anchor":
+            chip = chips[row.chip]
+            ratios.append(from_runs[chip_family(chip)] / implied_efficiency(row, chip, from_runs))
+    return statistics.geometric_mean(ratios)
+
+
+def calibrate_from_evidence(rows: list[Evidence], chips: Mapping[str, ChipSpec],
+                            from_runs: Mapping[str, float]) -> dict[str, float]:
+    """η per family from the 'calibrate' rows of families no published run calibrates: the η that
+    reproduces the row, times the production ratio of the anchors."""
+    ratio = production_ratio(rows, chips, from_runs)
+    by_family: dict[str, list[float]] = {}
+    for row in rows:
+        chip = chips[row.chip]
+        family = chip_family(chip)
+        if row.use == "calibrate" and family not in from_runs:
+            by_family.setdefault(family, []).append(implied_efficiency(row, chip, from_runs))
+    return {family: ratio * statistics.geometric_mean(values) for family, values in by_family.items()}
+
+
+def mlperf_efficiency(rows: list[Evidence], chips: Mapping[str, ChipSpec], efficiency: Mapping[str, float]) -> dict[str, float]:
+    """The table at MLPerf's tuning level: every η divided by the production ratio."""
+    ratio = production_ratio(rows, chips, efficiency)
+    return {family: value / ratio for family, value in efficiency.items()}
+
+
+def comparison_markdown(rows: list[Evidence], chips: Mapping[str, ChipSpec], efficiency: Mapping[str, float]) -> str:
+    """Measured against predicted minutes per row (at MLPerf's tuning level, mlperf_efficiency),
+    and chip-minutes relative to the first row of each benchmark (the per-chip speed ratio
+    MLPerf comparisons quote)."""
+    efficiency = mlperf_efficiency(rows, chips, efficiency)
+    lines = ["| result | chips | use | measured min | predicted min | error | chip-minutes vs first row: measured | predicted |",
+             "|---|---:|---|---:|---:|---:|---:|---:|"]
+    first: dict[str, tuple[float, float]] = {}
+    for row in rows:
+        predicted = predicted_minutes(row, chips[row.chip], efficiency)
+        measured_cm, predicted_cm = row.minutes * row.chips, predicted * row.chips
+        base = first.setdefault(row.benchmark, (measured_cm, predicted_cm))
+        lines.append(f"| {row.id} | {row.chips:,} | {row.use} | {row.minutes:,.1f} | {predicted:,.1f} | "
+                     f"{predicted / row.minutes - 1:+.1%} | {measured_cm / base[0]:.2f} | {predicted_cm / base[1]:.2f} |")
+    return "\n".join(lines)
+

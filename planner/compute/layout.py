@@ -1,0 +1,372 @@
+"""Parallel layout search and step time of one training stage on one cluster.
+
+For n devices the search tries every tensor (t) × pipeline (p) × data (d) parallel split with
+t·p·d = n, expert parallelism e | d for mixture-of-experts, micro-batch m ∈ {1, 2, 4, 8},
+ZeRO stage 1 (distributed optimiser) or 3 (FSDP) and full activation recomputation on or off.
+It skips a layout that does not fit in memory, that puts tensor parallelism across the scale-up
+domain, whose t does not divide the heads, that has p > layers, or whose batch of B sequences gives fewer than p
+micro-batches per pipeline (1F1B needs ≥ p in flight, Narayanan et al. 2021 §2.2). The batch law
+(batch.py) thus caps d·p ≤ B/m: the largest useful cluster is B · t_max devices.
+
+Step time of a layout (seconds), with ga = ⌊B/(d·m)⌋ micro-batches per step and per micro-batch
+on one device:
+
+    compute   = FLOPs_mb / (peak · η · I/(I + I_ridge))       GEMMs at an achievable fraction of peak
+    memory    = elementwise bytes_mb / HBM bandwidth            layer norms, activations, residuals
+    tp_comm   = (4 or 6)·L/p · 2(t−1)/t · m·s·h·2 B / link      Megatron TP all-reduces (fwd 2, bwd 2, recompute 2)
+    moe_comm  = 4·L/p · (e−1)/e · m·s·k·h·2/t B / link          dispatch + combine, forward and backward
+    pp_comm   = 2v · m·s·h·2/t B / link                         activations and their gradients per chunk
+    step      = ga·t_mb + (p−1)/v·t_mb + optimiser + exposed DP 1F1B pipeline, v interleaved chunks per rank
+                                                                (Narayanan et al. 2021 §2.2.2: bubble (p−1)/(v·m))
+
+    η: achievable fraction of peak of large GEMMs on the chip (mfu.gemm_efficiency; calibrated).
+    I = 1/(1/M + 1/h + t/d_ff): arithmetic intensity (FLOP/byte) of the layer's GEMMs, M = m·s
+      tokens (experts see M·k·e/E); I_ridge = peak / HBM bandwidth. I/(I + I_ridge) is the soft
+      roofline (time = FLOPs/peak + bytes/bandwidth); small models and wide TP lose here.
+    elementwise bytes: 3 × 34·h/t per token and layer (+34 with recomputation): Korthikanti et
+      al. 2022 Eq. 2 counts 34·s·b·h activation bytes per layer written by the forward pass
+      (without the attention scores FlashAttention does not store); we assume each is written
+      once forward and read and written once backward. Assumption, order of magnitude.
+    optimiser: 30 B per parameter of the device's optimiser shard (read fp32 master, m, v, grad
+      = 16 B; write master, m, v and bf16 weights = 14 B; mixed-precision Adam), over HBM.
+    DP (ZeRO-1): reduce-scatter of fp32 gradients (4 B) and all-gather of bf16 weights (2 B) per
+      parameter, (d−1)/d of it crossing links, overlapped with one micro-batch's compute
+      (Megatron overlaps both with the last backward and the next forward); exposed = the rest.
+    DP (ZeRO-3): weights gathered forward and backward and gradients reduce-scattered every
+      micro-batch (3 × 2 B per parameter), each overlapped with that micro-batch's compute.
+    links: the scale-up link (NVLink/ICI/Infinity Fabric, per direction = catalog bidirectional
+      figure / 2) inside the scale-up domain; beyond it the node's scale-out network shared by
+      its devices (hierarchical ring: reduce inside the domain, then across domains on 1/k of
+      the data, k = group members per domain). Ideal ring bandwidth; latency ignored.
+
+Pipelines may interleave v ∈ {1, 2, 4, 8} model chunks per rank (ga rounded down to a multiple
+of p). A published configuration can be pinned (tp, pp, recompute; any pp) to score a run on it.
+Ranks are ordered tensor (innermost), expert/data, pipeline (outermost), as in Megatron-LM.
+Valid for 1 ≤ n ≤ 131,072 devices (chip.MAX_GPUS), shapes from shape.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.compute.flops import ADAPTER_FRACTION, forward_flops_per_token, training_flops_per_token
+from planner.compute.memory import BYTES_PER_ADAPTER_PARAM, BYTES_PER_PARAM_BF16, BYTES_PER_PARAM_NF4, RESERVE_BYTES
+from planner.compute.shape import Shape, workload_shape
+from planner.workload import Workload
+
+ACTIVATION_BYTES_PER_TOKEN_WIDTH = 34.0  # Korthikanti et al. 2022 Eq. 2, FlashAttention: no 5as/h term
+ELEMENTWISE_PASSES = 3.0  # written forward, read + written backward (assumption)
+OPTIMIZER_BYTES_PER_PARAM = 30.0
+GRAD_REDUCE_BYTES, WEIGHT_GATHER_BYTES = 4.0, 2.0
+MICRO_BATCHES = (1, 2, 4, 8)
+
+
+@dataclass(frozen=True)
+class Fabric:
+    """What the step time reads from a cluster: per-device compute and memory, and its links.
+
+    peak_flops_per_s: effective dense peak at the run's precision; efficiency: η (GEMM fraction);
+    hbm_bytes_per_s, memory_bytes: per device; scaleup_bytes_per_s: per device per direction;
+    domain: devices sharing the scale-up link; node: devices per server (share its NICs);
+    scaleout_bytes_per_s: per node per direction.
+    """
+
+    peak_flops_per_s: float
+    efficiency: float
+    hbm_bytes_per_s: float
+    memory_bytes: float
+    scaleup_bytes_per_s: float
+    domain: int
+    node: int
+    scaleout_bytes_per_s: float
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Tensor, pipeline, data and expert parallel degrees, micro-batch, accumulation, ZeRO, recompute."""
+
+    tp: int
+    pp: int
+    dp: int
+    ep: int
+    micro_batch: int
+    grad_accum: int
+    zero: int
+    recompute: bool
+    virtual: int = 1  # interleaved pipeline: model chunks per pipeline rank
+
+
+@dataclass(frozen=True)
+class StepTime:
+    """Seconds per optimiser step, by named term (module doc); bubble and exposed DP included."""
+
+    compute: float
+    memory: float
+    tp_comm: float
+    moe_comm: float
+    pp_comm: float
+    dp_comm: float
+    bubble: float
+
+    @property
+    def total(self) -> float:
+        return self.compute + self.memory + self.tp_comm + self.moe_comm + self.pp_comm + self.dp_comm + self.bubble
+
+    @property
+    def exposed_comm(self) -> float:
+        return self.tp_comm + self.moe_comm + self.pp_comm + self.dp_comm
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The fastest feasible layout: its step time, memory per device and batch."""
+
+    layout: Layout
+    step: StepTime
+    memory_bytes: float
+    batch_sequences: int
+
+    @property
+    def tokens_per_step(self) -> float:
+        return self.layout.dp * self.layout.micro_batch * self.layout.grad_accum
+
+
+def _powers_of_two(limit: int) -> list[int]:
+    return [2**i for i in range(int(math.log2(max(1, limit))) + 1)]
+
+
+def _params_split(w: Workload, shape: Shape) -> tuple[float, float]:
+    """(parameters every expert-parallel rank holds, expert parameters sharded over ep): for MoE
+    the attention weights, 4·L·h² (shape.py), are shared and the rest is experts."""
+    if not shape.moe:
+        return w.params, 0.0
+    attention = min(4.0 * shape.n_layer * shape.d_model**2, w.active_params)
+    return attention, w.params - attention
+
+
+def memory_bytes(w: Workload, shape: Shape, lay: Layout, seq_len: int):
+    """Bytes per device: model state (ZeRO-sharded), activations of in-flight micro-batches, reserve.
+
+    State per parameter: full 2 (bf16 weights) + 2 (grads) + 12 (fp32 master, Adam m, v) =16
+    (Rajbhandari et al. 2019 §3.1); ZeRO-1 shards the 12 over d, ZeRO-3 all 16 (plus a gather
+    buffer of two layers). LoRA/QLoRA hold frozen weights (2 B, NF4 0.516 B) and 16 B per
+    adapter parameter; a teacher 2 B per parameter. Activations per layer and micro-batch:
+    34·m·s·h/t bytes, or 2·m·s·h/t with recomputation plus one layer's 34·m·s·h/t (Korthikanti
+    et al. 2022 Eq. 2 and §4); the first pipeline stage holds min(p, ga) micro-batches of L/p layers.
+    Layout fields may be numpy arrays (the search evaluates all layouts at once).
+    """
+    t, p, d, e, z3 = lay.tp, lay.pp, lay.dp, lay.ep, np.equal(lay.zero, 3)
+    shared, experts = _params_split(w, shape)
+    per_device = shared / (t * p) + experts / (t * p * e)
+    # experts' optimiser state shards over the d/e ranks holding the same experts (conservative)
+    shard = d if experts == 0 else np.maximum(1, d // e)
+    if w.method == "full":
+        weights_grads = 4.0 * per_device
+        state = np.where(z3, weights_grads / d, weights_grads) + 12.0 * per_device / shard
+    else:
+        frozen = (BYTES_PER_PARAM_BF16 if w.method == "lora" else BYTES_PER_PARAM_NF4) * per_device
+        held = frozen + BYTES_PER_ADAPTER_PARAM * ADAPTER_FRACTION * per_device
+        state = np.where(z3, held / d, held)
+    teacher = BYTES_PER_PARAM_BF16 * w.teacher_params / (t * p) / np.where(z3, d, 1)
+    gather = np.where(z3 & (d > 1), 2 * BYTES_PER_PARAM_BF16 * w.active_params / shape.n_layer / t, 0.0)
+    per_layer = lay.micro_batch * seq_len * shape.d_model / t
+    # interleaving keeps (1 + (p−1)/(p·v)) times more micro-batches in flight on the first rank
+    interleave = np.where(lay.virtual > 1, 1 + (p - 1) / (p * lay.virtual), 1.0)
+    stored = np.ceil(shape.n_layer / p) * np.minimum(p, lay.grad_accum) * interleave * per_layer
+    activations = np.where(lay.recompute, 2.0 * stored + ACTIVATION_BYTES_PER_TOKEN_WIDTH * per_layer,
+                           ACTIVATION_BYTES_PER_TOKEN_WIDTH * stored)
+    return state + teacher + gather + activations + RESERVE_BYTES
+
+
+def _nic(fab: Fabric) -> float:
+    """Scale-out bytes per second per device: the node's network shared by its devices."""
+    return fab.scaleout_bytes_per_s / min(fab.node, fab.domain)
+
+
+def _ring_seconds_per_byte(group, stride, fab: Fabric):
+    """Seconds per byte (of each rank's data) of a hierarchical ring reduce-scatter or all-gather
+    over `group` ranks spaced `stride` apart: (k−1)/k over the scale-up link among the k members
+    of a domain, then (g/k−1)/(g/k) of 1/k of the data over the network share."""
+    k = np.minimum(group, np.maximum(1, fab.domain // stride))
+    outer = group // k
+    return (k - 1) / k / fab.scaleup_bytes_per_s + (outer - 1) / outer / k / _nic(fab)
+
+
+def _link(span, fab: Fabric):
+    """Bytes per second per device between ranks `span` apart: scale-up inside the domain."""
+    return np.where(span < fab.domain, fab.scaleup_bytes_per_s, _nic(fab))
+
+
+@functools.lru_cache(maxsize=4096)
+def _flops_per_token(w: Workload) -> tuple[float, float]:
+    """(training FLOPs per token, forward FLOPs per token added by recomputation)."""
+    return training_flops_per_token(w), forward_flops_per_token(w.active_params, w.seq_len)
+
+
+def _slowdown(tokens, width, t, shape: Shape, ridge: float):
+    """1 + I_ridge/I: the soft-roofline time factor of GEMMs of `tokens` × d_model × d_ff/t."""
+    return 1.0 + ridge * (1.0 / tokens + 1.0 / width + t / shape.d_ff)
+
+
+def step_time(w: Workload, shape: Shape, lay: Layout, seq_len: int, fab: Fabric) -> StepTime:
+    """Seconds per optimiser step of layout `lay` (terms in the module doc); fields may be arrays."""
+    t, p, d, e, m, ga = lay.tp, lay.pp, lay.dp, lay.ep, lay.micro_batch, lay.grad_accum
+    h, layers = shape.d_model, shape.n_layer / p
+    tokens = m * seq_len
+    train, forward = _flops_per_token(w)
+    flops_token = train + np.where(lay.recompute, forward, 0.0)
+    ridge = fab.peak_flops_per_s / fab.hbm_bytes_per_s
+    slowdown = _slowdown(tokens, h, t, shape, ridge)
+    if shape.moe:  # the FFN two thirds of the work run on experts that see k·e/E of the tokens
+        expert_tokens = np.maximum(1.0, tokens * shape.top_k * e / shape.experts)
+        slowdown = slowdown / 3 + 2 * _slowdown(expert_tokens, h, t, shape, ridge) / 3
+    compute = flops_token * tokens / (t * p) / (fab.peak_flops_per_s * fab.efficiency) * slowdown
+    passes = ELEMENTWISE_PASSES + np.where(lay.recompute, 1.0, 0.0)
+    memory = passes * ACTIVATION_BYTES_PER_TOKEN_WIDTH * tokens * layers * h / t / fab.hbm_bytes_per_s
+    activation = tokens * h * BYTES_PER_PARAM_BF16
+    collectives = np.where(lay.recompute, 6, 4) * layers
+    tp_comm = collectives * 2 * (t - 1) / t * activation / fab.scaleup_bytes_per_s
+    moe_comm = 4 * layers * (e - 1) / e * activation * shape.top_k / t / _link(t * e, fab)
+    v = lay.virtual
+    pp_comm = np.where(p > 1, 2 * v * activation / t / _link(t * d, fab), 0.0)
+    micro = compute + memory + tp_comm + moe_comm + pp_comm
+    shared, experts = _params_split(w, shape)
+    weights = shared / (t * p) + experts / (t * p * e)  # every weight on the device, frozen ones too
+    trained = weights if w.method == "full" else ADAPTER_FRACTION * weights
+    optimizer = OPTIMIZER_BYTES_PER_PARAM * trained / d / fab.hbm_bytes_per_s
+    per_byte = _ring_seconds_per_byte(d, t, fab)
+    zero3 = ga * np.maximum(0.0, 3 * WEIGHT_GATHER_BYTES * weights * per_byte - compute)
+    zero1 = np.maximum(0.0, (GRAD_REDUCE_BYTES + WEIGHT_GATHER_BYTES) * trained * per_byte - compute)
+    return StepTime(compute=ga * compute, memory=ga * memory + optimizer, tp_comm=ga * tp_comm,
+                    moe_comm=ga * moe_comm, pp_comm=ga * pp_comm, dp_comm=np.where(np.equal(lay.zero, 3), zero3, zero1),
+                    bubble=(p - 1) / v * micro)
+
+
+def max_useful_gpus(w: Workload, fab: Fabric, batch: int) -> int:
+    """Most devices a batch of `batch` sequences can keep busy: one sequence per pipeline
+    micro-batch per data-parallel rank (d·p ≤ batch), each on the widest tensor-parallel group
+    (the largest power of two within the scale-up domain that divides the attention heads)."""
+    shape = workload_shape(w)
+    return batch * max(t for t in _powers_of_two(min(fab.domain, shape.n_heads)) if shape.n_heads % t == 0)
+
+
+SETTINGS = ((1, False), (3, False), (1, True), (3, True))  # (ZeRO stage, recomputation)
+
+
+@functools.lru_cache(maxsize=4096)
+def _splits(n: int, max_tp: int, max_pp: int, max_ep: int) -> np.ndarray:
+    """Rows (t, p, d, e, m, zero, recompute) of every split of `n` devices with t ≤ max_tp,
+    p ≤ max_pp, e ≤ max_ep (powers of two dividing what they split), any micro-batch and setting."""
+    rows = []
+    for t in _powers_of_two(min(max_tp, n)):
+        if n % t:
+            continue
+        for p in _powers_of_two(min(max_pp, n // t)):
+            if (n // t) % p:
+                continue
+            d = n // (t * p)
+            for e in _powers_of_two(min(d, max_ep)):
+                if d % e == 0:
+                    rows.extend((t, p, d, e, m, zero, recompute) for m in MICRO_BATCHES for zero, recompute in SETTINGS)
+    return np.array(rows, dtype=np.int64).reshape(-1, 7).T
+
+
+@functools.lru_cache(maxsize=16_384)
+def _grid(shape: Shape, n: int, domain: int, batch: int) -> Layout | None:
+    """Every candidate layout (module doc) as one Layout of numpy arrays, None when there is none:
+    t divides the heads within the scale-up domain, p ≤ layers, e ≤ experts, and the batch gives
+    each pipeline at least p micro-batches (ga = ⌊B/(d·m)⌋ ≥ p)."""
+    max_tp = max(t for t in _powers_of_two(min(domain, shape.n_heads)) if shape.n_heads % t == 0)
+    t, p, d, e, m, zero, recompute = _splits(n, max_tp, shape.n_layer, shape.experts if shape.moe else 1)
+    return _with_virtual(shape, Layout(t, p, d, e, m, batch // (d * m), zero, recompute.astype(bool)))
+
+
+VIRTUAL_STAGES = (1, 2, 4, 8)
+
+
+def _with_virtual(shape: Shape, g: Layout) -> Layout | None:
+    """The rows the batch allows (ga ≥ p), each also with 2, 4 and 8 interleaved chunks per
+    pipeline rank where p > 1 and every chunk has a layer; interleaved rows round ga down to a
+    multiple of p (Megatron's interleaved schedule needs it), a slightly smaller batch."""
+    parts = []
+    for v in VIRTUAL_STAGES:
+        ga = g.grad_accum if v == 1 else g.grad_accum // g.pp * g.pp
+        keep = (ga >= g.pp) & ((v == 1) | ((g.pp > 1) & (g.pp * v <= shape.n_layer)))
+        if keep.any():
+            cols = [getattr(g, f)[keep] for f in ("tp", "pp", "dp", "ep", "micro_batch")]
+            parts.append(cols + [ga[keep], g.zero[keep], g.recompute[keep], np.full(int(keep.sum()), v)])
+    if not parts:
+        return None
+    return Layout(*(np.concatenate(cols) for cols in zip(*parts)))
+
+
+def _pinned_grid(shape: Shape, n: int, batch: int, pin: tuple[tuple[str, int], ...]) -> Layout | None:
+    """The candidates with tp / pp / recompute fixed to a published configuration (any pp)."""
+    fixed = dict(pin)
+    t, p = fixed.get("tp", 1), fixed.get("pp", 1)
+    if n % (t * p):
+        return None
+    d = n // (t * p)
+    recomputes = (bool(fixed["recompute"]),) if "recompute" in fixed else (False, True)
+    experts = _powers_of_two(min(d, shape.experts)) if shape.moe else [1]
+    rows = [(t, p, d, e, m, batch // (d * m), zero, r) for e in experts if d % e == 0 for m in MICRO_BATCHES
+            for zero in (1, 3) for r in recomputes]
+    if not rows:
+        return None
+    cols = np.array(rows, dtype=np.int64).T
+    return _with_virtual(shape, Layout(*cols[:7], recompute=cols[7].astype(bool)))
+
+
+@functools.lru_cache(maxsize=65_536)
+def best_layout(w: Workload, n: int, fab: Fabric, batch: int, pin: tuple[tuple[str, int], ...] = ()) -> Choice | None:
+    """The fastest feasible layout of `w` on `n` devices with a batch of `batch` sequences, or
+    None when none fits (module doc for the rules): every candidate is evaluated at once and
+    the one with the least time per sequence kept (ties: the first in search order).
+    Memoised per (workload, n, fabric, batch, pin); pin: see _pinned_grid."""
+    shape = workload_shape(w)
+    grid = _pinned_grid(shape, n, batch, pin) if pin else _grid(shape, n, fab.domain, batch)
+    if grid is None:
+        return None
+    memory = memory_bytes(w, shape, grid, w.seq_len)
+    feasible = memory <= fab.memory_bytes
+    if not feasible.any():
+        return None
+    rows = np.flatnonzero(feasible if pin else _undominated(feasible))
+    sub = Layout(*(getattr(grid, f)[rows] for f in Layout.__dataclass_fields__))
+    step = step_time(w, shape, sub, w.seq_len, fab)
+    per_sequence = step.total / (sub.dp * sub.micro_batch * sub.grad_accum)
+    i = int(np.argmin(per_sequence))
+    lay = Layout(*(int(getattr(sub, f)[i]) for f in ("tp", "pp", "dp", "ep", "micro_batch", "grad_accum", "zero")),
+                 recompute=bool(sub.recompute[i]), virtual=int(sub.virtual[i]))
+    terms = (np.broadcast_to(getattr(step, f), sub.dp.shape)[i] for f in StepTime.__dataclass_fields__)
+    return Choice(lay, StepTime(*(float(x) for x in terms)), float(memory[rows[i]]), batch)
+
+
+def _undominated(feasible: np.ndarray) -> np.ndarray:
+    """Feasible rows not beaten by a faster setting of the same split. Grid rows come in groups of
+    the four SETTINGS of one split: ZeRO-1 is never slower than ZeRO-3 and recomputation only
+    adds work, so (1, off) beats all, (3, off) and (1, on) beat (3, on)."""
+    f = feasible.reshape(-1, len(SETTINGS))
+    keep = np.zeros_like(f)
+    keep[:, 0] = f[:, 0]
+    keep[:, 1] = f[:, 1] & ~f[:, 0]
+    keep[:, 2] = f[:, 2] & ~f[:, 0]
+    keep[:, 3] = f[:, 3] & ~(f[:, 0] | f[:, 1] | f[:, 2])
+    return keep.reshape(-1)
+
+
+def splits_exist(w: Workload, n: int, fab: Fabric, batch: int) -> bool:
+    """True when `n` devices split into tensor × pipeline × data groups the batch can feed."""
+    return _grid(workload_shape(w), n, fab.domain, batch) is not None
+
+
+@functools.lru_cache(maxsize=65_536)
+def fits(w: Workload, n: int, fab: Fabric, batch: int) -> bool:
+    """True when some layout of `w` on `n` devices fits in memory (best_layout is not None)."""
+    shape = workload_shape(w)
+    grid = _grid(shape, n, fab.domain, batch)
+    return grid is not None and bool((memory_bytes(w, shape, grid, w.seq_len) <= fab.memory_bytes).any())
