@@ -115,8 +115,8 @@ def _rental(o, fraction):
 
 
 def _share_spend(o, fraction):
-    """Rental counted by the provider-share cap: start-up and compute, not the minimum-billing top-up."""
-    return o.setup_usd + o.compute_usd * fraction
+    """Rental counted by the provider-share cap: compute for the work done, no per-segment charges."""
+    return o.compute_usd * fraction
 
 
 def _segment_cost(o, fraction):
@@ -201,11 +201,10 @@ def _linear_program(problem, cand, minimise, end_limit):
         at_most({**spend, staffed: problem.staff_usd_per_day}, problem.budget_usd - cand.fixed_usd - setup_usd)
     if problem.carbon_cap_tco2e is not None:
         at_most({f(q): o.tco2e for q, (_, o) in enumerate(segments)}, problem.carbon_cap_tco2e)
-    if problem.max_provider_share is not None:  # spend compute_q f_q + setup_q, per provider
+    if problem.max_provider_share is not None:
         for provider in {o.provider for _, o in segments}:
-            weight = [(o.provider == provider) - problem.max_provider_share for _, o in segments]
-            at_most({f(q): o.compute_usd * weight[q] for q, (_, o) in enumerate(segments)},
-                    -sum(o.setup_usd * weight[q] for q, (_, o) in enumerate(segments)))
+            at_most({f(q): o.compute_usd * ((o.provider == provider) - problem.max_provider_share)
+                     for q, (_, o) in enumerate(segments)}, 0)
     equal = np.zeros((len(cand.sequences), size))
     for q, (stage, _) in enumerate(segments):
         equal[stage, f(q)] = 1

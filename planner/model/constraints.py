@@ -248,7 +248,7 @@ def carbon_cap(m: PlanModel) -> None:
 
 
 def provider_share_per_stage(m: PlanModel) -> None:
-    """∀ k,s when J·σ < 1: Σ_{i of s} R_{k,s,i} ≤ J·σ·Σ_{i of k} R_{k,·,i} (R: rental, as in provider_share).
+    """∀ k,s when J·σ < 1: Σ_{i of s} compute_i·x_{k,s,i} ≤ J·σ·Σ_{i of k} compute_i·x_{k,·,i}.
 
     Implied in every integer solution: a stage's rental spend comes from at most J options, so
     from at most J providers, each holding at most σ of the plan's rental spend. It stops the LP
@@ -268,25 +268,22 @@ def provider_share_per_stage(m: PlanModel) -> None:
 
 
 def _rental_terms(m: PlanModel, choice, o) -> list[tuple[pulp.LpVariable, float]]:
-    """Option i's rental as terms: compute_i·x + setup_i·u. The minimum-billing top-up z is left out:
-    z is exact only where the objective pushes it down, and counted here it could be padded to meet
-    the share cap."""
-    terms = [(m.fraction[choice], o.compute_usd)] if o.compute_usd else []
-    if o.setup_usd:
-        terms.append((m.use[choice], o.setup_usd))
-    return terms
+    """Option i's rental spend on work, compute_i·x. Per-segment charges (start-up g·u, top-up z) are
+    left out: counted, they could be paid for a segment doing no work (u = 1, x = 0), or padded, just
+    to meet the share cap."""
+    return [(m.fraction[choice], o.compute_usd)] if o.compute_usd else []
 
 
 def provider_share(m: PlanModel) -> None:
-    """∀ p: Σ_{i of p} R_i ≤ max_provider_share · Σ_i R_i, R_i = compute_i·x_i + setup_i·u_i.
+    """∀ p: Σ_{i of p} compute_i·x_i ≤ max_provider_share · Σ_i compute_i·x_i.
 
-    Rental spend with start-up, without minimum-billing top-ups (_rental_terms): energy, capital and
-    hosting charges of owned hardware do not count.
+    Rental spend on work only (_rental_terms): per-segment charges, energy, capital and hosting
+    charges of owned hardware do not count.
     """
     share = m.problem.max_provider_share
     if share is None:
         return
-    choices = [(c, o) for c, o in m.index.choices() if o.compute_usd > 0 or o.setup_usd > 0]
+    choices = [(c, o) for c, o in m.index.choices() if o.compute_usd > 0]
     total = pulp.LpAffineExpression([t for c, o in choices for t in _rental_terms(m, c, o)])
     for provider in sorted({o.provider for _, o in choices}):
         own = pulp.LpAffineExpression([t for c, o in choices if o.provider == provider for t in _rental_terms(m, c, o)])
