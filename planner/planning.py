@@ -257,6 +257,26 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
             notes.append(f"No {other} plan meets every bound.")
     notes.extend(breakeven_notes(plan, scenario, catalog))
     notes.extend(cluster_size_notes(plan, scenario, catalog))
+    notes.extend(program_notes(plan))
+    return notes
+
+
+def program_notes(plan: Plan) -> list[str]:
+    """For a program whose first run rents while bought servers are on their way: that every run
+    repeats the first run's schedule, and what the rental before delivery costs over the later runs."""
+    if len(plan.runs) < 2:
+        return []
+    notes = []
+    for item in plan.procurement:
+        if item.action != "buy":
+            continue
+        early = [s for st in plan.stages for s in st.segments
+                 if s.source in ("on_demand", "spot") and s.start_day < item.delivery_day]
+        if early:
+            usd = sum(s.cost_usd for s in early)
+            notes.append(f"Every run repeats the first run's schedule, which rents {usd:,.0f} USD of capacity before "
+                         f"the {item.item} servers arrive on day {item.delivery_day:g}; runs 2-{len(plan.runs)} pay that "
+                         f"again ({usd * (len(plan.runs) - 1):,.0f} USD) although the servers are there by then.")
     return notes
 
 
