@@ -11,6 +11,8 @@ import functools
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from planner import compute
 from planner.catalog import Catalog, Chip, CloudOffer, OwnedHardware, Site
 from planner.compute.chip import MAX_GPUS
@@ -171,12 +173,16 @@ def _term_years(capacity_id: str) -> int:
 
 
 def candidate_cost_floor(cand: Candidate, floors: dict[str, dict[str, float]], scenario: Scenario) -> float:
-    """A lower bound on any plan's cost for this candidate: fixed costs plus each stage's FLOPs at the
-    cheapest floor rate of any pool (capacity shared between stages only lowers no one's floor)."""
+    """A lower bound on any plan's cost for this candidate: fixed costs, each stage's FLOPs at the
+    cheapest floor rate of any pool (capacity shared between stages only lowers no one's floor), and
+    staff to the latest day its data is ready plus the later runs, at least staff_min_days."""
     precision = scenario.policy.precision
     cheapest = min((f.get(precision, f["bf16"]) for f in floors.values()), default=math.inf)
     flops = sum(compute.stage_flops(s.workload) for s in cand.stages) * scenario.program.runs
-    return cand.data_cost_usd + cand.labelling_cost_usd + cand.inference_cost_usd + flops * cheapest
+    ready = max(stage_ready_days(cand, scenario).values(), default=0.0)
+    later = (scenario.program.runs - 1) * every_days(scenario)
+    staff = scenario.staff_usd_per_month / DAYS_PER_MONTH * max(ready + later, scenario.staff_min_days)
+    return cand.data_cost_usd + cand.labelling_cost_usd + cand.inference_cost_usd + flops * cheapest + staff
 
 
 def path_options(cand: Candidate, pricing: Pricing, ready_days: dict[str, float] | None = None) -> Path | None:
@@ -507,12 +513,15 @@ def _pareto(options: list[Option], carbon_matters: bool, extra: list[str]) -> li
                 front.append(o)
                 best = o.variable_usd
         return front
-    front = []
-    for o in ranked:  # sorted, so only earlier options can dominate later ones
-        ko = key(o)
-        if not any(all(x <= y for x, y in zip(key(a), ko)) for a in front):
-            front.append(o)
-    return front
+    keys = np.array([key(o) for o in ranked], dtype=float)
+    front = np.empty_like(keys)  # keys of the options kept so far, the first `kept` rows
+    chosen, kept = [], 0
+    for o, ko in zip(ranked, keys):  # sorted, so only earlier options can dominate later ones
+        if not kept or not (front[:kept] <= ko).all(axis=1).any():
+            front[kept] = ko
+            kept += 1
+            chosen.append(o)
+    return chosen
 
 
 def _hardware(catalog: Catalog, hw_id: str) -> OwnedHardware:
