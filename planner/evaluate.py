@@ -144,6 +144,10 @@ def _check_data_steps(plan: Plan, scenario: Scenario, bad: list[str]) -> None:
 def _check_runs(plan: Plan, scenario: Scenario, step: float, bad: list[str]) -> None:
     """Every run listed, in its own window, with the first run's work and one run's figures."""
     segments = [s for st in plan.stages for s in st.segments]
+    if not segments:  # adopted weights: nothing is trained, so no run is listed
+        if plan.runs:
+            bad.append(f"lists {len(plan.runs)} runs, but the plan trains nothing")
+        return
     if len(plan.runs) != scenario.program.runs:
         bad.append(f"lists {len(plan.runs)} runs, the program has {scenario.program.runs}")
         return
@@ -291,7 +295,8 @@ def serving_cost_usd(plan: Plan, scenario: Scenario, catalog: Catalog) -> float:
     if inf.lifetime_tokens <= 0:
         return 0.0
     chip = catalog.chips[inf.chip]
-    active = plan.stages[-1].active_params
+    # adopted weights have no stage: they serve as released
+    active = plan.stages[-1].active_params if plan.stages else catalog.models[plan.path.base].params_active
     gpu_hours = 2.0 * active * inf.lifetime_tokens / (chip.bf16_tflops * 1e12 * inf.mfu * 3600.0)
     return gpu_hours * inf.usd_per_gpu_hour
 
@@ -300,12 +305,13 @@ def recompute_loss(plan: Plan, scenario: Scenario, catalog: Catalog) -> float:
     """The finished model's loss from the path's parameters, tokens and data, by the scenario's laws."""
     laws = quality.laws_for(scenario)
     law = laws.pretrain
-    main = plan.stages[0]
-    pool = scenario.data.unique_tokens + plan.path.unique_tokens_bought
     kind = plan.path.kind
-    if kind in ("finetune", "lora"):
+    trained = [s for s in plan.stages if s.name != "sft"]
+    if not trained:  # open weights as released, perhaps task-tuned (task tuning leaves the loss as it is)
         base = catalog.models[plan.path.base]
         return quality.loss(base.params_active, base.training_tokens, law)
+    main = trained[0]
+    pool = scenario.data.unique_tokens + plan.path.unique_tokens_bought
     effective = quality.effective_tokens(main.tokens, pool, laws.repetition)
     if kind == "scratch":
         return quality.loss(main.active_params, effective, law)

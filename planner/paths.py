@@ -7,7 +7,13 @@ the quality layer predicts for the finished model. Kinds:
 * continue(base, D):     continue pretraining open weights on D more tokens;
 * distill(teacher, N, D): train an N-parameter student on D tokens of an open teacher's logits
                           (the teacher's forward passes are part of the stage's compute);
-* finetune(base) / lora(base): task-tune open weights (full SFT; LoRA or QLoRA).
+* finetune(base) / lora(base): task-tune open weights (full SFT; LoRA or QLoRA);
+* adopt(base):           use open weights as released (no training; needs no task tuning).
+
+Monotone in the target by construction: every candidate meeting a target has one meeting any
+looser target that needs no more of anything (model sizes come from a fixed grid, tokens are
+solved per size, and a base that already meets the target stays a candidate: adopted, tuned, or
+with no continued pretraining), so a looser target never costs more and never loses its plan.
 
 Tokens come from the scenario's unique tokens on hand; when a path needs more, it may repeat
 them (worth less each epoch, Muennighoff et al. 2023) or buy more at the scenario's price, and
@@ -17,6 +23,7 @@ needed > 0), every path ends with an 'sft' stage. See docs/quality.md.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,10 +34,13 @@ import numpy as np
 from planner import quality
 from planner.compute import memory_per_gpu_bytes, stage_flops
 from planner.quality import QualityLaws, QualityRangeError
-from planner.workload import Candidate, Method, Stage, Workload
+from planner.workload import Candidate, Method, PathKind, Stage, Workload
 
-# Sizes for scratch and distilled models: 1, 1.5, 2, 3, 5, 7 x 10^k from 100M to 1T (successive
-# ratio <= 1.67; the iso-loss cost curve is flat within ~5% for N in 0.75-1.5 x N*).
+# Sizes for scratch and distilled models: 1, 1.5, 2, 3, 5, 7 x 10^k from 100M to 1T. Successive
+# ratio <= 5/3, so some size is within sqrt(5/3) = 1.29x of the FLOP-optimal N* for any target,
+# where the Epoch law's iso-loss FLOPs are within 2.6% of the optimum. The grid does not depend on
+# the target (an exact N* per target would break monotonicity in the target); a size 4 x 10^k
+# (1.3%) made the enterprise scenario plan 40% slower.
 DEFAULT_PARAMS_GRID = tuple(m * 10.0**e for e in range(8, 12) for m in (1, 1.5, 2, 3, 5, 7)) + (1e12,)
 # Tokens per parameter swept when there is no target to solve for (quality objective).
 DEFAULT_TOKENS_PER_PARAM_GRID = (5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560)
@@ -38,6 +48,7 @@ DEFAULT_TOKENS_PER_PARAM_GRID = (5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560)
 # repeated tokens are worth nearly as much as new ones (Muennighoff et al. 2023).
 EPOCH_OPTIONS = (1, 2, 4)
 LOSS_TOLERANCE = 1e-9
+ALL_KINDS = get_args(PathKind)
 
 
 def generate_candidates(scenario, catalog, target_loss: float | None = None) -> list[Candidate]:
@@ -55,15 +66,17 @@ def generate_candidates(scenario, catalog, target_loss: float | None = None) -> 
 def search_candidates(scenario, catalog, target_loss: float | None = None) -> tuple[list[Candidate], list[str]]:
     """generate_candidates plus one line per option the quality laws refused, and why."""
     ctx = _Context.build(scenario, catalog, target_loss)
-    kinds = set(scenario.policy.paths or ("scratch", "continue", "distill", "finetune", "lora"))
+    kinds = set(scenario.policy.paths or ALL_KINDS)
+    ctx = dataclasses.replace(ctx, kinds=frozenset(kinds))
     found: dict[str, Candidate] = {}
     refused: list[str] = []
-    builders = {"scratch": _scratch, "continue": _continue, "distill": _distill, "finetune": _tuned, "lora": _tuned}
+    builders = {"scratch": _scratch, "continue": _continue, "distill": _distill, "finetune": _tuned, "lora": _tuned,
+                "adopt": _adopt}
     for builder in dict.fromkeys(builders[k] for k in builders if k in kinds):  # _tuned once for both kinds
         for item in builder(ctx):
             if isinstance(item, str):
                 refused.append(item)
-            elif item.kind in kinds and ctx.meets(item.predicted_loss):
+            elif item.kind in kinds and ctx.meets(item.predicted_loss) and scenario.target.fits(item.params):
                 found.setdefault(item.id, item)
     return list(found.values()), refused
 
@@ -120,20 +133,14 @@ class _Context:
     tokens_per_param_grid: tuple[float, ...]
     sft: tuple[float, float]  # (tokens, labelling USD); tokens 0 when no task tuning is needed
     serve_usd_per_flop: float
+    kinds: frozenset = frozenset(ALL_KINDS)
 
     @classmethod
     def build(cls, scenario, catalog, target: float | None) -> _Context:
         laws = quality.laws_for(scenario)
         data, search = scenario.data, scenario.search
-        params = set(search.params_grid or DEFAULT_PARAMS_GRID)
+        params = {n for n in (search.params_grid or DEFAULT_PARAMS_GRID) if scenario.target.fits(n)}
         lifetime = scenario.inference.lifetime_tokens
-        if target is not None and search.params_grid is None:
-            try:
-                params.add(quality.cheapest_for_loss(target, laws.pretrain).params)
-                if lifetime > 0:
-                    params.add(quality.inference_aware_allocation(target, lifetime, laws.pretrain).params)
-            except QualityRangeError:
-                pass  # the grid sizes then report why the target is out of reach
         sft = (0.0, 0.0)
         if data.labelled_examples_needed > 0:
             sft = (
@@ -153,9 +160,12 @@ class _Context:
         return self.target is None or loss <= self.target + LOSS_TOLERANCE
 
     def open_models(self, role: str) -> Iterator[object]:
-        """Catalog models the licence policy allows and whose training tokens are known."""
+        """Catalog models the licence policy allows and whose training tokens are known; as a base (any
+        role but a teacher) also within the target's max_params / min_params."""
         for model in self.models.values():
             if not quality.licence_allows(model, self.scenario.policy.commercial_use):
+                continue
+            if role != "distill teacher" and not self.scenario.target.fits(model.params_total):
                 continue
             if model.training_tokens is None or not math.isfinite(model.training_tokens):
                 yield f"{role} {model.id}: training tokens not disclosed, so its loss cannot be predicted"
@@ -238,7 +248,8 @@ def _scratch(ctx: _Context):
         for effective in choices:
             try:
                 loss = quality.loss(n, effective, law)
-                notes = quality.pretrain_notes(n, effective, law)
+                notes = quality.pretrain_notes(n, effective, law,
+                                               f"the {format_count(n)} model on {format_count(effective)} tokens")
                 ways = ctx.supply(effective)
             except QualityRangeError as exc:
                 yield f"{label} on {format_count(effective)}: {exc}"
@@ -266,15 +277,22 @@ def _continue(ctx: _Context):
             continue
         for effective in choices:
             if effective <= 0:
-                continue  # the base already meets the target: finetune/lora paths cover it
+                # The base already meets the target: as released (adopt) or task-tuned (finetune)
+                # it is the same path; offered here only when that kind is not allowed.
+                if ("finetune" if ctx.sft[0] > 0 else "adopt") not in ctx.kinds:
+                    yield _as_released(ctx, base, "continue", f"continue-{base.id}-0",
+                                       ("the base already meets the target: no continued pretraining",))
+                continue
             try:
                 loss = quality.continued_loss(n, d0, effective, law)
-                notes = quality.pretrain_notes(n, d0 + effective, law)
+                notes = quality.pretrain_notes(n, d0 + effective, law,
+                                               f"{base.id} continued to {format_count(d0 + effective)} tokens")
                 ways = ctx.supply(effective)
             except QualityRangeError as exc:
                 yield f"continue {base.id} on {format_count(effective)}: {exc}"
                 continue
-            notes += _moe_note(base) + ("continued pretraining: L(N, D0 + D_new), a planner heuristic",)
+            notes += _moe_note(base) + (
+                "continued pretraining predicted as L(N, D0 + D_new) on the pretraining law (a planner heuristic)",)
             for real, pool, bought in ways:
                 yield ctx.finish(
                     "continue", _ident(f"continue-{base.id}", real, bought), loss,
@@ -304,8 +322,10 @@ def _distill(ctx: _Context):
             for effective in choices:
                 try:
                     loss = quality.distilled_loss(n_t, d_t, n, effective, pretrain, law)
-                    notes = quality.distillation_notes(quality.supervised_loss(n_t, d_t, law), n, effective, law)
-                    notes += quality.pretrain_notes(n, effective, pretrain) + _moe_note(teacher)
+                    student = f"the {format_count(n)} student on {format_count(effective)} tokens"
+                    notes = quality.distillation_notes(quality.supervised_loss(n_t, d_t, law), n, effective, law,
+                                                       f"{student} of {teacher.id}")
+                    notes += quality.pretrain_notes(n, effective, pretrain, student) + _moe_note(teacher)
                     ways = ctx.supply(effective)
                 except QualityRangeError as exc:
                     yield f"{label} on {format_count(effective)}: {exc}"
@@ -330,7 +350,7 @@ def _tuned(ctx: _Context):
             continue
         try:
             loss = quality.loss(base.params_active, base.training_tokens, ctx.laws.pretrain)
-            notes = quality.pretrain_notes(base.params_active, base.training_tokens, ctx.laws.pretrain)
+            notes = quality.pretrain_notes(base.params_active, base.training_tokens, ctx.laws.pretrain, _released(base))
         except QualityRangeError as exc:
             yield f"finetune {base.id}: {exc}"
             continue
@@ -339,6 +359,33 @@ def _tuned(ctx: _Context):
             stage = Stage("sft", Workload(method, base.params_total, base.params_active, sft_tokens))
             yield ctx.finish(kind, f"{prefix}-{base.id}", loss, [stage], base.params_total, base.params_active,
                              sft_tokens, 0.0, notes + _moe_note(base), base=base.id, licence=base.licence)
+
+
+def _adopt(ctx: _Context):
+    """Open weights as released, when no task tuning is needed: no training, serving still counted."""
+    if ctx.sft[0] > 0:
+        return  # task tuning is needed: finetune/lora paths start from the released weights
+    for base in ctx.open_models("adopt"):
+        if isinstance(base, str):
+            yield base
+            continue
+        yield _as_released(ctx, base, "adopt", f"adopt-{base.id}", ())
+
+
+def _as_released(ctx: _Context, base, kind: str, ident: str, notes: tuple[str, ...]):
+    """The base with no pretraining stage (only task tuning, if the scenario needs it), or why not."""
+    try:
+        loss = quality.loss(base.params_active, base.training_tokens, ctx.laws.pretrain)
+        notes = quality.pretrain_notes(base.params_active, base.training_tokens, ctx.laws.pretrain,
+                                       _released(base)) + notes
+    except QualityRangeError as exc:
+        return f"{kind} {base.id}: {exc}"
+    return ctx.finish(kind, ident, loss, [], base.params_total, base.params_active, 0.0, 0.0,
+                      notes + _moe_note(base), base=base.id, licence=base.licence)
+
+
+def _released(base) -> str:
+    return f"{base.id} as released ({format_count(base.training_tokens)} tokens)"
 
 
 def _moe_note(model) -> tuple[str, ...]:

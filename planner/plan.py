@@ -94,7 +94,7 @@ class Procurement(_Out):
 
 class PathSummary(_Out):
     id: str
-    kind: Literal["scratch", "continue", "distill", "finetune", "lora"]
+    kind: Literal["scratch", "continue", "distill", "finetune", "lora", "adopt"]
     base: str | None
     teacher: str | None
     params: float
@@ -119,6 +119,7 @@ class Diagnosis(_Out):
     extra_days: float | None = None
     looser_target_loss: float | None = None
     more_quota: str | None = None
+    quota_nodes: int | None = Field(None, description="Nodes every capped provider's quota must reach for a plan.")
     carbon_cap_tco2e: float | None = Field(None, description="The carbon cap, tCO2e, that would let a plan exist.")
     message: str
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from planner import compute
+from planner import compute, quality
 from planner.billing import cluster_size_notes
 from planner.catalog import Catalog
 from planner.errors import InputError
@@ -16,7 +17,7 @@ from planner.plan import DataStep, Diagnosis, PathSummary, Plan, Procurement, Ru
 from planner.presolve import presolve
 from planner.problem import Option, Problem
 from planner.quality import target_loss as resolve_target_loss
-from planner.scenario import Scenario, every_days
+from planner.scenario import Scenario, Target, every_days
 from planner.solve import Solution, solve
 from planner.workload import Candidate
 
@@ -38,7 +39,7 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
         # best loss within a budget could be worse than the cost objective's plan in that budget.
         grid = {c.id for c in candidates}
         candidates += [c for c in generate_candidates(scenario, catalog, target_loss=target) if c.id not in grid]
-    candidates = prune(candidates)
+    generated, candidates = candidates, prune(candidates)
     say(f"{len(candidates)} candidate paths after pruning")
     bounds = ScenarioBounds(
         name=scenario.name, deadline_days=scenario.deadline_days, budget_usd=scenario.budget_usd,
@@ -65,7 +66,7 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
     plan.explanations.extend(by_id[solution.path_id].notes)
     if explain:
         say("explaining: planning the runner-up path and the other way of sourcing")
-        plan.explanations.extend(explanations(plan, candidates, scenario, catalog, solver, time_limit_s))
+        plan.explanations.extend(explanations(plan, candidates, scenario, catalog, solver, time_limit_s, generated))
     return plan
 
 
@@ -117,8 +118,11 @@ def _segment(seg, opt, runs: int) -> Segment:
 
 
 def _runs(stages: list[StagePlan], scenario: Scenario) -> list[RunPlan]:
-    """Run r repeats the first run's schedule r·every_days later, in its own window."""
+    """Run r repeats the first run's schedule r·every_days later, in its own window (none when the
+    plan trains nothing: adopted weights)."""
     segments = [s for st in stages for s in st.segments]
+    if not segments:
+        return []
     start, end = min(s.start_day for s in segments), max(s.end_day for s in segments)
     step = every_days(scenario)
     return [RunPlan(run=r + 1, window_start_day=r * step, deadline_day=scenario.deadline_days + r * step,
@@ -156,30 +160,57 @@ def _procurement(sol: Solution, problem: Problem, options: dict[str, Option], sc
     return items
 
 
+# Each suggested change is within this factor of the smallest that works: a change of
+# MINIMAL_FIX_PRECISION times it is known to fail.
+MINIMAL_FIX_PRECISION = 0.995
+
+
 def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None, solver: str) -> Diagnosis:
-    """The smallest single change that makes a plan exist, each found by planning again with one bound
-    relaxed (candidates and options are rebuilt, since bounds also shape them upstream)."""
+    """The smallest single change that makes a plan exist: more budget, more days, a looser target, more
+    provider quota, a higher carbon cap. Each is found by planning again with one bound relaxed
+    (candidates and options are rebuilt, since bounds also shape them upstream), then narrowed by
+    bisection with re-plans (_smallest_change) so that the change suggested works and
+    MINIMAL_FIX_PRECISION times it does not. Relaxing a bound only adds plans (the paths are monotone
+    in the target), which is what the bisection relies on.
+    """
     def relaxed(**changes) -> Plan:
         return make_plan(scenario.model_copy(update=changes), catalog, solver=solver, explain=False, diagnose=False)
 
-    extra_budget = extra_days = looser = None
+    def feasible(**changes) -> bool:
+        return relaxed(**changes).status != "infeasible"
+
+    extra_budget = extra_days = looser = quota_nodes = None
     quota = carbon = None
+    # The quality objective does not enforce the target: any model within the bounds is a plan.
+    any_loss = {"target": Target(**scenario.target.size_limits())} if scenario.objective == "quality" else {}
     if scenario.budget_usd is not None:
-        p = relaxed(budget_usd=None, objective="cost" if target is not None else scenario.objective)
+        p = relaxed(budget_usd=None, objective="cost", **any_loss)
         if p.status != "infeasible" and p.total_cost_usd > scenario.budget_usd:
-            extra_budget = p.total_cost_usd - scenario.budget_usd
-    p = relaxed(deadline_days=MAX_DEADLINE_DAYS, objective="time")
+            extra_budget = _up(_smallest_change(lambda c: feasible(budget_usd=scenario.budget_usd + c),
+                                                p.total_cost_usd - scenario.budget_usd), decimals=0)
+    p = relaxed(deadline_days=MAX_DEADLINE_DAYS, objective="time", **any_loss)
     if p.status != "infeasible" and p.end_day > scenario.deadline_days:
-        extra_days = p.end_day - scenario.deadline_days
-    if target is not None:
+        extra_days = _smallest_change(lambda c: feasible(deadline_days=scenario.deadline_days + c),
+                                      p.end_day - scenario.deadline_days)
+        if extra_days is not None:  # four significant digits, rounded up, as printed
+            extra_days = _up(extra_days, decimals=3 - math.floor(math.log10(extra_days)))
+    if target is not None and scenario.objective != "quality":
         p = relaxed(objective="quality")
         if p.status != "infeasible" and p.predicted_loss > target:
-            looser = p.predicted_loss - target
-    if scenario.policy.max_nodes_per_provider:
+            limits = scenario.target.size_limits()
+            looser = _up(_smallest_change(lambda c: feasible(target=Target(**limits, loss=target + c)),
+                                          p.predicted_loss - target), decimals=6)
+    caps = scenario.policy.max_nodes_per_provider
+    if caps:
         p = relaxed(policy=scenario.policy.model_copy(update={"max_nodes_per_provider": None}))
         if p.status != "infeasible":
-            used = {s.provider: s.nodes for st in p.stages for s in st.segments}
-            quota = "raise the provider quotas to " + ", ".join(f"{k}: {v} nodes" for k, v in sorted(used.items()))
+            most = max((s.nodes for st in p.stages for s in st.segments if s.provider in caps), default=0)
+            quota_nodes = _smallest_quota(lambda q: feasible(policy=scenario.policy.model_copy(update={
+                "max_nodes_per_provider": _raised(caps, q)})), min(caps.values()), max(most, *caps.values()))
+            if quota_nodes is not None:
+                raised = {k: v for k, v in _raised(caps, quota_nodes).items() if v > caps[k]}
+                quota = "raise the provider quotas to " + ", ".join(
+                    f"{k}: {v} nodes" for k, v in sorted(raised.items()))
     cap = scenario.policy.carbon_cap_tco2e
     if cap is not None:
         p = relaxed(policy=scenario.policy.model_copy(update={"carbon_cap_tco2e": None}))
@@ -189,9 +220,10 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
     if extra_budget is not None:
         parts.append(f"raise the budget by {extra_budget:,.0f} USD")
     if extra_days is not None:
-        parts.append(f"extend the deadline by {_days(extra_days)}")
+        hours = f" ({extra_days * 24:.3g} hours)" if extra_days < 1 else ""
+        parts.append(f"extend the deadline by {extra_days:.4g} days{hours}")
     if looser is not None:
-        parts.append(f"loosen the target loss by {looser:.4f} (to {target + looser:.4f})")
+        parts.append(f"loosen the target loss by {looser:.6f} (to {target + looser:.6f})")
     if quota:
         parts.append(quota)
     if carbon is not None:
@@ -200,23 +232,60 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
                if parts else "No plan exists, and relaxing budget, deadline, target or quota alone does not help: "
                "check the policy (providers, chips, paths, carbon cap) and the data on hand.")
     return Diagnosis(extra_budget_usd=extra_budget, extra_days=extra_days, looser_target_loss=looser,
-                     more_quota=quota, carbon_cap_tco2e=carbon, message=message)
+                     more_quota=quota, quota_nodes=quota_nodes, carbon_cap_tco2e=carbon, message=message)
 
 
-def _days(days: float) -> str:
-    """'12.5 days', or for less than a day '0.0153 days (22 minutes)': never a bare '0.0 days'."""
-    if days >= 1:
-        return f"{days:,.1f} days"
-    return f"{days:.3g} days ({days * 24:.3g} hours)" if days * 24 >= 1 else f"{days:.3g} days ({days * 1440:.3g} minutes)"
+def _smallest_change(works: Callable[[float], bool], found: float) -> float | None:
+    """The smallest change c > 0 with works(c), within a factor 1/MINIMAL_FIX_PRECISION: found is a change
+    from a relaxed plan (usually exact for budget and days, loose for the target). Bisection keeps
+    `fails` < c ≤ `ok` until fails ≥ MINIMAL_FIX_PRECISION·ok; works must be monotone in c.
+    None when not even `found` works (the relaxed plan depended on the relaxation itself)."""
+    if not works(found):
+        return None
+    fails, ok = 0.0, found
+    probe = MINIMAL_FIX_PRECISION * found  # first just below found: exact for budget and days
+    while True:
+        if works(probe):
+            ok = probe
+        else:
+            fails = probe
+        if fails >= MINIMAL_FIX_PRECISION * ok:
+            return ok
+        probe = 0.5 * (fails + ok)
+
+
+def _up(x: float | None, decimals: int) -> float | None:
+    """x rounded up at `decimals` decimal places, so the change printed is one that works."""
+    return None if x is None else math.ceil(x * 10**decimals) / 10**decimals
+
+
+def _raised(caps: dict[str, int], nodes: int) -> dict[str, int]:
+    """Every provider's node quota raised to at least `nodes`."""
+    return {k: max(v, nodes) for k, v in caps.items()}
+
+
+def _smallest_quota(works: Callable[[int], bool], fails: int, ok: int) -> int | None:
+    """The smallest q in (fails, ok] with works(q) (monotone), by bisection on whole nodes; None if ok fails."""
+    if not works(ok):
+        return None
+    while ok - fails > 1:
+        mid = (fails + ok) // 2
+        fails, ok = (fails, mid) if works(mid) else (mid, ok)
+    return ok
 
 
 def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, catalog: Catalog,
-                 solver: str, time_limit_s: float | None = None) -> list[str]:
+                 solver: str, time_limit_s: float | None = None,
+                 generated: list[Candidate] | None = None) -> list[str]:
     """Why this plan, in numbers: the runner-up path, the other way of sourcing, owning break-even.
 
     The runner-up and the other sourcing are planned afresh (without the chosen path; with the
     policy allowing only cloud, or only owned hardware), not read off the chosen plan's problem,
     whose presolve dropped what could not beat the chosen plan. Each gets the plan's time limit.
+    The runner-up is the best plan on any other path, so it is chosen from the candidates as
+    generated (`generated`, before pruning), pruned again without the chosen path: a path the
+    chosen one dominated may be the second best. Paths the same in every number (e.g. the same
+    tuning of two releases with the same size and tokens) are not runners-up.
     """
     def best(scenario: Scenario, candidates: list[Candidate]) -> Solution | None:
         try:
@@ -232,10 +301,17 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
 
     notes = []
     target = plan.scenario.target_loss
-    if target is not None:
-        notes.append(f"Path '{plan.path.id}' predicts loss {plan.predicted_loss:.4f} against a target of "
-                     f"{target:.4f}.")
-    others = [c for c in candidates if c.id != plan.path.id]
+    laws = quality.laws_for(scenario)
+    said = f"Path '{plan.path.id}' predicts loss {plan.predicted_loss:.4f} under the {laws.pretrain.title}"
+    said += f", against a target of {target:.4f}." if target is not None else "."
+    estimate = quality.benchmark_estimate(plan.predicted_loss, "gadre-17", laws)
+    if estimate is not None:
+        accuracy, off = estimate
+        said += (f" By the Gadre et al. 2024 mapping that is about {accuracy:.0%} average accuracy on their 17 "
+                 "downstream tasks" + (f" (extrapolated: {'; '.join(off)})." if off else "."))
+    notes.append(said)
+    chosen = next(c for c in candidates if c.id == plan.path.id)
+    others = prune([c for c in (generated or candidates) if not _same_path(c, chosen)])
     uses_owned = any(s.source in ("owned", "held") for st in plan.stages for s in st.segments)
     flipped = _other_sourcing(scenario, cloud=uses_owned)
     if others:
@@ -246,7 +322,7 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
             notes.append("No runner-up path was found within the time limit.")
         else:
             notes.append("No other candidate path meets every bound.")
-    if flipped is not None:
+    if flipped is not None and plan.stages:  # adopted weights run nothing, so sourcing does not matter
         alt = best(flipped, candidates)
         other = "cloud-only" if uses_owned else "owned-hardware"
         if alt is not None and alt.has_plan:
@@ -278,6 +354,12 @@ def program_notes(plan: Plan) -> list[str]:
                          f"the {item.item} servers arrive on day {item.delivery_day:g}; runs 2-{len(plan.runs)} pay that "
                          f"again ({usd * (len(plan.runs) - 1):,.0f} USD) although the servers are there by then.")
     return notes
+
+
+def _same_path(a: Candidate, b: Candidate) -> bool:
+    """The same stages, loss and fixed costs: the plans of a and b are the same plans."""
+    return (a.kind, a.stages, a.predicted_loss, a.data_cost_usd, a.labelling_cost_usd, a.inference_cost_usd) == \
+        (b.kind, b.stages, b.predicted_loss, b.data_cost_usd, b.labelling_cost_usd, b.inference_cost_usd)
 
 
 def _other_sourcing(scenario: Scenario, cloud: bool) -> Scenario | None:

@@ -19,7 +19,7 @@ from planner.errors import InputError, pydantic_errors
 # within the compute model's 1e15-token range.
 MAX_LABELLED_EXAMPLES = 1_000_000_000
 
-PathKindName = Literal["scratch", "continue", "distill", "finetune", "lora"]
+PathKindName = Literal["scratch", "continue", "distill", "finetune", "lora", "adopt"]
 
 
 class Strict(BaseModel):
@@ -37,13 +37,28 @@ class Target(Strict):
     loss: float | None = Field(None, gt=0, lt=20, description="Target loss, nats/token on the law's reference data.")
     like: str | None = Field(None, description="Open model id from catalogs/models.csv to match.")
     benchmark: Benchmark | None = None
+    max_params: float | None = Field(
+        None, ge=1e6, description="Largest finished model allowed, total parameters (e.g. what the serving "
+                                  "hardware holds); null = any size.")
+    min_params: float | None = Field(None, ge=1e6, description="Smallest finished model allowed, total parameters.")
 
     @model_validator(mode="after")
     def _one(self):
         given = [k for k in ("loss", "like", "benchmark") if getattr(self, k) is not None]
         if len(given) > 1:
             raise ValueError(f"give exactly one of loss, like, benchmark (got {', '.join(given)})")
+        if self.max_params is not None and self.min_params is not None and self.min_params > self.max_params:
+            raise ValueError(f"min_params {self.min_params:g} is above max_params {self.max_params:g}")
         return self
+
+    def size_limits(self) -> dict[str, float]:
+        """max_params / min_params as given (kept when the target itself is replaced)."""
+        return self.model_dump(include={"max_params", "min_params"}, exclude_none=True)
+
+    def fits(self, params: float) -> bool:
+        """Whether a finished model of `params` total parameters is within max_params / min_params."""
+        return ((self.max_params is None or params <= self.max_params)
+                and (self.min_params is None or params >= self.min_params))
 
     @property
     def empty(self) -> bool:
@@ -273,9 +288,9 @@ def with_overrides(scenario: Scenario, **changes) -> Scenario:
         if value is None:
             continue
         if key == "target_loss":
-            data["target"] = {"loss": value}
+            data["target"] = {**scenario.target.size_limits(), "loss": value}
         elif key == "target_like":
-            data["target"] = {"like": value}
+            data["target"] = {**scenario.target.size_limits(), "like": value}
         else:
             data[key] = value
     try:

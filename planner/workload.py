@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Method = Literal["full", "lora", "qlora"]
-PathKind = Literal["scratch", "continue", "distill", "finetune", "lora"]
+PathKind = Literal["scratch", "continue", "distill", "finetune", "lora", "adopt"]
 
 
 @dataclass(frozen=True)

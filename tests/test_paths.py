@@ -45,7 +45,9 @@ def test_scratch_sizes_solve_tokens_for_the_target():
         assert c.predicted_loss == pytest.approx(2.3, abs=1e-9)
         assert c.data_cost_usd == 0 and c.labelling_cost_usd == 0
     sizes = {c.params for c in found}
-    assert cheapest_for_loss(2.3).params in sizes  # N* joins the default grid
+    # the grid does not depend on the target, but has a size within sqrt(5/3) = 1.29x of N*
+    best = cheapest_for_loss(2.3).params
+    assert min(max(n / best, best / n) for n in sizes) <= (5 / 3) ** 0.5
     assert len({c.id for c in found}) == len(found)
 
 
@@ -163,3 +165,19 @@ def test_bundled_scenarios_produce_candidates():
         s = load_scenario(path)
         found = generate_candidates(s, catalog, target_loss(s, catalog))
         assert found, path.name
+
+
+def test_size_limits_keep_every_finished_model_within_bounds():
+    """target.max_params / min_params bound the finished model (a teacher may be larger)."""
+    s = scenario(target={"loss": 2.3, "max_params": 8e9, "min_params": 1.5e9},
+                 data={"unique_tokens": 1e13, "labelled_examples_needed": 1000})
+    found = generate_candidates(s, CATALOG, 2.3)
+    assert found and all(1.5e9 <= c.params <= 8e9 for c in found)
+    assert {c.kind for c in found} >= {"scratch", "distill", "finetune", "lora"}
+    assert any(c.teacher == "teacher-70b" for c in found)  # the teacher is not the finished model
+    assert not any(c.base == "base-1b" for c in found)  # below min_params
+
+
+def test_size_limits_are_checked():
+    with pytest.raises(ValueError, match="min_params"):
+        scenario(target={"loss": 2.3, "max_params": 1e9, "min_params": 2e9})

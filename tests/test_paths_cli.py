@@ -13,16 +13,17 @@ def run(*args):
 
 
 def test_json_lists_candidates_cheapest_compute_first():
-    result = run("scenarios/startup_7b.yaml", "--format", "json", "--limit", "0")
+    result = run("scenarios/startup_7b.yaml", "--target-loss", "2.07", "--format", "json", "--limit", "0")
     assert result.exit_code == 0
     out = json.loads(result.output)
-    assert out["target"]["description"].startswith("like llama-2-7b")
+    assert out["target"]["description"].startswith("loss 2.07")
     found = out["candidates"]
     assert len(found) == out["after_pruning"] <= out["generated"]
     assert [c["flops"] for c in found] == sorted(c["flops"] for c in found)
     assert {"kind", "predicted_loss", "flops", "data_cost_usd", "stages"} <= set(found[0])
     assert all(c["predicted_loss"] <= out["target"]["loss"] + 1e-9 for c in found)
-    assert {c["kind"] for c in found} >= {"scratch", "finetune", "lora"}
+    assert {c["kind"] for c in found} >= {"scratch", "continue", "distill", "finetune", "lora"}
+    assert all(c["params"] <= 8.1e9 for c in found)  # the scenario's target.max_params is kept
     assert all(c["stages"][-1]["name"] == "sft" for c in found)
 
 
@@ -30,7 +31,7 @@ def test_table_and_target_override():
     result = run("scenarios/university_cluster.yaml", "--target-loss", "2.4", "--limit", "3")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert "loss 2.4 under 'epoch'" in lines[0]
+    assert "loss 2.4 under the Epoch AI refit of Chinchilla" in lines[0]
     assert lines[2].split()[:4] == ["id", "kind", "loss", "FLOPs"]
     assert lines[3].startswith("scratch-") and "pretrain[full" in lines[3]
     assert lines[-1].startswith("... ")
@@ -49,3 +50,16 @@ def test_unreachable_target_is_one_line_and_exit_2(capsys):
     assert exit_.value.code == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "irreducible loss" in err
+
+
+def test_bundled_scenarios_show_every_path_kind_somewhere():
+    """Across the bundled scenarios `plan candidates` offers every kind of path (after pruning)."""
+    from pathlib import Path
+
+    from planner.paths import ALL_KINDS
+
+    kinds = set()
+    for path in sorted(Path("scenarios").glob("*.yaml")):
+        out = json.loads(run(str(path), "--format", "json", "--limit", "0").output)
+        kinds |= {c["kind"] for c in out["candidates"]}
+    assert kinds == set(ALL_KINDS) == {"scratch", "continue", "distill", "finetune", "lora", "adopt"}

@@ -175,12 +175,3 @@ def test_a_carbon_cap_too_low_is_named_with_the_cap_that_would_do():
         update={"carbon_cap_tco2e": None})}), catalog, explain=False)
     assert plan.diagnosis.carbon_cap_tco2e == pytest.approx(free.tco2e)
     assert "raise the carbon cap to" in plan.diagnosis.message
-
-
-def test_small_day_counts_are_never_shown_as_zero():
-    from planner.planning import _days
-
-    assert _days(12.54) == "12.5 days"
-    assert _days(0.1) == "0.1 days (2.4 hours)"
-    assert _days(0.0153) == "0.0153 days (22 minutes)"
-    assert _days(0.00672) == "0.00672 days (9.68 minutes)"

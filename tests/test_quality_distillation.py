@@ -120,5 +120,6 @@ def test_refusal_box():
 def test_extrapolation_notes():
     assert distillation_notes(2.2, 1e9, 2e10) == ()
     notes = distillation_notes(1.72, 1.5e10, 1e12)
-    assert {n.split(" = ")[0] for n in notes} == {
-        "distillation: teacher_loss", "distillation: student_params", "distillation: student_tokens"}
+    assert all(n.startswith("Distillation scaling law (Busbridge et al. 2025): ") for n in notes)
+    assert sorted(n.split(": ")[1].split(" ")[:2][1] for n in notes) == ["loss", "params", "tokens"]
+    assert "for the 15B student" in distillation_notes(1.72, 1.5e10, 1e12, subject="the 15B student")[0]

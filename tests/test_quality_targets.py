@@ -96,3 +96,20 @@ def test_bad_overrides_name_the_problem():
         load_laws("epoch", {"distilation.d1": 1.3})
     with pytest.raises(InputError, match="unknown law 'chinchilla'"):
         load_laws("chinchilla")
+
+
+@pytest.mark.parametrize("score", [0.3, 0.45, 0.5, 0.6])
+def test_benchmark_estimate_runs_the_mapping_backwards(score):
+    """loss_for_benchmark then benchmark_estimate gives the score back; outside the fitted error
+    0.45-0.82 (score above 0.55) the estimate says it is extrapolated."""
+    from planner.quality import benchmark_estimate
+
+    accuracy, notes = benchmark_estimate(loss_for_benchmark("gadre-17", score).loss)
+    assert accuracy == pytest.approx(score, abs=1e-6)
+    assert bool(notes) == (1 - score < 0.45)
+
+
+def test_benchmark_estimate_refuses_a_loss_below_the_floor():
+    from planner.quality import benchmark_estimate
+
+    assert benchmark_estimate(1.80) is None  # below the Epoch refit's E = 1.8172

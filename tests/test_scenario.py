@@ -27,12 +27,12 @@ def _write(tmp_path, text):
 
 @pytest.mark.parametrize("text, expected", [
     ("name: x\ndeadline_days: [1,\n", ["bad.yaml", "line", "malformed YAML"]),
-    (GOOD.replace("deadline_days: 90", "deadline_days: -5"), ["deadline_days", "-5", "greater than 0"]),
-    (GOOD.replace("deadline_days: 90", "deadline_days: .nan"), ["deadline_days", "nan"]),
+    (GOOD.replace("deadline_days: 45", "deadline_days: -5"), ["deadline_days", "-5", "greater than 0"]),
+    (GOOD.replace("deadline_days: 45", "deadline_days: .nan"), ["deadline_days", "nan"]),
     (GOOD.replace("budget_usd: 600000", "budget_usd: 0"), ["budget_usd", "0"]),
-    (GOOD.replace("deadline_days: 90", "deadline_days: 90\ndeadline_dayz: 3"), ["deadline_dayz", "remove this field"]),
+    (GOOD.replace("deadline_days: 45", "deadline_days: 90\ndeadline_dayz: 3"), ["deadline_dayz", "remove this field"]),
     (GOOD.replace("unique_tokens: 2.0e11", "unique_tokens: 200"), ["data.unique_tokens", "did you mean 200e9"]),
-    (GOOD.replace("like: llama-2-7b", "like: llama-2-7b\n  loss: 2.1"), ["target", "exactly one of"]),
+    (GOOD.replace("loss: 2.018", "loss: 2.018\n  like: llama-2-7b"), ["target", "exactly one of"]),
     (GOOD.replace("buy_allowed: false", "buy_allowed: false\n  cloud_allowed: false"), ["nothing can run"]),
     ("- just\n- a list\n", ["bad.yaml", "mapping"]),
     # every number must be finite, constants of a law positive, counts plausible
@@ -58,7 +58,8 @@ def test_missing_file():
 def test_overrides_apply_and_validate():
     s = load_scenario(ROOT / "scenarios" / "startup_7b.yaml")
     t = with_overrides(s, budget_usd=2e6, target_loss=2.2, deadline_days=None)
-    assert t.budget_usd == 2e6 and t.target.loss == 2.2 and t.target.like is None and t.deadline_days == 90
+    assert t.budget_usd == 2e6 and t.target.loss == 2.2 and t.target.like is None and t.deadline_days == 45
+    assert t.target.max_params == 8.1e9  # the size limit outlives the overridden target
     with pytest.raises(InputError, match="command line"):
         with_overrides(s, budget_usd=-1)
 

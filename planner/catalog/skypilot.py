@@ -34,7 +34,6 @@ MAX_NODES_SINGLE_GPU = 8
 SPOT_INTERRUPTIONS_PER_NODE_DAY = 0.1
 STARTUP_MINUTES = 10.0
 MIN_BILLED_MINUTES = 1.0
-SPOT_MAX_NODES = 8
 
 # (provider, region) -> site id in sites.csv, for regions whose location the catalog knows.
 REGION_SITES = {
@@ -168,7 +167,7 @@ def _as_offers(offers: pd.DataFrame, provider: str, file_name: str, as_of: str) 
         "as_of": as_of,
         "startup_minutes": STARTUP_MINUTES,
         "min_billed_minutes": MIN_BILLED_MINUTES,
-        "spot_max_nodes": pd.array([min(SPOT_MAX_NODES, MAX_NODES if n > 1 else MAX_NODES_SINGLE_GPU) if s else None
+        "spot_max_nodes": pd.array([(MAX_NODES if n > 1 else MAX_NODES_SINGLE_GPU) if s else None
                                     for n, s in zip(count, has_spot)], dtype="Int64"),
         "billing_source": ("assumption: billed per minute or finer with a 1-minute minimum; startup_minutes and "
                            "spot_max_nodes are planner assumptions (docs/catalogs.md)"),

@@ -62,13 +62,14 @@ def candidates(scenario_path, target_loss, target_like, every, no_prune, limit, 
                f"{len(refused)} options refused by the quality laws (--format json lists why)")
     if not shown:
         return
-    click.echo(f"{'id':44} {'kind':9} {'loss':>7} {'FLOPs':>9} {'data $':>10} {'labels $':>10}  stages")
+    click.echo(f"{'id':44} {'kind':9} {'loss':>7} {'FLOPs':>9} {'data $':>10} {'labels $':>10} {'serving $':>10}"
+               "  stages")
     for c in shown:
         stages = " -> ".join(
             f"{s.name}[{s.workload.method} {format_count(s.workload.params)} x {format_count(s.workload.tokens)}]"
-            for s in c.stages)
+            for s in c.stages) or "none: the weights as released"
         click.echo(f"{c.id:44} {c.kind:9} {c.predicted_loss:7.4f} {c.flops:9.3g} "
-                   f"{c.data_cost_usd:10,.0f} {c.labelling_cost_usd:10,.0f}  {stages}")
+                   f"{c.data_cost_usd:10,.0f} {c.labelling_cost_usd:10,.0f} {c.inference_cost_usd:10,.0f}  {stages}")
     if len(kept) > len(shown):
         click.echo(f"... {len(kept) - len(shown)} more (--limit 0 shows all)")
 

@@ -47,11 +47,11 @@ from planner.quality.finetune import (
 )
 from planner.quality.inference import inference_aware_allocation, inference_flops
 from planner.quality.laws import Law, QualityLaws, default_law, default_laws, laws_for, load_laws, pretrain_law
-from planner.quality.targets import Target, loss_for_benchmark, loss_like, resolve_target, target_loss
+from planner.quality.targets import Target, benchmark_estimate, loss_for_benchmark, loss_like, resolve_target, target_loss
 from planner.quality.validity import Box, QualityRangeError
 
 __all__ = [
-    "Allocation", "Box", "Law", "QualityLaws", "QualityRangeError", "Target",
+    "Allocation", "Box", "Law", "QualityLaws", "QualityRangeError", "Target", "benchmark_estimate",
     "cheapest_for_loss", "check_reachable", "compute_optimal", "continued_loss", "data_constrained_loss", "default_law",
     "default_laws", "distillation_notes", "distilled_loss", "effective_tokens", "inference_aware_allocation",
     "inference_flops", "labelling_cost_usd", "laws_for", "licence_allows", "load_laws", "loss",

@@ -32,10 +32,11 @@ class Allocation:
         return 6.0 * self.params * self.tokens
 
 
-def pretrain_notes(params: float, tokens: float, law: Law | None = None) -> tuple[str, ...]:
-    """Refuse (N, D) outside the planner's range for `law`; return extrapolation notes."""
+def pretrain_notes(params: float, tokens: float, law: Law | None = None, subject: str = "") -> tuple[str, ...]:
+    """Refuse (N, D) outside the planner's range for `law`; return extrapolation notes naming
+    `subject` (the model the numbers describe, e.g. "the 7B model on 2T tokens")."""
     law = law or default_law()
-    return law.box.check(params=params, tokens=tokens, tokens_per_param=tokens / params)
+    return law.box.check(subject, params=params, tokens=tokens, tokens_per_param=tokens / params)
 
 
 def loss(params: float, tokens: float, law: Law | None = None) -> float:
@@ -50,7 +51,7 @@ def check_reachable(target_loss: float, law: Law | None = None) -> None:
     law = law or default_law()
     if not target_loss > law.E:
         raise QualityRangeError(
-            law.name, "target_loss", target_loss, law.E, math.inf,
+            law.title, "target_loss", target_loss, law.E, math.inf,
             "at or below the law's irreducible loss E: no model size or token count reaches it",
         )
 
@@ -73,7 +74,7 @@ def tokens_for_loss(params: float, target_loss: float, law: Law | None = None) -
     n_min = min_params_for_loss(target_loss, law)
     if params <= n_min:
         raise QualityRangeError(
-            law.name, "params", params, n_min, math.inf,
+            law.title, "params", params, n_min, math.inf,
             f"a model this small cannot reach loss {target_loss:g} with any number of tokens",
         )
     tokens = (law.B / (target_loss - law.E - law.A / params**law.alpha)) ** (1.0 / law.beta)

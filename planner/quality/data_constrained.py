@@ -53,7 +53,7 @@ def real_tokens_needed(effective: float, unique_tokens: float, law: Law | None =
     ceiling = repetition_ceiling(unique_tokens, law)
     if effective >= ceiling:
         raise QualityRangeError(
-            law.name, "effective_tokens", effective, 0.0, ceiling,
+            law.title, "effective_tokens", effective, 0.0, ceiling,
             f"{unique_tokens:.3g} unique tokens cannot give that many effective tokens at any "
             f"number of epochs (ceiling {1 + law.R_D_star:.1f} x unique); more unique tokens are needed",
         )

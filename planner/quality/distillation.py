@@ -37,10 +37,11 @@ def supervised_loss(params: float, tokens: float, law: Law | None = None) -> flo
     return law.E + (law.A / params**law.alpha + law.B / tokens**law.beta) ** law.gamma
 
 
-def distillation_notes(teacher_loss: float, student_params: float, student_tokens: float, law: Law | None = None):
-    """Refuse outside the planner's range for Eq. 8; return extrapolation notes."""
+def distillation_notes(teacher_loss: float, student_params: float, student_tokens: float, law: Law | None = None,
+                       subject: str = ""):
+    """Refuse outside the planner's range for Eq. 8; return extrapolation notes naming `subject`."""
     return _law(law).box.check(
-        teacher_loss=teacher_loss, student_params=student_params, student_tokens=student_tokens
+        subject, teacher_loss=teacher_loss, student_params=student_params, student_tokens=student_tokens
     )
 
 
@@ -99,7 +100,7 @@ def tokens_for_distilled_loss(
     if not reached(high):
         best = distilled_loss(teacher_params, teacher_tokens, student_params, high, pretrain, law)
         raise QualityRangeError(
-            law.name, "target_loss", target_loss, best, math.inf,
+            law.title, "target_loss", target_loss, best, math.inf,
             f"the best a {student_params:.3g}-parameter student of this teacher reaches within "
             f"{high:.3g} distillation tokens",
         )

@@ -31,6 +31,7 @@ class Law:
     source: str
     reference: str
     box: Box
+    title: str = ""  # spelled out for readers, e.g. "Epoch AI refit of Chinchilla (Besiroglu et al. 2024)"
 
     def __getattr__(self, item: str) -> float:
         try:
@@ -85,13 +86,14 @@ def _law(name: str, entry: dict, overrides: Mapping[str, float]) -> Law:
     if overrides:
         shown = ", ".join(f"{k}={v:g}" for k, v in sorted(overrides.items()))
         source += f" [overridden by the scenario: {shown}]"
+    title = " ".join(entry.get("title", name).split())
     box = Box(
-        law=name,
+        law=title,
         fitted=_ranges(entry.get("fitted", {})),
         refuse=_ranges(entry.get("refuse", {})),
     )
     reference = " ".join(entry.get("reference", "").split())
-    return Law(name, constants, source, reference, box)
+    return Law(name, constants, source, reference, box, title)
 
 
 def load_laws(pretrain: str = "epoch", overrides: Mapping[str, float] | None = None) -> QualityLaws:

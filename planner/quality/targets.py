@@ -62,14 +62,48 @@ def loss_for_benchmark(name: str, score: float, laws: QualityLaws | None = None)
     flops = (spread / (c4_loss - bench.E)) ** (1.0 / bench.eta)
     params = math.sqrt(flops / (6.0 * ratio))
     tokens = ratio * params
-    notes += chinchilla.pretrain_notes(params, tokens, laws.pretrain)
+    notes += chinchilla.pretrain_notes(params, tokens, laws.pretrain, "the model that maps the score to a loss")
     loss = chinchilla.loss(params, tokens, laws.pretrain)
     return Target(
         loss,
         f"{name} accuracy {score:g}: C4 loss {c4_loss:.4g} (Gadre et al. 2024), reached by "
-        f"{params:.3g} params on {tokens:.3g} tokens, which is loss {loss:.4g} under '{laws.pretrain.name}'",
+        f"{params:.3g} params on {tokens:.3g} tokens, which is loss {loss:.4g} under the {laws.pretrain.title}",
         notes,
     )
+
+
+def benchmark_estimate(loss: float, name: str = "gadre-17",
+                       laws: QualityLaws | None = None) -> tuple[float, tuple[str, ...]] | None:
+    """The average accuracy Gadre et al. 2024 predict at a pretraining-law loss: loss_for_benchmark run
+    backwards. The model at their default M = D/N = 20 with L_ref(N, 20N) = loss (bisection on log N),
+    its compute C = 6·N·D = 120·N², C4 loss L_C4 = E + (a·M^eta + b·M^-eta)·C^-eta, accuracy
+    1 - (epsilon - k·exp(-gamma·L_C4)). Returns (accuracy, extrapolation notes: outside the fitted
+    error 0.45-0.82 or C4 loss 2.38-6.1), or None when the loss is at or below the pretraining
+    law's floor or the accuracy would not be positive.
+    """
+    laws = laws or default_laws()
+    law, bench = laws.pretrain, laws.benchmarks[name]
+    ratio = bench.anchor_tokens_per_param
+    def ref_loss(n):
+        return law.E + law.A / n**law.alpha + law.B / (ratio * n) ** law.beta
+    lo, hi = math.log(1e6), math.log(1e16)
+    if not ref_loss(math.exp(hi)) < loss < ref_loss(math.exp(lo)):
+        return None
+    for _ in range(100):  # ref_loss falls with N
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if ref_loss(math.exp(mid)) > loss else (lo, mid)
+    params = math.exp(0.5 * (lo + hi))
+    flops = 6.0 * params * ratio * params
+    c4_loss = bench.E + (bench.a * ratio**bench.eta + bench.b * ratio**-bench.eta) * flops**-bench.eta
+    error = bench.epsilon - bench.k * math.exp(-bench.gamma * c4_loss)
+    if not 0.0 < error < 1.0:
+        return None
+    fitted = {k: v for k, v in bench.box.fitted.items() if k in ("error", "loss")}
+    label = {"error": "error", "loss": "C4 loss"}
+    notes = tuple(f"{label[q]} {v:.3g} outside the fitted [{fitted[q][0]:.3g}, {fitted[q][1]:.3g}]"
+                  for q, v in (("error", error), ("loss", c4_loss))
+                  if q in fitted and not fitted[q][0] <= v <= fitted[q][1])
+    return 1.0 - error, notes
 
 
 def resolve_target(target, laws: QualityLaws | None, models: Mapping[str, object]) -> Target | None:
@@ -81,15 +115,16 @@ def resolve_target(target, laws: QualityLaws | None, models: Mapping[str, object
     found = []
     if getattr(target, "loss", None) is not None:
         chinchilla.check_reachable(target.loss, laws.pretrain)
-        found.append(Target(float(target.loss), f"loss {target.loss:g} under '{laws.pretrain.name}'"))
+        found.append(Target(float(target.loss), f"loss {target.loss:g} under the {laws.pretrain.title}"))
     like = getattr(target, "like", None)
     if like is not None:
         if like not in models:
             raise InputError("target.like", f"unknown model '{like}'", did_you_mean(like, models))
         model = models[like]
-        notes = chinchilla.pretrain_notes(model.params_active, model.training_tokens, laws.pretrain)
+        notes = chinchilla.pretrain_notes(model.params_active, model.training_tokens, laws.pretrain,
+                                          f"the target model {like}")
         loss = loss_like(model, laws.pretrain)
-        found.append(Target(loss, f"like {like}: loss {loss:.4g} under '{laws.pretrain.name}'", notes))
+        found.append(Target(loss, f"like {like}: loss {loss:.4g} under the {laws.pretrain.title}", notes))
     benchmark = getattr(target, "benchmark", None)
     if benchmark is not None:
         found.append(loss_for_benchmark(benchmark.name, float(benchmark.score), laws))

@@ -35,9 +35,10 @@ class Box:
     fitted: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     refuse: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
-    def check(self, **quantities: float) -> tuple[str, ...]:
+    def check(self, subject: str = "", **quantities: float) -> tuple[str, ...]:
         """Raise QualityRangeError if any quantity is outside its refusal range;
-        otherwise return one extrapolation note per quantity outside its fitted range."""
+        otherwise return one extrapolation note per quantity outside its fitted range.
+        subject names what the quantities are about (e.g. "llama-3-8b as released"), for the notes."""
         for name, value in quantities.items():
             if name in self.refuse:
                 low, high = self.refuse[name]
@@ -50,8 +51,9 @@ class Box:
             if name in self.fitted:
                 low, high = self.fitted[name]
                 if not low <= value <= high:
+                    about = f", for {subject}" if subject else ""
                     notes.append(
-                        f"{self.law}: {name} = {value:.3g} is outside the fitted range "
-                        f"[{low:.3g}, {high:.3g}] (extrapolation)"
+                        f"{self.law}{about}: {name.replace('_', ' ')} {value:.3g} is outside the fitted range "
+                        f"[{low:.3g}, {high:.3g}] (an extrapolation)"
                     )
         return tuple(notes)

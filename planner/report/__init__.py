@@ -52,6 +52,7 @@ def _rows(plan: Plan) -> list[list[str]]:
     return rows
 
 
+NO_TRAINING = "No training: the open weights are used as released (their serving is in the cost)."
 SEGMENT_HEADER = ["stage", "source", "provider", "offer", "chip", "nodes", "start day", "end day", "share",
                   "cost per run"]
 RUN_HEADER = ["run", "window opens", "deadline", "start day", "end day", "FLOPs", "MWh", "cost"]
@@ -105,7 +106,7 @@ def table(plan: Plan) -> str:
                + (f", base {p.base}" if p.base else "") + (f", teacher {p.teacher}" if p.teacher else ""))
     out.append(f"Total cost {_usd(plan.total_cost_usd)}; predicted loss {plan.predicted_loss:.4f}; "
                f"ends day {_num(plan.end_day)}; energy {_num(plan.energy_mwh)} MWh; {_num(plan.tco2e)} tCO2e")
-    out += ["", _grid(SEGMENT_HEADER, _rows(plan))]
+    out += ["", _grid(SEGMENT_HEADER, _rows(plan)) if plan.stages else NO_TRAINING]
     out += [f"  waits for {d.name}: day {_num(d.start_day)} to {_num(d.end_day)}, before {d.feeds}"
             for d in plan.data_steps]
     if len(plan.runs) > 1:

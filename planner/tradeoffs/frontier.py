@@ -122,7 +122,7 @@ def point_scenario(scenario: Scenario, vary: Vary, value: float, objective: str)
     elif vary == "budget":
         data["budget_usd"] = value
     else:
-        data["target"] = {"loss": value}
+        data["target"] = {**scenario.target.size_limits(), "loss": value}
     if objective == "cost":
         data["budget_usd"] = None
     return Scenario.model_validate(data)
