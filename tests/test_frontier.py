@@ -72,10 +72,10 @@ def test_budget_frontier_trades_loss_for_money():
 
 
 def test_a_budget_below_the_labelling_has_no_plan():
-    # 5,000 examples at 2.5 USD: 12,500 USD before any compute; labelling them takes 7 + 5,000 / 500
-    # = 17 days, for which the team is paid 15,000 USD a month (8,384 USD): 20,884 USD at least
+    # 5,000 examples at 2.5 USD: 12,500 USD before any compute; labelling them takes 2 + 5,000 / 2,500
+    # = 4 days, for which the team is paid 15,000 USD a month (1,973 USD): 14,473 USD at least
     scenario, catalog = load_inputs(LAB)
-    fr = frontier(scenario, catalog, "budget", values=[2e4, 2.2e4], workers=2)
+    fr = frontier(scenario, catalog, "budget", values=[1.44e4, 2.5e4], workers=2)
     assert [p.status for p in fr.points] == ["infeasible", "optimal"]
 
 
