@@ -26,7 +26,7 @@ def plan(scenario: ScenarioLike, catalog: CatalogLike = None, *, set: Mapping[st
          solver: Literal["cbc", "highs", "ortools"] = "cbc", time_limit_s: float | None = None,
          explain: bool = True, alternatives: int = 1, robust: float | None = None,
          budget_usd: float | None = None, deadline_days: float | None = None, target_loss: float | None = None,
-         target_like: str | None = None, program_runs: int | None = None,
+         target_like: str | None = None, program_runs: int | None = None, every_days: float | None = None,
          objective: Literal["cost", "quality", "time"] | None = None) -> Plan:
     """The cheapest plan (as `plan SCENARIO --format json`); status 'infeasible' with a diagnosis
     when no plan meets every bound.
@@ -40,7 +40,8 @@ def plan(scenario: ScenarioLike, catalog: CatalogLike = None, *, set: Mapping[st
 
     sc, cat = load_inputs(scenario, catalog, set)
     sc = joint_scenario(with_overrides(sc, budget_usd=budget_usd, deadline_days=deadline_days, target_loss=target_loss,
-                              target_like=target_like, program_runs=program_runs, objective=objective), cat)
+                              target_like=target_like, program_runs=program_runs, every_days=every_days,
+                              objective=objective), cat)
     options = dict(solver=solver, time_limit_s=time_limit_s, explain=explain, alternatives=alternatives)
     if robust is not None:
         from planner.tradeoffs.risk import robust_plan

@@ -36,8 +36,13 @@ def _close(a: float, b: float, scale: float = 1.0) -> bool:
 
 
 def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog) -> Evaluation:
-    """Recompute the plan's figures; list every disagreement with the plan or with a bound."""
-    runs = scenario.program_runs
+    """Recompute the plan's figures; list every disagreement with the plan or with a bound.
+
+    The plan's stages are the first run; every run of a program repeats them every_days later, so
+    its costs, energy and emissions are the first run's times the number of runs.
+    """
+    runs = scenario.program.runs
+    step = scenario.deadline_days if scenario.program.every_days is None else scenario.program.every_days
     bad: list[str] = []
     cost = dict.fromkeys(("compute", "reserved", "owned_capex_net", "energy", "hosting", "data",
                           "labelling", "inference", "staff"), 0.0)
@@ -54,7 +59,9 @@ def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog) -> Evaluation:
         for seg in stage.segments:
             kind, _, site, _ = _where(seg, catalog)
             est = segment_estimate(w, seg, scenario, catalog)
-            days = est.wall_clock_days * runs * seg.fraction
+            rented = kind in ("on_demand", "spot")
+            startup_h = catalog.offers[_offer_id(seg.offer)].startup_minutes / 60.0 if rented else 0.0
+            days = est.wall_clock_days * seg.fraction + startup_h / 24.0
             if seg.start_day < clock - 1e-6:
                 bad.append(f"stage {stage.name}: segment on {seg.offer} starts day {seg.start_day:.3f} "
                            f"before the previous one ends ({clock:.3f})")
@@ -62,40 +69,111 @@ def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog) -> Evaluation:
                 bad.append(f"stage {stage.name}: segment on {seg.offer} lasts {seg.end_day - seg.start_day:.4f} "
                            f"days, recomputed {days:.4f}")
             clock = max(clock, seg.end_day)
-            seg_energy = est.energy_mwh * runs * seg.fraction
-            energy += seg_energy
-            carbon += est.tco2e * runs * seg.fraction
+            seg_energy = est.energy_mwh * seg.fraction
+            energy += seg_energy * runs
+            carbon += est.tco2e * seg.fraction * runs
             if kind in ("owned", "held"):
-                seg_cost = seg_energy * 1000.0 * site.electricity_usd_per_kwh
-                cost["energy"] += seg_cost
-                if kind == "owned":
-                    capital, hosting = _owned_use(catalog, scenario, seg, days)
-                    cost["owned_capex_net"] += capital
-                    cost["hosting"] += hosting
-                    seg_cost += capital + hosting
+                power = seg_energy * 1000.0 * site.electricity_usd_per_kwh
+                forgone = _other_use_per_node_day(scenario) * seg.nodes * days if kind == "owned" else 0.0
+                cost["energy"] += power * runs
+                cost["owned_capex_net"] += forgone * runs
+                seg_cost = power + forgone
             elif kind == "reserved":
                 seg_cost = 0.0
-            else:
-                seg_cost = est.gpu_hours * runs * seg.fraction * rate_usd(seg, catalog)
-                cost["compute"] += seg_cost
+            else:  # start-up on every node, then the work; at least the minimum billed
+                price = rate_usd(seg, catalog)
+                least = catalog.offers[_offer_id(seg.offer)].min_billed_minutes / 60.0 * seg.gpus * price
+                seg_cost = max(seg.gpus * startup_h * price + est.gpu_hours * seg.fraction * price, least)
+                cost["compute"] += seg_cost * runs
             if not _close(seg_cost, seg.cost_usd, 1.0):
-                bad.append(f"stage {stage.name}: segment on {seg.offer} costs {seg.cost_usd:,.2f}, "
+                bad.append(f"stage {stage.name}: segment on {seg.offer} costs {seg.cost_usd:,.2f} per run, "
                            f"recomputed {seg_cost:,.2f}")
             if kind in ("owned", "reserved", "held"):
                 nodes_used[seg.offer] = max(nodes_used.get(seg.offer, 0), seg.nodes)
                 first_use[seg.offer] = min(first_use.get(seg.offer, math.inf), seg.start_day)
                 last_end[seg.offer] = max(last_end.get(seg.offer, 0.0), seg.end_day)
-    _capacity_costs(scenario, catalog, nodes_used, first_use, last_end, cost, bad)
+    later = (runs - 1) * step
+    _capacity_costs(plan, scenario, catalog, nodes_used, first_use, last_end, later, cost, bad)
     cost["data"], cost["labelling"] = data_costs(plan, scenario, bad)
     loss = recompute_loss(plan, scenario, catalog)
     if not math.isclose(loss, plan.predicted_loss, rel_tol=1e-6):
         bad.append(f"predicted loss: plan {plan.predicted_loss:.6f}, recomputed {loss:.6f}")
     cost["inference"] = serving_cost_usd(plan, scenario, catalog)
-    cost["staff"] = scenario.staff_usd_per_month * 12.0 / 365.0 * clock
+    cost["staff"] = scenario.staff_usd_per_month * 12.0 / 365.0 * max(clock + later, scenario.staff_min_days)
+    if clock > scenario.deadline_days * (1 + TOLERANCE):
+        bad.append(f"the first run ends day {clock:.2f}, after its deadline {scenario.deadline_days:g}")
+    _check_data_steps(plan, scenario, bad)
+    _check_runs(plan, scenario, step, bad)
+    _check_one_story(plan, runs, bad)
     total = sum(cost.values())
-    ev = Evaluation(total, clock, energy, carbon, cost, bad)
+    ev = Evaluation(total, clock + later, energy, carbon, cost, bad)
     _compare(plan, ev, scenario)
     return ev
+
+
+def _other_use_per_node_day(scenario: Scenario) -> float:
+    use = scenario.ownership.other_use
+    return 0.0 if use is None else use.share * use.usd_per_node_day
+
+
+def _check_data_steps(plan: Plan, scenario: Scenario, bad: list[str]) -> None:
+    """Tokens bought are prepared (at the scenario's rate) before the first stage, labelled examples
+    bought are labelled (vendor lead time + examples / throughput) before SFT; both start on day 0."""
+    d = scenario.data
+    ready = {}
+    if plan.path.unique_tokens_bought > 0 and d.preparation_tokens_per_day:
+        ready[plan.stages[0].name] = plan.path.unique_tokens_bought / d.preparation_tokens_per_day
+    bought = max(0, d.labelled_examples_needed - d.labelled_examples_on_hand)
+    if bought and any(s.name == "sft" for s in plan.stages):
+        days = d.labelling_lead_time_days + (bought / d.labelling_examples_per_day if d.labelling_examples_per_day
+                                             else 0.0)
+        if days > 0:
+            ready["sft"] = max(ready.get("sft", 0.0), days)
+    shown = {}
+    for step in plan.data_steps:
+        shown[step.feeds] = max(shown.get(step.feeds, 0.0), step.end_day)
+    if set(shown) != set(ready) or any(not _close(shown[k], ready[k], 1e-3) for k in ready):
+        bad.append(f"data steps end {shown}, recomputed {ready}")
+    for stage in plan.stages:
+        start = min(s.start_day for s in stage.segments)
+        if start < ready.get(stage.name, 0.0) - 1e-6:
+            bad.append(f"stage {stage.name} starts day {start:.3f}, before its data is ready on day "
+                       f"{ready[stage.name]:.3f}")
+
+
+def _check_runs(plan: Plan, scenario: Scenario, step: float, bad: list[str]) -> None:
+    """Every run listed, in its own window, with the first run's work and one run's figures."""
+    segments = [s for st in plan.stages for s in st.segments]
+    if not segments:  # adopted weights: nothing is trained, so no run is listed
+        if plan.runs:
+            bad.append(f"lists {len(plan.runs)} runs, but the plan trains nothing")
+        return
+    if len(plan.runs) != scenario.program.runs:
+        bad.append(f"lists {len(plan.runs)} runs, the program has {scenario.program.runs}")
+        return
+    start, end = min(s.start_day for s in segments), max(s.end_day for s in segments)
+    flops = sum(st.flops for st in plan.stages)
+    for r, run in enumerate(plan.runs):
+        expected = (r * step, scenario.deadline_days + r * step, start + r * step, end + r * step,
+                    flops, sum(s.energy_mwh for s in segments), sum(s.cost_usd for s in segments))
+        got = (run.window_start_day, run.deadline_day, run.start_day, run.end_day, run.flops, run.energy_mwh,
+               run.cost_usd)
+        if run.run != r + 1 or not all(_close(a, b, 1e-3) for a, b in zip(got, expected)):
+            bad.append(f"run {r + 1}: {got} differs from the first run moved {r * step:g} days: {expected}")
+        if run.start_day < run.window_start_day - 1e-6 or run.end_day > run.deadline_day * (1 + TOLERANCE):
+            bad.append(f"run {r + 1} runs days {run.start_day:.2f}-{run.end_day:.2f}, outside its window "
+                       f"{run.window_start_day:g}-{run.deadline_day:g}")
+
+
+def _check_one_story(plan: Plan, runs: int, bad: list[str]) -> None:
+    """Segments (per run) × runs + procurement lines + data, labelling, inference and staff = total."""
+    segments = sum(s.cost_usd for st in plan.stages for s in st.segments) * runs
+    procurement = sum(p.charged_usd for p in plan.procurement)
+    b = plan.cost_breakdown_usd
+    rest = sum(b.get(k, 0.0) for k in ("data", "labelling", "inference", "staff"))
+    if abs(segments + procurement + rest - plan.total_cost_usd) > 0.01:
+        bad.append(f"segments {segments:,.2f} + procurement {procurement:,.2f} + data, labelling, inference and "
+                   f"staff {rest:,.2f} = {segments + procurement + rest:,.2f}, not the total {plan.total_cost_usd:,.2f}")
 
 
 def _precision(scenario: Scenario, catalog: Catalog, chip: str) -> str:
@@ -147,44 +225,68 @@ def rate_usd(seg, catalog: Catalog) -> float:
     return offer.spot_usd_per_gpu_hour if seg.source == "spot" else offer.on_demand_usd_per_gpu_hour
 
 
-def _owned_use(catalog: Catalog, scenario: Scenario, seg, days: float) -> tuple[float, float]:
-    """Capital and hosting charged for a segment on bought servers: the whole stage's charge for its
-    nodes times the segment's share of the work (amortise: capex per day of useful life; resell:
-    market value lost at the catalog's yearly rate, on the share of value a sale realises)."""
-    hw = catalog.hardware[seg.offer.split(":", 1)[1].split("@")[0]]
-    full_days = days / seg.fraction if seg.fraction > 0 else 0.0
-    if scenario.ownership.accounting == "amortise":
-        per_node = hw.capex_usd_per_node * min(1.0, full_days / (365.0 * hw.life_years))
-    else:
-        per_node = hw.resale_recovery_fraction * hw.capex_usd_per_node * (
-            1.0 - (1.0 - hw.resale_fraction_per_year) ** (full_days / 365.0))
-    hosting = hw.hosting_usd_per_node_month * full_days * 12.0 / 365.0
-    return seg.fraction * seg.nodes * per_node, seg.fraction * seg.nodes * hosting
-
-
-def _capacity_costs(scenario, catalog, nodes_used, first_use, last_end, cost, bad) -> None:
-    """Bought servers: resale haircut and delivery before first use; reserved: whole-term fee, use within
-    the term; held: no more nodes than owned."""
+def _capacity_costs(plan, scenario, catalog, nodes_used, first_use, last_end, later, cost, bad) -> None:
+    """Bought servers: each node held from delivery (lead time after an order on day 0) to the horizon
+    (ownership.horizon_days, else the last run's deadline), idle or not: capital (price − resale
+    proceeds, or − book value on a straight line over the useful life), interest from the payment day, hosting for at least the colocation commitment, less
+    declared other-use income; checked against the plan's procurement line. Reserved: the whole-term
+    fee, every run's use within the term. Held: no more nodes than owned."""
+    lines = {p.item: p for p in plan.procurement}
+    own = scenario.ownership
+    horizon = scenario.deadline_days + later if own.horizon_days is None else own.horizon_days
     for pool, nodes in nodes_used.items():
         if pool.startswith("buy:"):
             hw = catalog.hardware[pool.split(":", 1)[1].split("@")[0]]
-            if scenario.ownership.accounting == "resell":
-                cost["owned_capex_net"] += nodes * hw.capex_usd_per_node * (1.0 - hw.resale_recovery_fraction)
-            if first_use[pool] < hw.lead_time_days - 1e-6:
-                bad.append(f"{pool}: used from day {first_use[pool]:.2f}, before delivery on day {hw.lead_time_days}")
+            delivery = hw.lead_time_days
+            held = horizon - delivery
+            if own.accounting == "resell":
+                end_value = hw.capex_usd_per_node * hw.resale_recovery_fraction * (
+                    1.0 - hw.resale_fraction_per_year) ** (held / 365.0)
+            else:
+                end_value = hw.capex_usd_per_node * max(0.0, 1.0 - held / (365.0 * hw.life_years))
+            paid = 0.0 if hw.paid_on == "order" else delivery
+            figures = {
+                "end_value_usd": nodes * end_value,
+                "capital_usd": nodes * (hw.capex_usd_per_node - end_value),
+                "financing_usd": nodes * hw.capex_usd_per_node * own.financing_rate_per_year * (horizon - paid) / 365.0,
+                "hosting_usd": nodes * hw.hosting_usd_per_node_month * max(held * 12.0 / 365.0, hw.hosting_min_months),
+                "other_use_usd": -nodes * _other_use_per_node_day(scenario) * held,
+            }
+            cost["owned_capex_net"] += figures["capital_usd"] + figures["financing_usd"] + figures["other_use_usd"]
+            cost["hosting"] += figures["hosting_usd"]
+            _check_line(lines.get(pool.split(":", 1)[1]), pool, nodes, {
+                **figures, "delivery_day": delivery, "payment_day": paid, "end_day": horizon,
+                "charged_usd": figures["capital_usd"] + figures["financing_usd"] + figures["hosting_usd"]
+                + figures["other_use_usd"]}, bad)
+            if first_use[pool] < delivery - 1e-6:
+                bad.append(f"{pool}: used from day {first_use[pool]:.2f}, before delivery on day {delivery}")
         elif pool.startswith("reserved-"):
             years = int(pool.split("-")[1].split("y")[0])
             offer = catalog.offers[_offer_id(pool)]
             price = offer.reserved_1y_usd_per_gpu_hour if years == 1 else offer.reserved_3y_usd_per_gpu_hour
-            cost["reserved"] += nodes * price * offer.gpus_per_node * 8760.0 * years
-            if last_end[pool] > 365.0 * years + 1e-6:
-                bad.append(f"{pool}: used until day {last_end[pool]:.2f}, after the {years}-year term ends")
+            fee = nodes * price * offer.gpus_per_node * 8760.0 * years
+            cost["reserved"] += fee
+            _check_line(lines.get(pool.split(":", 1)[1]), pool, nodes, {"charged_usd": fee}, bad)
+            if last_end[pool] + later > 365.0 * years + 1e-6:
+                bad.append(f"{pool}: the last run uses it until day {last_end[pool] + later:.2f}, after the "
+                           f"{years}-year term ends")
         elif pool.startswith("held:"):
             hw_id, site = pool.split(":", 1)[1].split("@")
             owned = sum(h.nodes for h in scenario.owned_hardware
                         if h.hardware == hw_id and (h.site or scenario.ownership.site) == site)
             if nodes > owned:
                 bad.append(f"{pool}: uses {nodes} nodes but only {owned} are owned")
+
+
+def _check_line(line, pool: str, nodes: int, expected: dict[str, float], bad: list[str]) -> None:
+    """The plan's procurement line for `pool` buys `nodes` and shows the recomputed figures."""
+    if line is None or line.quantity_nodes != nodes:
+        bad.append(f"{pool}: uses {nodes} nodes, procurement lists "
+                   f"{'none' if line is None else line.quantity_nodes}")
+        return
+    for name, value in expected.items():
+        if not _close(getattr(line, name), value, 1.0):
+            bad.append(f"{pool}: procurement {name} {getattr(line, name):,.2f}, recomputed {value:,.2f}")
 
 
 def data_costs(plan: Plan, scenario: Scenario, bad: list[str]) -> tuple[float, float]:
@@ -244,8 +346,6 @@ def _compare(plan: Plan, ev: Evaluation, scenario: Scenario) -> None:
                                  f"recomputed {value:,.2f}")
     if not _close(ev.end_day, plan.end_day, 1.0):
         ev.violations.append(f"end day: plan {plan.end_day:.4f}, recomputed {ev.end_day:.4f}")
-    if ev.end_day > scenario.deadline_days * (1 + TOLERANCE):
-        ev.violations.append(f"ends day {ev.end_day:.2f}, after the deadline {scenario.deadline_days:g}")
     if scenario.budget_usd is not None and ev.total_cost_usd > scenario.budget_usd * (1 + TOLERANCE):
         ev.violations.append(f"costs {ev.total_cost_usd:,.0f}, over the budget {scenario.budget_usd:,.0f}")
     if plan.scenario.target_loss is not None and plan.objective != "quality":

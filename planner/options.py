@@ -11,16 +11,18 @@ import functools
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from planner import compute
 from planner.catalog import Catalog, Chip, CloudOffer, OwnedHardware, Site
 from planner.errors import InputError, did_you_mean
+from planner.ownership import DAYS_PER_MONTH, Holding, holding
 from planner.presolve import greedy_upper_bound
 from planner.problem import Capacity, Option, Path, Problem, StageOptions
-from planner.scenario import Scenario
+from planner.scenario import Scenario, every_days, horizon_day
 from planner.workload import Candidate, Workload
 
 HOURS_PER_YEAR = 8760.0
-DAYS_PER_MONTH = 365.0 / 12
 # Most servers a plan may buy of one type: a planning assumption, far above any bundled scenario's need.
 MAX_NEW_OWNED_NODES = 512
 # Options slower than this multiple of the deadline can only ever do a sliver of a stage; dropping them
@@ -42,8 +44,9 @@ class Pool:
     spot_interruptions_per_node_day: float
     site_id: str
     capacity: Capacity | None = None
-    hardware: OwnedHardware | None = None  # bought servers: their capital and hosting charges per use
-    accounting: str = "amortise"
+    holding: Holding | None = None  # bought servers: what one node costs over its holding period
+    startup_hours: float = 0.0  # rentals: provisioning and start-up per segment, billed per node
+    min_billed_hours: float = 0.0  # rentals: least time billed per node for a segment
     scaleout_gbps_per_node: float | None = None  # None: the chip's reference network
 
 
@@ -62,6 +65,7 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
     """
     deadline = scenario.deadline_days
     pools = cloud_pools(scenario, catalog) + owned_pools(scenario, catalog, deadline)
+    runs = scenario.program.runs
     if not pools:
         unlimited = scenario.policy.model_copy(update={"max_nodes_per_provider": None})
         if cloud_pools(scenario.model_copy(update={"policy": unlimited}), catalog):
@@ -76,6 +80,8 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
         budget_usd=scenario.budget_usd,
         target_loss=target_loss,
         staff_usd_per_day=scenario.staff_usd_per_month / DAYS_PER_MONTH,
+        later_runs_days=(runs - 1) * every_days(scenario),
+        staff_min_days=scenario.staff_min_days,
         carbon_cap_tco2e=scenario.policy.carbon_cap_tco2e,
         max_provider_share=scenario.policy.max_provider_share,
     )
@@ -89,7 +95,7 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
     for cand in sorted(candidates, key=order):
         if cand.predicted_loss > best_loss or floors[cand.id] > best_cost * (1 + 1e-9):
             break  # sorted: no later candidate can beat a plan already found
-        path = path_options(cand, pricing)
+        path = path_options(cand, pricing, stage_ready_days(cand, scenario))
         if path is None:
             continue
         paths.append(path)
@@ -109,15 +115,41 @@ def capacities_used(pools: list[Pool], paths: list[Path]) -> tuple[Capacity, ...
     return tuple(p.capacity for p in pools if p.capacity and p.capacity.id in used)
 
 
+def data_steps(cand: Candidate, scenario: Scenario) -> list[tuple[str, float, str]]:
+    """(step, days from day 0, the stage it feeds) for the data work a candidate waits on, each started
+    on day 0: preparing the tokens bought beyond those on hand (tokens / preparation rate) feeds the
+    first stage; labelling the examples bought (vendor lead time + examples / throughput) feeds SFT."""
+    d = scenario.data
+    steps = []
+    if cand.tokens_bought > 0 and d.preparation_tokens_per_day:
+        steps.append(("data preparation", cand.tokens_bought / d.preparation_tokens_per_day, cand.stages[0].name))
+    missing = max(0, d.labelled_examples_needed - d.labelled_examples_on_hand)
+    tuned = any(s.name == "sft" for s in cand.stages)
+    if tuned and missing > 0 and (d.labelling_examples_per_day or d.labelling_lead_time_days):
+        rate = missing / d.labelling_examples_per_day if d.labelling_examples_per_day else 0.0
+        steps.append(("labelling", d.labelling_lead_time_days + rate, "sft"))
+    return steps
+
+
+def stage_ready_days(cand: Candidate, scenario: Scenario) -> dict[str, float]:
+    """The first day each stage fed by data work (data_steps) may start."""
+    ready: dict[str, float] = {}
+    for _, days, stage in data_steps(cand, scenario):
+        ready[stage] = max(ready.get(stage, 0.0), days)
+    return ready
+
+
 def _usd_per_flop_floor(pools: list[Pool], catalog: Catalog, scenario: Scenario,
                         deadline: float) -> dict[str, dict[str, float]]:
     """Per pool and precision, a floor on USD per training FLOP: the hourly rate over the most FLOPs an
     accelerator of the pool can deliver in an hour (peak × one-node MFU, the highest; goodput ≤ 1).
 
     Rental: the price. Reserved: the term price per GPU-hour (a fee over at most a term of use).
-    Owned: capital charge, haircut and hosting per GPU-hour of a node kept busy from delivery to the
-    deadline, plus electricity. Held: electricity only.
+    Owned: the node's holding charges over the most hours it can run (from delivery to the first run's
+    deadline, then each later run's whole window), plus other-use income forgone and electricity.
+    Held: electricity only.
     """
+    runs = scenario.program.runs
     floors = {}
     for pool in pools:
         chip = catalog.chips[pool.chip_id]
@@ -129,10 +161,9 @@ def _usd_per_flop_floor(pools: list[Pool], catalog: Catalog, scenario: Scenario,
         elif pool.source == "reserved":
             hourly = pool.capacity.unit_cost_usd / (gpn * HOURS_PER_YEAR * _term_years(pool.capacity.id))
         elif pool.source == "owned":
-            # per-use charges are concave in days, so their hourly rate is lowest over the longest use
-            span = max(deadline - pool.capacity.available_day, 1e-9)
-            capital, hosting = owned_use_usd(pool.hardware, pool.accounting, span)
-            hourly = (capital + hosting + pool.capacity.unit_cost_usd) / (gpn * span * 24.0) + energy
+            busy_days = max(deadline - pool.capacity.available_day + (runs - 1) * deadline, 1e-9)
+            per_node = pool.capacity.unit_cost_usd + pool.capacity.hosting_usd_per_node
+            hourly = (per_node / busy_days + pool.holding.other_use_usd_per_idle_node_day) / (gpn * 24.0) + energy
         else:
             hourly = energy
         precisions = ("bf16", "fp8") if chip.fp8_tflops else ("bf16",)
@@ -146,22 +177,27 @@ def _term_years(capacity_id: str) -> int:
 
 
 def candidate_cost_floor(cand: Candidate, floors: dict[str, dict[str, float]], scenario: Scenario) -> float:
-    """A lower bound on any plan's cost for this candidate: fixed costs plus each stage's FLOPs at the
-    cheapest floor rate of any pool (capacity shared between stages only lowers no one's floor)."""
+    """A lower bound on any plan's cost for this candidate: fixed costs, each stage's FLOPs at the
+    cheapest floor rate of any pool (capacity shared between stages only lowers no one's floor), and
+    staff to the latest day its data is ready plus the later runs, at least staff_min_days."""
     precision = scenario.policy.precision
     cheapest = min((f.get(precision, f["bf16"]) for f in floors.values()), default=math.inf)
-    flops = sum(compute.stage_flops(s.workload) for s in cand.stages) * scenario.program_runs
-    return cand.data_cost_usd + cand.labelling_cost_usd + cand.inference_cost_usd + flops * cheapest
+    flops = sum(compute.stage_flops(s.workload) for s in cand.stages) * scenario.program.runs
+    ready = max(stage_ready_days(cand, scenario).values(), default=0.0)
+    later = (scenario.program.runs - 1) * every_days(scenario)
+    staff = scenario.staff_usd_per_month / DAYS_PER_MONTH * max(ready + later, scenario.staff_min_days)
+    return cand.data_cost_usd + cand.labelling_cost_usd + cand.inference_cost_usd + flops * cheapest + staff
 
 
-def path_options(cand: Candidate, pricing: Pricing) -> Path | None:
-    """A candidate with the pruned options of each of its stages (None if some stage fits nowhere)."""
+def path_options(cand: Candidate, pricing: Pricing, ready_days: dict[str, float] | None = None) -> Path | None:
+    """A candidate with the pruned options of each of its stages (None if some stage fits nowhere);
+    ready_days: the first day each named stage may start (default day 0)."""
     stages = []
     for stage in cand.stages:
         options = priced_stage(stage.workload, pricing)
         if not options:
             return None
-        stages.append(StageOptions(name=stage.name, options=options))
+        stages.append(StageOptions(name=stage.name, options=options, ready_day=(ready_days or {}).get(stage.name, 0.0)))
     return Path(id=cand.id, kind=cand.kind, loss=cand.predicted_loss, data_usd=cand.data_cost_usd,
                 labelling_usd=cand.labelling_cost_usd, inference_usd=cand.inference_cost_usd,
                 stages=tuple(stages))
@@ -185,7 +221,7 @@ class Pricing:
     @classmethod
     def of(cls, pools: list[Pool], catalog: Catalog, scenario: Scenario, deadline_days: float) -> Pricing:
         pricing = cls(pools=tuple((p, catalog.chips[p.chip_id], catalog.sites[p.site_id]) for p in pools),
-                      precision=scenario.policy.precision, deadline_days=deadline_days, runs=scenario.program_runs,
+                      precision=scenario.policy.precision, deadline_days=deadline_days, runs=scenario.program.runs,
                       carbon_matters=scenario.policy.carbon_cap_tco2e is not None,
                       provider_matters=scenario.policy.max_provider_share is not None,
                       failures_per_node_day=failures_per_node_day(scenario))
@@ -230,7 +266,9 @@ def _allowed(scenario: Scenario, provider: str | None, region: str | None, chip:
 
 
 def cloud_pools(scenario: Scenario, catalog: Catalog) -> list[Pool]:
-    """Each allowed cloud offer as on-demand, spot and reserved pools, as policy permits.
+    """Each allowed cloud offer as on-demand, spot and reserved pools, as policy permits. Spot pools
+    offer at most the offer's spot_max_nodes (the capacity one can expect to obtain); on-demand and
+    spot segments pay the offer's start-up time per node and at least its minimum billed time.
 
     Reserved capacity is paid for its whole term (1 or 3 years, from today) per node and usable only
     within it (Capacity.available_until_day).
@@ -248,23 +286,26 @@ def cloud_pools(scenario: Scenario, catalog: Catalog) -> list[Pool]:
             continue
         common = dict(chip_id=offer.chip, provider=offer.provider, gpus_per_node=offer.gpus_per_node,
                       max_nodes=max_nodes, site_id=offer.site, scaleout_gbps_per_node=offer.scaleout_gbps_per_node)
+        billing = dict(startup_hours=offer.startup_minutes / 60.0, min_billed_hours=offer.min_billed_minutes / 60.0)
         if offer.on_demand_usd_per_gpu_hour:
             pools.append(Pool(id=f"{offer.offer_id}:on_demand", source="on_demand",
                               usd_per_gpu_hour=offer.on_demand_usd_per_gpu_hour,
-                              spot_interruptions_per_node_day=0.0, **common))
+                              spot_interruptions_per_node_day=0.0, **common, **billing))
         if policy.spot_allowed and offer.spot_usd_per_gpu_hour:
+            spot = {**common, "max_nodes": min(max_nodes, offer.spot_max_nodes)}
             pools.append(Pool(id=f"{offer.offer_id}:spot", source="spot",
                               usd_per_gpu_hour=offer.spot_usd_per_gpu_hour,
-                              spot_interruptions_per_node_day=offer.spot_interruptions_per_node_day, **common))
+                              spot_interruptions_per_node_day=offer.spot_interruptions_per_node_day, **spot, **billing))
         if policy.reserved_allowed:
-            pools.extend(_reserved_pools(offer, common))
+            pools.extend(_reserved_pools(offer, common, (scenario.program.runs - 1) * every_days(scenario)))
     return pools
 
 
 def prune_pools(pools: list[Pool], catalog: Catalog, carbon_matters: bool, provider_matters: bool) -> list[Pool]:
     """Drop rental pools another one beats outright, before any option is estimated.
 
-    Two rental pools on the same chip, node size and interruption rate (and, under a carbon cap,
+    Two rental pools on the same chip, node size, interruption rate and start-up and minimum billed
+    time (and, under a carbon cap,
     the same site physics) give options of identical duration; the one no dearer and allowing no
     fewer nodes yields an option at least as good for every cluster size (prune_options would drop
     the other's options anyway; this skips estimating them).
@@ -272,6 +313,7 @@ def prune_pools(pools: list[Pool], catalog: Catalog, carbon_matters: bool, provi
     def physics(p: Pool):
         site = catalog.sites[p.site_id]
         return (p.chip_id, p.gpus_per_node, p.spot_interruptions_per_node_day, p.scaleout_gbps_per_node,
+                p.startup_hours, p.min_billed_hours,
                 (site.pue, site.carbon_g_per_kwh) if carbon_matters else None,
                 p.provider if provider_matters else None)
 
@@ -287,10 +329,14 @@ def prune_pools(pools: list[Pool], catalog: Catalog, carbon_matters: bool, provi
     return kept
 
 
-def _reserved_pools(offer: CloudOffer, common: dict) -> list[Pool]:
+def _reserved_pools(offer: CloudOffer, common: dict, later_runs_days: float) -> list[Pool]:
+    """The 1- and 3-year reservations of an offer, each paid for its whole term from day 0. Later runs
+    of a program repeat the first run's schedule later_runs_days on, so the first run must end that
+    much before the term does (a term too short for the program is not offered)."""
     pools = []
     for years, price in ((1, offer.reserved_1y_usd_per_gpu_hour), (3, offer.reserved_3y_usd_per_gpu_hour)):
-        if not price:
+        until = 365.0 * years - later_runs_days
+        if not price or until <= 0:
             continue
         fee = price * offer.gpus_per_node * HOURS_PER_YEAR * years
         cap_id = f"reserved-{years}y:{offer.offer_id}"
@@ -298,7 +344,7 @@ def _reserved_pools(offer: CloudOffer, common: dict) -> list[Pool]:
             id=cap_id, kind="reserved", chip=offer.chip, vendor=offer.provider,
             unit_cost_usd=fee, hosting_usd_per_node=0.0, unit_price_usd=fee,
             held_nodes=0, max_new_nodes=common["max_nodes"], available_day=0.0,
-            available_until_day=365.0 * years,
+            available_until_day=until,
         )
         pools.append(Pool(id=cap_id, source="reserved", usd_per_gpu_hour=0.0,
                           spot_interruptions_per_node_day=0.0, capacity=capacity, **common))
@@ -333,41 +379,36 @@ def owned_pools(scenario: Scenario, catalog: Catalog, deadline_days: float) -> l
     for hw in catalog.hardware.values():
         if not _allowed(scenario, None, None, hw.accelerator) or hw.lead_time_days >= deadline_days:
             continue
-        accounting = scenario.ownership.accounting
+        held = owned_holding(hw, scenario)
         capacity = Capacity(
             id=f"buy:{hw.id}@{site}", kind="owned", chip=hw.accelerator, vendor=hw.vendor,
-            unit_cost_usd=resale_haircut_usd(hw, accounting), hosting_usd_per_node=0.0,
-            unit_price_usd=hw.capex_usd_per_node, held_nodes=0, max_new_nodes=MAX_NEW_OWNED_NODES,
-            available_day=float(hw.lead_time_days),
+            unit_cost_usd=held.capital_usd + held.financing_usd - held.other_use_credit_usd,
+            hosting_usd_per_node=held.hosting_usd, unit_price_usd=hw.capex_usd_per_node, held_nodes=0,
+            max_new_nodes=MAX_NEW_OWNED_NODES, available_day=held.delivery_day,
         )
         pools.append(Pool(id=capacity.id, source="owned", chip_id=hw.accelerator, provider="owned",
                           gpus_per_node=hw.gpus_per_node, max_nodes=MAX_NEW_OWNED_NODES, usd_per_gpu_hour=0.0,
-                          spot_interruptions_per_node_day=0.0, site_id=site, capacity=capacity,
-                          hardware=hw, accounting=accounting, scaleout_gbps_per_node=hw.scaleout_gbps_per_node))
+                          spot_interruptions_per_node_day=0.0, site_id=site, capacity=capacity, holding=held,
+                          scaleout_gbps_per_node=hw.scaleout_gbps_per_node))
     return pools
 
 
-def resale_haircut_usd(hw: OwnedHardware, accounting: str) -> float:
-    """One-time charge per bought node: under resell, the share of market value a sale does not realise."""
-    return hw.capex_usd_per_node * (1.0 - hw.resale_recovery_fraction) if accounting == "resell" else 0.0
+def owned_holding(hw: OwnedHardware, scenario: Scenario) -> Holding:
+    """One node of `hw` bought for this scenario, held from delivery to the last run's deadline.
 
-
-def owned_use_usd(hw: OwnedHardware, accounting: str, days: float) -> tuple[float, float]:
-    """(capital charge, hosting) per node for `days` of use; servers are bought for their first use and
-    (under resell) sold after their last, so they are charged for the days they run.
-
-    amortise: capex × days / useful life (the server is reused after the project; Epoch AI's amortised
-              hardware cost, Cottier et al. 2024 §2.2);
-    resell:   recovery × capex × (1 − (1 − resale_fraction_per_year)^(days/365)), the market value lost
-              while in use (the unrealised share on sale is resale_haircut_usd).
-    hosting:  hosting_usd_per_node_month for the days used.
+    Declared other use may not earn more per idle node-day than holding the node costs per day:
+    the planner would then buy servers to lease them out, a business it does not model.
     """
-    if accounting == "amortise":
-        capital = hw.capex_usd_per_node * min(1.0, days / (hw.life_years * 365.0))
-    else:
-        lost = 1.0 - (1.0 - hw.resale_fraction_per_year) ** (days / 365.0)
-        capital = hw.resale_recovery_fraction * hw.capex_usd_per_node * lost
-    return capital, hw.hosting_usd_per_node_month * days / DAYS_PER_MONTH
+    own = scenario.ownership
+    other = own.other_use.share * own.other_use.usd_per_node_day if own.other_use else 0.0
+    held = holding(hw, own.accounting, horizon_day(scenario), own.financing_rate_per_year, other)
+    if held.net_usd < 0:
+        raise InputError(f"scenario ownership.other_use: {own.other_use.share:g} x "
+                         f"{own.other_use.usd_per_node_day:g} USD per node-day",
+                         f"idle {hw.id} nodes would earn more than they cost to hold "
+                         f"({(held.net_usd + held.other_use_credit_usd) / held.held_days:,.0f} USD per node-day)",
+                         "declare a value below the holding cost, or leave other_use out")
+    return held
 
 
 def node_grid(min_nodes: int, max_nodes: int) -> list[int]:
@@ -382,7 +423,14 @@ def node_grid(min_nodes: int, max_nodes: int) -> list[int]:
 
 
 def stage_options(w: Workload, pool: Pool, chip: Chip, site: Site, pricing: Pricing) -> list[Option]:
-    """One Option per cluster size on which the stage fits in memory and can matter by the deadline."""
+    """One Option per cluster size on which the stage fits in memory and can matter by the deadline.
+
+    days is one run's duration (every run of a program repeats the first run's schedule in its own
+    window); costs, energy and emissions are for all runs. On bought servers the option pays
+    electricity and, under declared other use, the income its node-days forgo. A rental segment
+    first spends the offer's start-up time (setup_days), billed on every node (setup_usd), and is
+    billed at least min_billed_usd.
+    """
     precision = pricing.precision
     if precision == "fp8" and not chip.fp8_tflops:
         precision = "bf16"
@@ -402,20 +450,22 @@ def stage_options(w: Workload, pool: Pool, chip: Chip, site: Site, pricing: Pric
                             pool.scaleout_gbps_per_node)
         except ValueError:
             continue
-        days = est.wall_clock_days * runs
+        days = est.wall_clock_days  # one run: each run of a program has its own window
         if days > SLOWEST_USEFUL_DEADLINE_MULTIPLE * pricing.deadline_days:
             continue
         energy_mwh = est.energy_mwh * runs
         own = pool.source in ("owned", "held")
-        capital, hosting = owned_use_usd(pool.hardware, pool.accounting, days) if pool.hardware else (0.0, 0.0)
+        forgone = pool.holding.other_use_usd_per_idle_node_day * nodes * days * runs if pool.holding else 0.0
+        billed_hour = pool.usd_per_gpu_hour * gpus * runs  # one hour on every node, every run
         options.append(Option(
             id=f"{pool.id}:{nodes}n", offer=pool.id if own or pool.source == "reserved" else pool.id.rsplit(":", 1)[0],
             provider=pool.provider, chip=pool.chip_id, source=pool.source, nodes=nodes, gpus=gpus,
             days=days,
             compute_usd=0.0 if own else est.gpu_hours * runs * pool.usd_per_gpu_hour,
             energy_usd=energy_mwh * 1000.0 * site.electricity_usd_per_kwh if own else 0.0,
-            energy_mwh=energy_mwh, tco2e=est.tco2e * runs,
-            capex_usd=nodes * capital, hosting_usd=nodes * hosting,
+            energy_mwh=energy_mwh, tco2e=est.tco2e * runs, capex_usd=forgone,
+            setup_days=pool.startup_hours / 24.0, setup_usd=billed_hour * pool.startup_hours,
+            min_billed_usd=billed_hour * pool.min_billed_hours,
             capacity=pool.capacity.id if pool.capacity else None,
             gpu_hours=est.gpu_hours * runs, mfu=est.mfu, goodput=est.goodput, layout=compute.layout_summary(est),
         ))
@@ -464,27 +514,36 @@ def prune_options(options: list[Option], carbon_matters: bool = False,
 
 
 def _pareto(options: list[Option], carbon_matters: bool, extra: list[str]) -> list[Option]:
-    """Options not dominated on (days, cost[, tco2e][, nodes]); exact duplicates keep their first."""
+    """Options not dominated on (days, cost[, tco2e][, start-up days, start-up cost, minimum billed]
+    [, nodes]); exact duplicates keep their first. A segment's time and cost are increasing in each,
+    so an option no worse on all is no worse for any fraction of the stage."""
+    per_segment = any(o.setup_days or o.setup_usd or o.min_billed_usd for o in options)
+
     def key(o):
         k = [o.days, o.variable_usd]
         if carbon_matters:
             k.append(o.tco2e)
+        if per_segment:
+            k += [o.setup_days, o.setup_usd, o.min_billed_usd]
         return tuple(k + [getattr(o, f) for f in extra])
 
     ranked = sorted(options, key=key)
-    if not carbon_matters and not extra:  # two criteria: one sweep by days keeping falling cost
+    if not carbon_matters and not extra and not per_segment:  # two criteria: one sweep by days keeping falling cost
         front, best = [], float("inf")
         for o in ranked:
             if o.variable_usd < best:
                 front.append(o)
                 best = o.variable_usd
         return front
-    front = []
-    for o in ranked:  # sorted, so only earlier options can dominate later ones
-        ko = key(o)
-        if not any(all(x <= y for x, y in zip(key(a), ko)) for a in front):
-            front.append(o)
-    return front
+    keys = np.array([key(o) for o in ranked], dtype=float)
+    front = np.empty_like(keys)  # keys of the options kept so far, the first `kept` rows
+    chosen, kept = [], 0
+    for o, ko in zip(ranked, keys):  # sorted, so only earlier options can dominate later ones
+        if not kept or not (front[:kept] <= ko).all(axis=1).any():
+            front[kept] = ko
+            kept += 1
+            chosen.append(o)
+    return chosen
 
 
 def _hardware(catalog: Catalog, hw_id: str) -> OwnedHardware:

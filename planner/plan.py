@@ -30,11 +30,12 @@ class Segment(_Out):
     fraction: float = Field(description="Share of the stage's work done in this segment.")
     start_day: float
     end_day: float
-    cost_usd: float = Field(description="Rental (cloud), or electricity plus capital charge and hosting for "
-                                        "the node-days used (bought servers), for this segment.")
-    energy_mwh: float
-    tco2e: float
-    gpu_hours: float = Field(0.0, description="Accelerator-hours of this segment (its fraction of the stage), "
+    cost_usd: float = Field(description="USD for one run: rental (cloud); electricity and any other-use income "
+                                        "forgone (bought servers; their capital, financing and hosting are "
+                                        "procurement lines); 0 on reservations (the fee is a procurement line).")
+    energy_mwh: float = Field(description="Energy of one run, MWh.")
+    tco2e: float = Field(description="Emissions of one run, tCO2e.")
+    gpu_hours: float = Field(0.0, description="Accelerator-hours of this segment in one run (its fraction of the stage), "
                                               "failures and restarts included.")
     mfu: float = Field(0.0, description="Model FLOPs utilisation of the stage on this cluster (fraction of peak).")
     goodput: float = Field(0.0, description="Share of wall-clock time spent on useful steps (fraction).")
@@ -59,16 +60,50 @@ class StagePlan(_Out):
                                                       "n_heads, d_ff, experts, top_k (counts); null: derived.")
 
 
+class DataStep(_Out):
+    """Data work a training stage waits on (first run), started on day 0."""
+
+    name: Literal["data preparation", "labelling"]
+    start_day: float = Field(description="Day it starts (days from today).")
+    end_day: float = Field(description="Day its output is ready.")
+    feeds: str = Field(description="The stage that cannot start before end_day.")
+
+
+class RunPlan(_Out):
+    """One run of the program: the first run's schedule moved to its own window."""
+
+    run: int = Field(description="Run number, 1 = first.")
+    window_start_day: float = Field(description="Day the run's window opens (days from today).")
+    deadline_day: float = Field(description="Day by which the run must end.")
+    start_day: float = Field(description="Day its first segment starts.")
+    end_day: float = Field(description="Day its last segment ends.")
+    flops: float = Field(description="Training FLOPs of the run.")
+    energy_mwh: float = Field(description="Energy of the run, MWh.")
+    tco2e: float = Field(description="Emissions of the run, tCO2e.")
+    cost_usd: float = Field(description="Rental and electricity of the run, USD (procurement lines are separate).")
+
+
 class Procurement(_Out):
     action: Literal["buy", "reserve"]
     item: str = Field(description="Server type or cloud offer reserved.")
     chip: str
     quantity_nodes: int
-    unit_price_usd: float = Field(description="List price per node (buy) or whole-term fee per node (reserve).")
-    charged_usd: float = Field(description="What the plan is charged: capex net of resale / amortised share, or the fee.")
+    unit_price_usd: float = Field(description="List price per node (buy) or whole-term fee per node (reserve), USD.")
     vendor: str
-    order_by_day: float = Field(description="Latest day to order so it arrives before first use.")
-    first_use_day: float
+    order_by_day: float = Field(description="Day the order is placed (buy: today, as priced); reserve: term start.")
+    delivery_day: float = Field(description="Day the nodes can run (buy: order + lead time).")
+    payment_day: float = Field(description="Day the list price (buy) or the whole-term fee (reserve) is paid.")
+    first_use_day: float = Field(description="Day the plan first runs on them.")
+    end_day: float = Field(description="Buy: the horizon end (the last run's deadline), resale day under resell, "
+                                        "valuation day under amortise; reserve: the term's end.")
+    end_value_usd: float = Field(description="Buy: resale proceeds (resell) or book value kept (amortise) on "
+                                             "end_day, all nodes, USD; reserve: 0.")
+    capital_usd: float = Field(description="Paid minus end_value_usd, all nodes, USD (the reservation fee).")
+    financing_usd: float = Field(description="Interest on the purchase price from payment to end_day, USD.")
+    hosting_usd: float = Field(description="Colocation from delivery to end_day (at least the commitment), USD.")
+    other_use_usd: float = Field(description="Income (negative) if the nodes did other work on every day held, USD; "
+                                             "the days the plan uses them forgo it in the segments' costs.")
+    charged_usd: float = Field(description="Net cost: capital + financing + hosting + other_use, USD.")
 
 
 class PathSummary(_Out):
@@ -89,6 +124,8 @@ class ScenarioBounds(_Out):
     target: dict
     target_loss: float | None = Field(description="The target as a loss under the planner's law (null = none).")
     objective: str
+    program: dict = Field(default_factory=lambda: {"runs": 1, "every_days": None},
+                          description="Runs on a cadence: runs (count), every_days (days between run windows).")
 
 
 class Diagnosis(_Out):
@@ -139,11 +176,14 @@ class Plan(_Out):
     total_cost_usd: float | None = None
     cost_breakdown_usd: dict[str, float] = Field(default_factory=dict)
     predicted_loss: float | None = None
-    end_day: float | None = None
+    end_day: float | None = Field(None, description="Day the last run ends.")
     energy_mwh: float | None = None
     tco2e: float | None = None
     path: PathSummary | None = None
-    stages: list[StagePlan] = Field(default_factory=list)
+    stages: list[StagePlan] = Field(default_factory=list, description="The first run's stages and segments.")
+    runs: list[RunPlan] = Field(default_factory=list, description="Every run of the program with its own dates.")
+    data_steps: list[DataStep] = Field(default_factory=list,
+                                       description="Data preparation and labelling the first run's stages wait on.")
     procurement: list[Procurement] = Field(default_factory=list)
     explanations: list[str] = Field(default_factory=list)
     alternatives: list[Alternative] = Field(default_factory=list, description=(

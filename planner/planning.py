@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from planner import compute, quality
+from planner.billing import cluster_size_notes
 from planner.catalog import Catalog
 from planner.errors import InputError
-from planner.options import HOURS_PER_YEAR, build_problem, cloud_pools
+from planner.options import build_problem, cloud_pools, data_steps, owned_holding
+from planner.ownership import Holding, breakeven_utilisation
 from planner.paths import generate_candidates, prune
-from planner.plan import (Diagnosis, PathSummary, Plan, Procurement, ScenarioBounds, Segment, StagePlan)
+from planner.plan import DataStep, Diagnosis, PathSummary, Plan, Procurement, RunPlan, ScenarioBounds, Segment, StagePlan
 from planner.presolve import presolve
 from planner.problem import Option, Problem
 from planner.quality import target_loss as resolve_target_loss
-from planner.scenario import Scenario, Target
+from planner.scenario import Scenario, Target, every_days
 from planner.units import ends
 from planner.solve import Solution, solve
 from planner.workload import Candidate
@@ -45,6 +48,7 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
     bounds = ScenarioBounds(
         name=scenario.name, deadline_days=scenario.deadline_days, budget_usd=scenario.budget_usd,
         target=scenario.target.model_dump(exclude_none=True), target_loss=target, objective=objective,
+        program=scenario.program.model_dump(),
     )
     problem = _problem(scenario, catalog, candidates, objective, target)
     solution = None
@@ -62,7 +66,7 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
         return Plan(status="infeasible", objective=objective, solver=solver, scenario=bounds,
                     diagnosis=diagnose_scenario(scenario, catalog, target, solver, time_limit_s) if diagnose else None)
     by_id = {c.id: c for c in candidates}
-    plan = to_plan(solution, problem, by_id[solution.path_id], bounds, solver)
+    plan = to_plan(solution, problem, by_id[solution.path_id], bounds, solver, scenario, catalog)
     plan.explanations.extend(by_id[solution.path_id].notes)
     plan.explanations.extend(_uncalibrated_notes(plan))
     if explain:
@@ -90,10 +94,13 @@ def _problem(scenario: Scenario, catalog: Catalog, candidates: list[Candidate], 
     return None if problem is None else presolve(problem, objective)
 
 
-def to_plan(sol: Solution, problem: Problem, cand: Candidate, bounds: ScenarioBounds, solver: str) -> Plan:
-    """Translate a solver solution into the Plan schema."""
+def to_plan(sol: Solution, problem: Problem, cand: Candidate, bounds: ScenarioBounds, solver: str,
+            scenario: Scenario, catalog: Catalog) -> Plan:
+    """Translate a solver solution into the Plan schema: the first run's stages (per-run figures), every
+    run with its own dates, and the procurement lines."""
     path = problem.path(sol.path_id)
     options = {o.id: o for s in path.stages for o in s.options}
+    runs = scenario.program.runs
     stages = []
     for stage_opts, stage in zip(path.stages, cand.stages):
         segs = sorted((s for s in sol.segments if s.stage == stage_opts.name), key=lambda s: s.start_day)
@@ -101,44 +108,72 @@ def to_plan(sol: Solution, problem: Problem, cand: Candidate, bounds: ScenarioBo
         stages.append(StagePlan(
             name=stage.name, method=w.method, params=w.params, active_params=w.active_params,
             teacher_params=w.teacher_params, seq_len=w.seq_len, tokens=w.tokens, flops=compute.stage_flops(w),
-            segments=[_segment(seg, options[seg.option]) for seg in segs], batch_tokens=w.batch_tokens,
+            segments=[_segment(seg, options[seg.option], runs) for seg in segs], batch_tokens=w.batch_tokens,
             shape=list(w.shape) if w.shape else None,
         ))
     return Plan(
         status=sol.status, gap=sol.gap, objective=bounds.objective, solver=solver, scenario=bounds,
         total_cost_usd=sol.total_cost_usd, cost_breakdown_usd=dict(sol.cost_breakdown_usd),
-        predicted_loss=cand.predicted_loss, end_day=sol.end_day, energy_mwh=sol.energy_mwh, tco2e=sol.tco2e,
+        predicted_loss=cand.predicted_loss, end_day=sol.end_day + problem.later_runs_days,
+        energy_mwh=sol.energy_mwh, tco2e=sol.tco2e,
         path=PathSummary(id=cand.id, kind=cand.kind, base=cand.base, teacher=cand.teacher,
                          params=cand.params, tokens=cand.tokens, unique_tokens_bought=cand.tokens_bought,
                          licence=cand.licence),
-        stages=stages, procurement=_procurement(sol, problem, options),
+        stages=stages, runs=_runs(stages, scenario),
+        data_steps=[DataStep(name=n, start_day=0.0, end_day=d, feeds=f) for n, d, f in data_steps(cand, scenario)], procurement=_procurement(sol, problem, options, scenario, catalog),
         model_size={"variables": sol.n_variables, "constraints": sol.n_constraints},
     )
 
 
-def _segment(seg, opt) -> Segment:
+def _segment(seg, opt, runs: int) -> Segment:
+    """The solver's segment with its cost, energy and emissions for one run (the option's are for all runs)."""
     return Segment(offer=opt.offer, provider=opt.provider, chip=opt.chip, source=opt.source, nodes=opt.nodes,
                    gpus=opt.gpus, fraction=seg.fraction, start_day=seg.start_day, end_day=seg.end_day,
-                   cost_usd=seg.cost_usd, energy_mwh=seg.energy_mwh, tco2e=seg.tco2e,
-                   gpu_hours=opt.gpu_hours * seg.fraction, mfu=opt.mfu, goodput=opt.goodput, layout=dict(opt.layout))
+                   cost_usd=seg.cost_usd / runs, energy_mwh=seg.energy_mwh / runs, tco2e=seg.tco2e / runs,
+                   gpu_hours=opt.gpu_hours * seg.fraction / runs, mfu=opt.mfu, goodput=opt.goodput,
+                   layout=dict(opt.layout))
 
 
-def _procurement(sol: Solution, problem: Problem, options: dict[str, Option]) -> list[Procurement]:
-    """What to buy or reserve, from the solution's pool sizes; options: the chosen path's, by id."""
+def _runs(stages: list[StagePlan], scenario: Scenario) -> list[RunPlan]:
+    """Run r repeats the first run's schedule r·every_days later, in its own window (none when the
+    plan trains nothing: adopted weights)."""
+    segments = [s for st in stages for s in st.segments]
+    if not segments:
+        return []
+    start, end = min(s.start_day for s in segments), max(s.end_day for s in segments)
+    step = every_days(scenario)
+    return [RunPlan(run=r + 1, window_start_day=r * step, deadline_day=scenario.deadline_days + r * step,
+                    start_day=start + r * step, end_day=end + r * step,
+                    flops=sum(st.flops for st in stages), energy_mwh=sum(s.energy_mwh for s in segments),
+                    tco2e=sum(s.tco2e for s in segments), cost_usd=sum(s.cost_usd for s in segments))
+            for r in range(scenario.program.runs)]
+
+
+def _procurement(sol: Solution, problem: Problem, options: dict[str, Option], scenario: Scenario,
+                 catalog: Catalog) -> list[Procurement]:
+    """What to buy or reserve, from the solution's pool sizes; options: the chosen path's, by id.
+    A purchase line is the node's holding (planner.ownership) times the nodes; a reservation's is its fee."""
     items = []
     for cap_id, nodes in sol.capacities.items():
         cap = problem.capacity(cap_id)
         if nodes <= 0 or cap.kind == "held":
             continue
-        used = [s for s in sol.segments if options[s.option].capacity == cap_id]
-        first_use = min(s.start_day for s in used)
-        per_use = sum((options[s.option].capex_usd + options[s.option].hosting_usd) * s.fraction for s in used)
+        first_use = min(s.start_day for s in sol.segments if options[s.option].capacity == cap_id)
+        common = dict(item=cap_id.split(":", 1)[1], chip=cap.chip, quantity_nodes=nodes,
+                      unit_price_usd=cap.unit_price_usd, vendor=cap.vendor, first_use_day=first_use)
+        if cap.kind == "reserved":
+            fee = nodes * cap.unit_cost_usd
+            items.append(Procurement(action="reserve", order_by_day=0.0, delivery_day=0.0, payment_day=0.0,
+                                     end_day=cap.available_until_day + problem.later_runs_days, end_value_usd=0.0,
+                                     capital_usd=fee, financing_usd=0.0, hosting_usd=0.0, other_use_usd=0.0,
+                                     charged_usd=fee, **common))
+            continue
+        h = owned_holding(catalog.hardware[common["item"].split("@")[0]], scenario)
         items.append(Procurement(
-            action="buy" if cap.kind == "owned" else "reserve", item=cap_id.split(":", 1)[1], chip=cap.chip,
-            quantity_nodes=nodes, unit_price_usd=cap.unit_price_usd,
-            charged_usd=nodes * (cap.unit_cost_usd + cap.hosting_usd_per_node) + per_use, vendor=cap.vendor,
-            order_by_day=max(0.0, first_use - cap.available_day), first_use_day=first_use,
-        ))
+            action="buy", order_by_day=h.order_day, delivery_day=h.delivery_day, payment_day=h.payment_day,
+            end_day=h.end_day, end_value_usd=nodes * h.end_value_usd, capital_usd=nodes * h.capital_usd,
+            financing_usd=nodes * h.financing_usd, hosting_usd=nodes * h.hosting_usd,
+            other_use_usd=-nodes * h.other_use_credit_usd, charged_usd=nodes * h.net_usd, **common))
     return items
 
 
@@ -348,7 +383,28 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
         else:
             notes.append(f"No {other} plan meets every bound.")
     notes.extend(breakeven_notes(plan, scenario, catalog))
+    notes.extend(cluster_size_notes(plan, scenario, catalog))
+    notes.extend(program_notes(plan))
     plan.alternatives = sorted(found, key=lambda a: (a.total_cost_usd, a.kind != "chosen"))
+    return notes
+
+
+def program_notes(plan: Plan) -> list[str]:
+    """For a program whose first run rents while bought servers are on their way: that every run
+    repeats the first run's schedule, and what the rental before delivery costs over the later runs."""
+    if len(plan.runs) < 2:
+        return []
+    notes = []
+    for item in plan.procurement:
+        if item.action != "buy":
+            continue
+        early = [s for st in plan.stages for s in st.segments
+                 if s.source in ("on_demand", "spot") and s.start_day < item.delivery_day]
+        if early:
+            usd = sum(s.cost_usd for s in early)
+            notes.append(f"Every run repeats the first run's schedule, which rents {usd:,.0f} USD of capacity before "
+                         f"the {item.item} servers arrive on day {item.delivery_day:g}; runs 2-{len(plan.runs)} pay that "
+                         f"again ({usd * (len(plan.runs) - 1):,.0f} USD) although the servers are there by then.")
     return notes
 
 
@@ -372,32 +428,58 @@ def _other_sourcing(scenario: Scenario, cloud: bool) -> Scenario | None:
     return scenario.model_copy(update={"policy": policy.model_copy(update={"cloud_allowed": False})})
 
 
-def breakeven_notes(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[str]:
-    """For each chip in the plan: the utilisation above which owning a server beats renting one.
+@dataclass(frozen=True)
+class OwningVsRenting:
+    """A server type with a chip the plan uses, against renting its node-days on demand."""
 
-    Owning costs capex/life + hosting per year whether used or not, plus electricity when used; renting
-    costs the cheapest allowed on-demand price per hour used. Break-even utilisation
-    u* = (capex/life + hosting·12) / (8760 · (rent_per_node_hour − electricity_per_node_hour)).
-    """
-    notes = []
+    chip: str
+    hardware: str
+    rent_usd_per_node_day: float | None  # cheapest allowed on-demand GPU-hour × GPUs × 24 (None: no offer)
+    power_usd_per_node_day: float  # electricity at the ownership site while it runs
+    holding: Holding | None  # one node bought for this scenario (None: delivered after the deadline)
+    utilisation: float | None  # break-even share of the days held (None: never pays off)
+    plan_utilisation: float | None  # this plan's node-days on the chip over nodes × days held
+
+
+def owning_vs_renting(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[OwningVsRenting]:
+    """For each chip in the plan and each server type with it: the share of its holding period a bought
+    server must run to cost no more than renting the same node-days at the cheapest allowed on-demand
+    price, from the one cost function the optimiser prices servers with
+    (planner.ownership.breakeven_utilisation), and the share this plan's node-days on that chip would
+    fill (all runs, over its largest node count × days held)."""
     site = catalog.sites[scenario.ownership.site]
     rent = {}
     for pool in cloud_pools(scenario, catalog):
         if pool.source == "on_demand":
             rent[pool.chip_id] = min(pool.usd_per_gpu_hour, rent.get(pool.chip_id, pool.usd_per_gpu_hour))
+    rows = []
     for chip in sorted({s.chip for st in plan.stages for s in st.segments}):
+        segments = [s for st in plan.stages for s in st.segments if s.chip == chip]
+        node_days = sum(s.nodes * (s.end_day - s.start_day) for s in segments) * scenario.program.runs
+        nodes = max(s.nodes for s in segments)
         for hw in (h for h in catalog.hardware.values() if h.accelerator == chip):
-            if chip not in rent:
-                continue
-            node_rent = rent[chip] * hw.gpus_per_node
-            power_cost = hw.power_kw_per_node * site.pue * site.electricity_usd_per_kwh
-            margin = node_rent - power_cost
-            fixed = hw.capex_usd_per_node / hw.life_years + hw.hosting_usd_per_node_month * 12
-            if margin <= 0:
-                continue
-            u = fixed / (HOURS_PER_YEAR * margin)
-            verdict = "never pays off" if u > 1 else f"pays off above {u:.0%} utilisation"
-            notes.append(f"Owning {hw.id} ({chip}) vs renting {hw.gpus_per_node} GPUs at {node_rent:,.2f} USD/hour: "
-                         f"{verdict} over its {hw.life_years:g}-year life.")
-            break
+            power = hw.power_kw_per_node * site.pue * site.electricity_usd_per_kwh * 24.0
+            node_rent = rent[chip] * hw.gpus_per_node * 24.0 if chip in rent else None
+            held = owned_holding(hw, scenario) if hw.lead_time_days < scenario.deadline_days else None
+            u = breakeven_utilisation(held, power, node_rent) if held and node_rent else None
+            used = node_days / (nodes * held.held_days) if held and held.held_days > 0 else None
+            rows.append(OwningVsRenting(chip, hw.id, node_rent, power, held, u, used))
+    return rows
+
+
+def breakeven_notes(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[str]:
+    """One line per chip in the plan (its first server type that can arrive in time): owning's
+    break-even utilisation against renting, and this plan's."""
+    notes, seen = [], set()
+    for row in owning_vs_renting(plan, scenario, catalog):
+        if row.chip in seen or row.holding is None or row.rent_usd_per_node_day is None:
+            continue
+        seen.add(row.chip)
+        h = row.holding
+        verdict = ("never pays off" if row.utilisation is None
+                   else f"pays off above {row.utilisation:.0%} utilisation")
+        notes.append(f"Owning {row.hardware} ({row.chip}) from delivery on day {h.delivery_day:g} to day "
+                     f"{h.end_day:,.0f} ({scenario.ownership.accounting}: {h.net_usd:,.0f} USD per node held, "
+                     f"idle or not) vs renting at {row.rent_usd_per_node_day / 24.0:,.2f} USD/node-hour: {verdict}; "
+                     f"this plan's work would keep them {row.plan_utilisation:.1%} busy.")
     return notes

@@ -20,7 +20,8 @@ o, and new(o) = (unit cost + hosting) of its capacity × its nodes beyond those 
 One rule is an exchange argument instead: in a stage whose options are all cloud options (no
 capacity, so no window, no node count shared with other stages) and where a stage may be split
 over J ≥ 2 options, only options on the lower convex hull of (days, variable cost) are kept,
-unless a carbon cap or provider-share cap looks at other figures of the option. Any mix of the
+unless a carbon cap or provider-share cap looks at other figures of the option, or the options pay
+per segment (start-up, minimum billing), which the exchange would pay twice. Any mix of the
 stage's options lasting T days costs at least the hull's value at T, reached by at most two
 adjacent hull options lasting T days in total; swapping the stage's segments for those keeps every
 date, and so every bound, and costs no more.
@@ -75,8 +76,15 @@ def _prune_by_cost(problem: Problem, limit: float) -> Problem:
 
 def _keep_cloud_hulls(problem: Problem) -> Problem:
     return dataclasses.replace(problem, paths=tuple(dataclasses.replace(p, stages=tuple(
-        dataclasses.replace(s, options=cloud_hull(s.options)) if not any(o.capacity for o in s.options) else s
+        dataclasses.replace(s, options=cloud_hull(s.options)) if _hull_exact(s.options) else s
         for s in p.stages)) for p in problem.paths))
+
+
+def _hull_exact(options: tuple[Option, ...]) -> bool:
+    """The hull rule's exchange holds for cloud options whose cost and time are in proportion to the
+    fraction done: none on a capacity, none with a per-segment start-up or minimum billing (two
+    hull options would pay two start-ups where the mix they replace may have paid one)."""
+    return not any(o.capacity or o.setup_days or o.setup_usd or o.min_billed_usd for o in options)
 
 
 def _with_paths(problem: Problem, paths: list[Path]) -> Problem:
@@ -213,8 +221,9 @@ def best_simple_plan(problem: Problem) -> SimplePlan | None:
     path, plan = found
     segments, end = [], 0.0
     for stage, move in zip(path.stages, plan):
+        end = max(end, stage.ready_day)
         for o, fraction in _segments(problem, move, end):
-            end = max(end, problem.window(o)[0]) + fraction * o.days
+            end = max(end, problem.window(o)[0]) + o.segment_days(fraction)
             segments.append((stage.name, o, fraction))
     return SimplePlan(path, tuple(segments), best)
 
@@ -245,13 +254,14 @@ def _simple_plan(problem: Problem, path: Path, plan, partial: bool = False) -> t
     plan covers the first stages only (fixed costs, staff to its end and bounds on what it has)."""
     miss = (math.inf, math.inf)
     end, variable, tco2e, nodes, spend = 0.0, 0.0, 0.0, {}, {}
-    for move in plan:
+    for stage, move in zip(path.stages, plan):
+        end = max(end, stage.ready_day)
         for o, fraction in _segments(problem, move, end):
             first, last = problem.window(o)
-            end = max(end, first) + fraction * o.days
+            end = max(end, first) + o.segment_days(fraction)
             if end > last:
                 return miss
-            variable += fraction * _var(o)
+            variable += o.segment_usd(fraction)
             tco2e += fraction * o.tco2e
             spend[o.provider] = spend.get(o.provider, 0.0) + fraction * o.compute_usd
             if o.capacity:
@@ -263,7 +273,7 @@ def _simple_plan(problem: Problem, path: Path, plan, partial: bool = False) -> t
         if new > c.max_new_nodes:
             return miss
         charges += (c.unit_cost_usd + c.hosting_usd_per_node) * new
-    cost = path.fixed_usd + variable + charges + problem.staff_usd_per_day * end
+    cost = path.fixed_usd + variable + charges + problem.staff_usd(end)
     if problem.deadline_days is not None and end > problem.deadline_days:
         return miss
     if problem.budget_usd is not None and cost > problem.budget_usd:
@@ -283,7 +293,7 @@ def _segments(problem: Problem, move: tuple[Option, ...], start: float) -> list[
         return [(move[0], 1.0)]
     a, b = move
     begin = max(start, problem.window(a)[0])
-    share = min(1.0, max(0.0, (problem.window(b)[0] - begin) / a.days)) if a.days > 0 else 1.0
+    share = min(1.0, max(0.0, (problem.window(b)[0] - begin - a.setup_days) / a.days)) if a.days > 0 else 1.0
     return [(o, f) for o, f in ((a, share), (b, 1.0 - share)) if f > 0.0]
 
 

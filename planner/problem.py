@@ -29,10 +29,11 @@ TIE_BREAK_SLACK = 1e-6
 class Capacity:
     """A pool of nodes bought, reserved or already held once and shared by every stage.
 
-    unit_cost_usd is charged once per new node, whatever the use: owned = a one-time charge such as
-    the resale haircut (usage-based depreciation is Option.capex_usd), reserved = the whole-term fee,
-    held = 0. hosting_usd_per_node is likewise charged once per new node. unit_price_usd is the list
-    price per node, for the procurement list only. held_nodes are already owned and free; at most
+    unit_cost_usd is charged once per new node, whatever the use: owned = its capital charge and
+    financing over the days held, less declared other-use income for them (which may exceed the
+    capital charge, so unit_cost_usd may be negative as long as unit_cost_usd + hosting_usd_per_node
+    is not), reserved = the whole-term fee, held = 0. hosting_usd_per_node is likewise charged once
+    per new node. unit_price_usd is the list price per node, for the procurement list only. held_nodes are already owned and free; at most
     max_new_nodes more may be bought or reserved. Every node of the pool is usable on the days
     [available_day, available_until_day]: a segment on it starts at or after available_day (lead
     time; 0 for held hardware) and ends at or before available_until_day (None: no end; e.g. a
@@ -57,7 +58,10 @@ class Capacity:
     available_until_day: float | None = None
 
     def __post_init__(self):
-        _non_negative(f"capacity '{self.id}'", self)
+        _non_negative(f"capacity '{self.id}'", self, skip=("unit_cost_usd",))
+        if self.unit_cost_usd + self.hosting_usd_per_node < 0:
+            raise InputError(f"capacity '{self.id}': fields 'unit_cost_usd' + 'hosting_usd_per_node'",
+                             f"must not be negative (got {self.unit_cost_usd + self.hosting_usd_per_node})")
 
     @property
     def window(self) -> tuple[float, float]:
@@ -72,8 +76,11 @@ class Option:
 
     compute_usd is the rental for the whole stage (0 on owned or held hardware); energy_usd the
     electricity paid separately (owned hardware; 0 on cloud, where it is in the price); capex_usd
-    the capital charge for the hardware's node-days (e.g. depreciation) and hosting_usd their
-    hosting, both for doing the whole stage here (0 unless owned). A stage may be split across
+    and hosting_usd are charges in proportion to the node-days used (on bought servers: the
+    other-use income those node-days forgo; their holding is a per-node Capacity charge).
+    Each segment on the option, whatever its fraction, first spends setup_days (start-up) and pays
+    setup_usd for it, and its rental (setup_usd + compute_usd·f) is at least min_billed_usd
+    (rental_usd). A stage may be split across
     options: a fraction f of the stage costs, lasts and emits f times these figures. capacity names
     the Capacity whose nodes the option uses (None for on-demand and spot: usable any day).
     """
@@ -97,6 +104,9 @@ class Option:
     mfu: float = 0.0
     goodput: float = 0.0
     layout: tuple[tuple[str, float], ...] = ()  # compute.Estimate's layout, batch and steps
+    setup_days: float = 0.0
+    setup_usd: float = 0.0
+    min_billed_usd: float = 0.0
 
     def __post_init__(self):
         _non_negative(f"option '{self.id}'", self)
@@ -106,13 +116,28 @@ class Option:
         """Everything the option costs in proportion to the fraction of the stage it does."""
         return self.compute_usd + self.energy_usd + self.capex_usd + self.hosting_usd
 
+    def rental_usd(self, fraction: float) -> float:
+        """What a segment doing `fraction` of the stage is billed for rental: start-up and its share of
+        the compute, at least the minimum billed."""
+        return max(self.setup_usd + self.compute_usd * fraction, self.min_billed_usd)
+
+    def segment_usd(self, fraction: float) -> float:
+        """Everything a segment doing `fraction` of the stage costs."""
+        return self.rental_usd(fraction) + (self.energy_usd + self.capex_usd + self.hosting_usd) * fraction
+
+    def segment_days(self, fraction: float) -> float:
+        """How long a segment doing `fraction` of the stage lasts: start-up, then its share of the work."""
+        return self.setup_days + self.days * fraction
+
 
 @dataclass(frozen=True)
 class StageOptions:
-    """A stage of a path (e.g. 'pretrain', 'sft') and the options that can do it."""
+    """A stage of a path (e.g. 'pretrain', 'sft') and the options that can do it; ready_day is the
+    first day it may start (the data it trains on is prepared or labelled by then)."""
 
     name: str
     options: tuple[Option, ...]
+    ready_day: float = 0.0
 
     def __post_init__(self):
         object.__setattr__(self, "options", tuple(self.options))
@@ -147,7 +172,10 @@ class Path:
 class Problem:
     """The question for the MIP: candidate paths, shared capacities and the user's bounds.
 
-    Bounds left as None are absent. max_provider_share caps any one provider's share of rental
+    Bounds left as None are absent. Staff is paid staff_usd_per_day from day 0 to the plan's end: the
+    first run's end E plus later_runs_days (a program's later runs repeat the first run's schedule,
+    run r starting r·every_days later; the model schedules the first run), and for at least
+    staff_min_days. max_provider_share caps any one provider's share of rental
     spend (compute_usd). max_segments is how many options a stage may be split over; each does one
     contiguous segment, and a stage's segments run one after another.
 
@@ -162,6 +190,8 @@ class Problem:
     budget_usd: float | None = None
     target_loss: float | None = None
     staff_usd_per_day: float = 0.0
+    later_runs_days: float = 0.0
+    staff_min_days: float = 0.0
     carbon_cap_tco2e: float | None = None
     max_provider_share: float | None = None
     max_segments: int = 2
@@ -177,6 +207,11 @@ class Problem:
     @functools.cached_property
     def _capacity_by_id(self) -> dict[str, Capacity]:
         return {c.id: c for c in self.capacities}
+
+    def staff_usd(self, end_day: float) -> float:
+        """Staff for a plan whose first run ends on end_day: from day 0 to the last run's end, at least
+        staff_min_days."""
+        return self.staff_usd_per_day * max(end_day + self.later_runs_days, self.staff_min_days)
 
     def window(self, option: Option) -> tuple[float, float]:
         """The days [first, last] on which `option` may run: its capacity's window, else [0, ∞)."""
@@ -241,8 +276,10 @@ def _unique(where: str, ids: list[str]) -> None:
         raise InputError(where, f"duplicate ids {duplicates}", "give each entry its own id")
 
 
-def _non_negative(where: str, record) -> None:
+def _non_negative(where: str, record, skip: tuple[str, ...] = ()) -> None:
     for name in _field_names(type(record)):
+        if name in skip:
+            continue
         value = getattr(record, name)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
             raise InputError(f"{where}: field '{name}'", f"must not be negative (got {value})")

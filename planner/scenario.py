@@ -132,6 +132,13 @@ class Data(Strict):
                                           description="Labelled examples the task tuning needs (0 = none).")
     labelled_example_usd: float = Field(0.0, ge=0, description="Price per labelled example bought, USD.")
     tokens_per_example: float = Field(1000.0, ge=1, le=1e6, description="Average tokens per labelled example.")
+    labelling_examples_per_day: float | None = Field(
+        None, gt=0, description="Labelling throughput once started, examples per day (null = no time).")
+    labelling_lead_time_days: float = Field(
+        0.0, ge=0, le=3650, description="Days before labelling starts (vendor contracting, guidelines), days.")
+    preparation_tokens_per_day: float | None = Field(
+        None, gt=0, description="Rate at which bought or cleaned tokens are prepared (filtered, deduplicated, "
+                                "tokenised), tokens per day (null = no time).")
 
     _tokens = field_validator("unique_tokens")(_plausible_tokens)
 
@@ -166,13 +173,42 @@ class HeldHardware(Strict):
     site: str | None = Field(None, description="Site id where they run (default: ownership.site).")
 
 
+class OtherUse(Strict):
+    """What idle node-days of bought servers earn (other teams' jobs, leasing out)."""
+
+    share: float = Field(ge=0, le=1, description="Share of idle node-days put to other use (fraction, 0-1).")
+    usd_per_node_day: float = Field(ge=0, description="What one such node-day is worth, USD per node-day.")
+
+
 class Ownership(Strict):
     accounting: Literal["amortise", "resell"] = Field(
         "amortise",
-        description="amortise: bought hardware will be reused, charge capex over its life; "
-        "resell: bought for this project, charge capex minus resale value at the deadline.",
+        description="Both hold bought servers from delivery to the horizon end (the last run's deadline), idle "
+        "or not. amortise: kept afterwards, charged capex x days held / useful life (days); resell: sold on the "
+        "horizon's last day, charged capex minus resale proceeds (USD).",
     )
     site: str = Field("us-virginia", description="Site id where bought hardware is hosted.")
+    financing_rate_per_year: float = Field(
+        0.0, ge=0, le=1,
+        description="Cost of capital on the purchase price, fraction per year (simple interest from the catalog "
+        "row's payment day to the horizon end; 0 = paid from cash with no cost).",
+    )
+    horizon_days: float | None = Field(
+        None, gt=0, le=7300,
+        description="Day bought servers are sold (resell) or valued at book value (amortise), days from today; "
+                    "null = the last run's deadline. Must not come before it.")
+    other_use: OtherUse | None = Field(
+        None, description="Declared use of idle node-days (share, USD per node-day); none = idle days earn nothing.")
+
+
+class Program(Strict):
+    """Training repeated on a cadence: run r (r = 0..runs-1) starts no earlier than day r x every_days and must
+    end by day deadline_days + r x every_days; bought servers are held through the last run."""
+
+    runs: int = Field(1, ge=1, le=100, description="Number of training runs (count).")
+    every_days: float | None = Field(
+        None, gt=0, le=3650,
+        description="Days between the starts of successive runs' windows (null = deadline_days: back to back).")
 
 
 class Inference(Strict):
@@ -246,16 +282,18 @@ class Scenario(Strict):
                                                description="Servers already owned: sunk cost, free to use.")
     ownership: Ownership = Field(default_factory=Ownership, description="How bought hardware is charged, and "
                                                                          "where it is hosted.")
-    staff_usd_per_month: float = Field(0.0, ge=0, description="Team cost per month while the project runs.")
+    staff_usd_per_month: float = Field(0.0, ge=0, description="Team cost, USD per month, from day 0 to the plan's end.")
+    staff_min_days: float = Field(
+        0.0, ge=0, le=7300, description="Shortest calendar the team is paid for, days (a team hired for a fixed term).")
     failures_per_node_day: float | None = Field(
         None, ge=0, le=10,
         description="Job-interrupting hardware failures per node-day (null = the compute model's 3.8e-3, from "
                     "Llama 3's 54-day run on 16,384 H100; Kokolis et al. 2024 measured 2.3e-3 and 6.5e-3 on A100).",
     )
-    program_runs: int = Field(
-        1, ge=1, le=100,
-        description="Times the training is repeated before the deadline (e.g. retrain quarterly for 3 years = 12).",
-    )
+    program: Program = Field(
+        default_factory=Program,
+        description="Runs on a cadence: {runs: count, every_days: days between run windows}; deadline_days is "
+                    "each run's deadline from its window's start.")
     inference: Inference = Field(default_factory=Inference, description="Serving after training: lifetime tokens "
                                                                          "add serving cost, favouring smaller models.")
     quality_law: QualityLaw = Field(default_factory=QualityLaw, description="Which scaling law predicts loss, and "
@@ -279,6 +317,14 @@ class Scenario(Strict):
                              "the whole consortium (a cost split needs a quality every coalition must reach)")
         if self.target.empty and self.budget_usd is None and not self.members:
             raise ValueError("give a target (loss, like or benchmark) or a budget to maximise quality within")
+        if self.program.every_days is not None and self.program.every_days < self.deadline_days \
+                and self.program.runs > 1:
+            raise ValueError(f"program.every_days {self.program.every_days:g} is shorter than deadline_days "
+                             f"{self.deadline_days:g}: runs would overlap; set deadline_days to at most every_days")
+        h = self.ownership.horizon_days
+        if h is not None and h < last_deadline_day(self) - 1e-9:
+            raise ValueError(f"ownership.horizon_days {h:g} comes before the last run's deadline, day "
+                             f"{last_deadline_day(self):g}: bought servers are held through every run")
         if self.objective == "cost" and self.target.empty and not self.members:
             # `plan x.yaml --budget B` with no target maximises quality within the budget.
             object.__setattr__(self, "objective", "quality")
@@ -314,7 +360,11 @@ def with_overrides(scenario: Scenario, **changes) -> Scenario:
         raise InputError("--target-loss, --target-like", "give one target, not both",
                          "keep the one you mean (the scenario's own target is replaced by it)")
     data = scenario.model_dump()
+    program = {"program_runs": "runs", "every_days": "every_days"}
     for key, value in changes.items():
+        if key in program and value is not None:
+            data["program"] = {**data["program"], program[key]: value}
+            continue
         if value is None:
             continue
         if key == "target_loss":
@@ -327,3 +377,20 @@ def with_overrides(scenario: Scenario, **changes) -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise pydantic_errors("command line", exc) from None
+
+
+def every_days(scenario: Scenario) -> float:
+    """Days between the starts of successive runs' windows."""
+    p = scenario.program
+    return scenario.deadline_days if p.every_days is None else p.every_days
+
+
+def last_deadline_day(scenario: Scenario) -> float:
+    """The last run's deadline, days from today."""
+    return scenario.deadline_days + (scenario.program.runs - 1) * every_days(scenario)
+
+
+def horizon_day(scenario: Scenario) -> float:
+    """The day bought servers are held to: ownership.horizon_days, else the last run's deadline."""
+    h = scenario.ownership.horizon_days
+    return last_deadline_day(scenario) if h is None else h

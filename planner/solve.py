@@ -33,9 +33,9 @@ MIN_FRACTION = 1e-7
 @dataclass(frozen=True)
 class Segment:
     """Part of a stage run on one option (`option` is its id): `fraction` of the stage, from
-    start_day to end_day; slot is its position (1, 2, ...) among the stage's segments. cost_usd is
-    what the segment costs in proportion to its fraction: rental, energy, and the capital and
-    hosting charges of owned hardware for its node-days (not the one-time per-node charges)."""
+    start_day to end_day (start-up included); slot is its position (1, 2, ...) among the stage's
+    segments. cost_usd is what the segment costs (Option.segment_usd): rental with start-up and
+    minimum billing, energy, and per-node-day charges (not the per-node capacity charges)."""
 
     stage: str
     slot: int
@@ -160,10 +160,10 @@ def _plan(m: PlanModel) -> dict | None:
             return None
         for position, (option, x) in enumerate(kept, start=1):
             fraction = x / done
-            start = max(day, index.window(option)[0])
-            day = start + option.days * fraction
+            start = max(day, index.window(option)[0], stage.ready_day)
+            day = start + option.segment_days(fraction)
             segments.append(Segment(stage.name, position, option.id, fraction, start, day,
-                                    option.variable_usd * fraction, option.energy_mwh * fraction,
+                                    option.segment_usd(fraction), option.energy_mwh * fraction,
                                     option.tco2e * fraction))
             used.append((option, fraction))
     nodes = _new_nodes(problem.capacities, [o for o, _ in used])
@@ -185,7 +185,7 @@ def _cost_breakdown(problem: Problem, path: Path, used: list[tuple[Option, float
                     end_day: float) -> dict[str, float]:
     capacities = problem.capacities
     return {
-        "compute": float(sum(o.compute_usd * f for o, f in used)),
+        "compute": float(sum(o.rental_usd(f) for o, f in used)),
         "reserved": float(sum(c.unit_cost_usd * nodes[c.id] for c in capacities if c.kind == "reserved")),
         "owned_capex_net": float(sum(o.capex_usd * f for o, f in used)
                                  + sum(c.unit_cost_usd * nodes[c.id] for c in capacities if c.kind != "reserved")),
@@ -195,5 +195,5 @@ def _cost_breakdown(problem: Problem, path: Path, used: list[tuple[Option, float
         "data": path.data_usd,
         "labelling": path.labelling_usd,
         "inference": path.inference_usd,
-        "staff": problem.staff_usd_per_day * end_day,
+        "staff": problem.staff_usd(end_day),
     }

@@ -109,6 +109,20 @@ def _spend(o):
     return o.compute_usd + o.energy_usd + o.capex_usd + o.hosting_usd
 
 
+def _rental(o, fraction):
+    """A segment's rental: start-up plus its share of compute, at least the minimum billed."""
+    return max(o.setup_usd + o.compute_usd * fraction, o.min_billed_usd)
+
+
+def _share_spend(o, fraction):
+    """Rental counted by the provider-share cap: compute for the work done, no per-segment charges."""
+    return o.compute_usd * fraction
+
+
+def _segment_cost(o, fraction):
+    return _rental(o, fraction) + (o.energy_usd + o.capex_usd + o.hosting_usd) * fraction
+
+
 def _solve_continuous(problem, cand, minimise, end_limit=None):
     """Min cost (USD) or min end (days) of one candidate, or None if it cannot meet the bounds."""
     if all(len(seq) == 1 for seq in cand.sequences):
@@ -119,18 +133,23 @@ def _solve_continuous(problem, cand, minimise, end_limit=None):
 def _whole_stages(problem, cand, minimise, end_limit):
     day = 0.0
     options = [seq[0] for seq in cand.sequences]
-    for o in options:
+    for stage, o in zip(cand.path.stages, options):
         first, last = _window(problem, o)
-        day = max(day, first) + o.days
+        day = max(day, first, stage.ready_day) + o.setup_days + o.days
         if day > last + 1e-9:
             return None
     fractions = [1.0] * len(options)
     if not _bounds_met(problem, options, fractions, day, end_limit):
         return None
-    cost = cand.fixed_usd + sum(_spend(o) for o in options) + problem.staff_usd_per_day * day
+    cost = cand.fixed_usd + sum(_segment_cost(o, 1.0) for o in options) + _staff(problem, day)
     if problem.budget_usd is not None and cost > problem.budget_usd * (1 + 1e-9) + 1e-6:
         return None
     return cost if minimise == "cost" else day
+
+
+def _staff(problem, day):
+    """Staff from day 0 to the last run's end (the first run's end plus later runs), at least the minimum."""
+    return problem.staff_usd_per_day * max(day + problem.later_runs_days, problem.staff_min_days)
 
 
 def _bounds_met(problem, options, fractions, end, end_limit):
@@ -142,20 +161,23 @@ def _bounds_met(problem, options, fractions, end, end_limit):
         if sum(o.tco2e * f for o, f in zip(options, fractions)) > problem.carbon_cap_tco2e + 1e-9:
             return False
     if problem.max_provider_share is not None:
-        total = sum(o.compute_usd * f for o, f in zip(options, fractions))
+        total = sum(_share_spend(o, f) for o, f in zip(options, fractions))
         for provider in {o.provider for o in options}:
-            own = sum(o.compute_usd * f for o, f in zip(options, fractions) if o.provider == provider)
+            own = sum(_share_spend(o, f) for o, f in zip(options, fractions) if o.provider == provider)
             if own > problem.max_provider_share * total + 1e-6:
                 return False
     return True
 
 
 def _linear_program(problem, cand, minimise, end_limit):
-    """Variables: fraction f_q and start t_q of each segment q (in execution order), end E."""
+    """Variables: fraction f_q, start t_q and minimum-billing top-up z_q of each segment q (in execution
+    order), end E. Every segment is used, so its start-up time and charge are constants."""
     segments = [(stage, o) for stage, seq in enumerate(cand.sequences) for o in seq]
     n = len(segments)
-    f, t, end = (lambda q: q), (lambda q: n + q), 2 * n
-    size = 2 * n + 1
+    f, t, end, z = (lambda q: q), (lambda q: n + q), 2 * n, (lambda q: 2 * n + 1 + q)
+    staffed = 3 * n + 1  # S ≥ E + later runs, S ≥ minimum: the days staff is paid
+    size = 3 * n + 2
+    setup_usd = sum(o.setup_usd for _, o in segments)
     rows, rhs = [], []
 
     def at_most(coefficients: dict, bound: float):
@@ -165,16 +187,18 @@ def _linear_program(problem, cand, minimise, end_limit):
         rows.append(row)
         rhs.append(bound)
 
-    for q in range(n - 1):  # t_{q+1} ≥ t_q + days_q f_q
-        at_most({t(q): 1, f(q): segments[q][1].days, t(q + 1): -1}, 0)
-    at_most({t(n - 1): 1, f(n - 1): segments[-1][1].days, end: -1}, 0)
-    for q, (_, o) in enumerate(segments):  # t_q + days_q f_q ≤ last day of the window
+    for q in range(n - 1):  # t_{q+1} ≥ t_q + setup_q + days_q f_q
+        at_most({t(q): 1, f(q): segments[q][1].days, t(q + 1): -1}, -segments[q][1].setup_days)
+    at_most({t(n - 1): 1, f(n - 1): segments[-1][1].days, end: -1}, -segments[-1][1].setup_days)
+    at_most({end: 1, staffed: -1}, -problem.later_runs_days)
+    for q, (_, o) in enumerate(segments):  # t_q + setup_q + days_q f_q ≤ last day of the window
         last = _window(problem, o)[1]
         if math.isfinite(last):
-            at_most({t(q): 1, f(q): o.days}, last)
-    spend = {f(q): _spend(o) for q, (_, o) in enumerate(segments)}
+            at_most({t(q): 1, f(q): o.days}, last - o.setup_days)
+        at_most({z(q): -1, f(q): -o.compute_usd}, o.setup_usd - o.min_billed_usd)  # z_q ≥ min − setup − compute f_q
+    spend = {f(q): _spend(o) for q, (_, o) in enumerate(segments)} | {z(q): 1 for q in range(n)}
     if problem.budget_usd is not None:
-        at_most({**spend, end: problem.staff_usd_per_day}, problem.budget_usd - cand.fixed_usd)
+        at_most({**spend, staffed: problem.staff_usd_per_day}, problem.budget_usd - cand.fixed_usd - setup_usd)
     if problem.carbon_cap_tco2e is not None:
         at_most({f(q): o.tco2e for q, (_, o) in enumerate(segments)}, problem.carbon_cap_tco2e)
     if problem.max_provider_share is not None:
@@ -185,12 +209,14 @@ def _linear_program(problem, cand, minimise, end_limit):
     for q, (stage, _) in enumerate(segments):
         equal[stage, f(q)] = 1
     end_bound = min([b for b in (problem.deadline_days, end_limit) if b is not None], default=None)
-    bounds = ([(0, 1)] * n + [(_ready(problem, o), None) for _, o in segments] + [(0, end_bound)])
+    bounds = ([(0, 1)] * n + [(max(_ready(problem, o), cand.path.stages[stage].ready_day), None)
+                              for stage, o in segments] + [(0, end_bound)] + [(0, None)] * n
+              + [(problem.staff_min_days, None)])
     objective = np.zeros(size)
     if minimise == "cost":
         for column, value in spend.items():
             objective[column] = value
-        objective[end] = problem.staff_usd_per_day
+        objective[staffed] = problem.staff_usd_per_day
     else:
         objective[end] = 1
     result = linprog(objective, A_ub=np.array(rows), b_ub=rhs, A_eq=equal, b_eq=np.ones(len(equal)),
@@ -198,7 +224,7 @@ def _linear_program(problem, cand, minimise, end_limit):
     if result.status == 2:
         return None
     assert result.status == 0, result.message
-    return result.fun + (cand.fixed_usd if minimise == "cost" else 0.0)
+    return result.fun + (cand.fixed_usd + setup_usd if minimise == "cost" else 0.0)
 
 
 def check_solution(problem, solution, tol: float = 1e-6) -> list[str]:
@@ -231,12 +257,13 @@ def check_solution(problem, solution, tol: float = 1e-6) -> list[str]:
             errors.append(f"bad fraction or slot {seg}")
         slack = tol * max(1.0, day)
         first, last = _window(problem, o)
-        if seg.start_day < day - slack or seg.start_day < first - slack:
+        ready = next(s.ready_day for s in path.stages if s.name == seg.stage)
+        if seg.start_day < day - slack or seg.start_day < first - slack or seg.start_day < ready - slack:
             errors.append(f"segment starts too early: {seg}")
         if seg.end_day > last + tol * max(1.0, last):
             errors.append(f"segment ends after its window: {seg}")
-        near(seg.end_day - seg.start_day, o.days * seg.fraction, f"duration of {seg.option}")
-        near(seg.cost_usd, _spend(o) * seg.fraction, f"cost of {seg.option}")
+        near(seg.end_day - seg.start_day, o.setup_days + o.days * seg.fraction, f"duration of {seg.option}")
+        near(seg.cost_usd, _segment_cost(o, seg.fraction), f"cost of {seg.option}")
         near(seg.energy_mwh, o.energy_mwh * seg.fraction, "segment energy")
         near(seg.tco2e, o.tco2e * seg.fraction, "segment carbon")
         day = seg.end_day
@@ -255,7 +282,7 @@ def check_solution(problem, solution, tol: float = 1e-6) -> list[str]:
         hardware[cap.kind] = hardware.get(cap.kind, 0.0) + cap.unit_cost_usd * nodes
         hardware["hosting"] = hardware.get("hosting", 0.0) + cap.hosting_usd_per_node * nodes
     expected = {
-        "compute": sum(o.compute_usd * f for o, f in used),
+        "compute": sum(_rental(o, f) for o, f in used),
         "reserved": hardware.get("reserved", 0.0),
         "owned_capex_net": hardware.get("owned", 0.0) + hardware.get("held", 0.0)
         + sum(o.capex_usd * f for o, f in used),
@@ -264,7 +291,7 @@ def check_solution(problem, solution, tol: float = 1e-6) -> list[str]:
         "data": path.data_usd,
         "labelling": path.labelling_usd,
         "inference": path.inference_usd,
-        "staff": problem.staff_usd_per_day * day,
+        "staff": _staff(problem, day),
     }
     if set(solution.cost_breakdown_usd) != set(expected):
         errors.append(f"cost keys {sorted(solution.cost_breakdown_usd)}")
@@ -280,8 +307,9 @@ def check_solution(problem, solution, tol: float = 1e-6) -> list[str]:
     if problem.carbon_cap_tco2e is not None and carbon > problem.carbon_cap_tco2e * (1 + tol) + 1e-6:
         errors.append("over carbon cap")
     if problem.max_provider_share is not None:
+        spend = sum(_share_spend(o, f) for o, f in used)
         for provider in {o.provider for o, _ in used}:
-            own = sum(o.compute_usd * f for o, f in used if o.provider == provider)
-            if own > problem.max_provider_share * expected["compute"] * (1 + tol) + 1e-4:
+            own = sum(_share_spend(o, f) for o, f in used if o.provider == provider)
+            if own > problem.max_provider_share * spend * (1 + tol) + 1e-4:
                 errors.append(f"provider {provider} above its share")
     return errors

@@ -366,7 +366,7 @@ def test_a_duplicate_key_is_refused(tmp_path, capsys, text, line):
 
 @pytest.mark.parametrize("field,value", [
     ("deadline_days", "true"), ("deadline_days", "yes"), ("budget_usd", "yes"), ("budget_usd", "on"),
-    ("staff_usd_per_month", "no"), ("program_runs", "true"), ("data", "{unique_tokens: true}"),
+    ("staff_usd_per_month", "no"), ("program", "{runs: true}"), ("data", "{unique_tokens: true}"),
     ("policy", "{max_nodes_per_provider: {AWS: true}}"), ("search", "{params_grid: [7.0e9, true]}"),
     ("name", "true"), ("policy", "{carbon_cap_tco2e: yes}"),
 ])

@@ -67,11 +67,11 @@ def test_every_scenario_command_takes_set(command):
 
 def test_set_does_what_the_flag_does():
     # scenarios/enterprise_70b.yaml's comment compares with `--program-runs 1 --deadline 180`;
-    # --set program_runs=1 must plan exactly the same scenario
+    # --set program.runs=1 must plan exactly the same scenario
     path = str(ROOT / "scenarios" / "enterprise_70b.yaml")
     plans = [subprocess.run([PLAN, path, *flags, "--deadline", "180", "--no-explain", "--format", "json"],
                             capture_output=True, text=True, timeout=300) for flags in
-             (["--set", "program_runs=1"], ["--program-runs", "1"])]
+             (["--set", "program.runs=1"], ["--program-runs", "1"])]
     assert all(p.returncode == 0 for p in plans), plans[0].stderr
     a, b = (json.loads(p.stdout) for p in plans)
     assert a["total_cost_usd"] == b["total_cost_usd"] and a["path"] == b["path"]

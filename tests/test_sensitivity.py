@@ -83,15 +83,23 @@ def test_electricity_threshold_brackets_the_analytic_switch(university):
     assert result.solves == 2 + 4
 
 
-def test_breakeven_matches_the_formula(university):
+def test_breakeven_matches_the_hand_calculation(university):
+    """A bought hgx-a100-80gb is held from delivery (day 56) to the deadline (day 180), idle or not
+    (amortise, no financing): capex × 124 / (5 × 365) + hosting for max(124 days, 12 months). It pays
+    off when the node-days it runs, at rent − electricity each, cover that."""
     scenario, catalog, plan = university
     rows = {b.hardware: b for b in breakeven(plan, scenario, catalog)}
     hw, site = catalog.hardware["hgx-a100-80gb"], catalog.sites[scenario.ownership.site]
     rent = min(o.on_demand_usd_per_gpu_hour for o in catalog.offers.values() if o.chip == "A100-80GB") * 8
     power = hw.power_kw_per_node * site.pue * site.electricity_usd_per_kwh
-    fixed = hw.capex_usd_per_node / hw.life_years + hw.hosting_usd_per_node_month * 12
+    held = 180 - 56
+    holding = hw.capex_usd_per_node * held / (5 * 365) + hw.hosting_usd_per_node_month * 12
     b = rows["hgx-a100-80gb"]
+    assert scenario.ownership.accounting == "amortise" and hw.lead_time_days == 56 and hw.hosting_min_months == 12
     assert b.rent_usd_per_node_hour == pytest.approx(rent)
-    assert b.utilisation == pytest.approx(fixed / (8760 * (rent - power)))
-    busy = sum(s.nodes * (s.end_day - s.start_day) for st in plan.stages for s in st.segments)
-    assert b.plan_utilisation == pytest.approx(busy / (16 * scenario.deadline_days))
+    assert b.held_days == pytest.approx(held)
+    assert b.holding_usd_per_node == pytest.approx(holding)
+    assert b.utilisation == pytest.approx(holding / ((rent - power) * 24 * held))
+    busy = sum(s.nodes * (s.end_day - s.start_day) for st in plan.stages for s in st.segments if s.chip == "A100-80GB")
+    nodes = max(s.nodes for st in plan.stages for s in st.segments if s.chip == "A100-80GB")
+    assert b.plan_utilisation == pytest.approx(busy / (nodes * held))

@@ -8,7 +8,7 @@ runs so that a bad row is reported with its file, line, field and value.
 from __future__ import annotations
 
 import re
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -127,6 +127,14 @@ class CloudOffer(Row):
         None, description="Scale-out network (EFA/InfiniBand/RoCE) per node, Gbit/s per direction; "
         "blank = the chip's reference figure per chip times the node size.")
     network_source: str | None = Field(None, description="Where scaleout_gbps_per_node comes from.")
+    startup_minutes: NonNegative = Field(
+        description="Provisioning and start-up before each segment trains (boot, image, checkpoint, rendezvous), "
+                    "minutes; every node is billed for it.")
+    min_billed_minutes: NonNegative = Field(description="Least time billed per node for a segment, minutes.")
+    spot_max_nodes: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="Spot instances one can expect to obtain at once (planner assumption); None = no spot.")
+    billing_source: Text = Field(description="Source of startup_minutes, min_billed_minutes and spot_max_nodes, "
+                                             "or 'assumption: ...'.")
 
     @property
     def chip(self) -> str:
@@ -165,6 +173,9 @@ class CloudOffer(Row):
                 found.append((field, getattr(self, field),
                               f"is {price:.4g} USD per GPU-hour, above on-demand ({on_demand:.4g})",
                               "check the value, or leave it blank when there is no discount"))
+        if self.SpotPrice is not None and self.spot_max_nodes is None:
+            found.append(("spot_max_nodes", None, "is empty but the offer has a SpotPrice",
+                          "give the spot nodes one can expect at once (docs/catalogs.md gives the default assumption)"))
         if self.SpotPrice is not None and self.spot_interruptions_per_node_day is None:
             found.append(("spot_interruptions_per_node_day", None, "is empty but the offer has a SpotPrice",
                           "give an interruption rate per node-day (docs/catalogs.md gives the default assumption)"))
@@ -195,6 +206,12 @@ class OwnedHardware(Row):
         None, description="Scale-out network (EFA/InfiniBand/RoCE) per node, Gbit/s per direction; "
         "blank = the chip's reference figure per chip times the node size.")
     network_source: str | None = Field(None, description="Where scaleout_gbps_per_node comes from.")
+    paid_on: Literal["order", "delivery"] = Field(
+        description="When the purchase price is paid: on order (day 0) or on delivery (after lead_time_days); "
+                    "financing runs from that day.")
+    hosting_min_months: NonNegative = Field(
+        description="Colocation commitment, months: hosting is paid for at least this long per bought node.")
+    terms_source: Text = Field(description="Source of paid_on and hosting_min_months, or 'assumption: ...'.")
 
     def resale_value_fraction(self, years: float) -> float:
         """Fraction of the purchase price a sale realises after `years`: market value × recovery."""

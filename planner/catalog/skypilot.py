@@ -4,7 +4,8 @@ SkyPilot's catalogs (skypilot-org/skypilot-catalog, catalogs/v*/<cloud>/vms.csv)
 instance type and availability zone, with Price and SpotPrice in USD per instance-hour. The import
 keeps instances whose accelerator the chips catalog knows, takes the cheapest availability zone of
 each region for on-demand and for spot separately (the planner assumes a job can be placed in that
-zone), and fills the planning columns (max_nodes, spot interruptions) with the documented defaults.
+zone), and fills the planning columns (max_nodes, spot interruptions, start-up, minimum billing, spot
+capacity) with the documented defaults.
 Columns are read by name because their order differs between clouds.
 """
 
@@ -28,7 +29,8 @@ from planner.limits import IMPORT_FILE_MAX_BYTES
 REQUIRED_COLUMNS = ("InstanceType", "AcceleratorName", "AcceleratorCount", "Price", "SpotPrice", "Region")
 OFFER_COLUMNS = ["offer_id", "provider", "Region", "InstanceType", "AcceleratorName", "AcceleratorCount", "Price",
                  "SpotPrice", "reserved_1y_usd_per_gpu_hour", "reserved_3y_usd_per_gpu_hour", "max_nodes",
-                 "spot_interruptions_per_node_day", "site", "notes", "source", "as_of"]
+                 "spot_interruptions_per_node_day", "site", "notes", "source", "as_of", "startup_minutes",
+                 "min_billed_minutes", "spot_max_nodes", "billing_source"]
 
 # Planner assumptions, the same as in the bundled offers.csv (docs/catalogs.md).
 MAX_NODES = 64
@@ -37,6 +39,8 @@ MAX_NODES_SINGLE_GPU = 8
 # list at about 100 USD per hour).
 MAX_INSTANCE_USD_PER_HOUR = 1e5
 SPOT_INTERRUPTIONS_PER_NODE_DAY = 0.1
+STARTUP_MINUTES = 10.0
+MIN_BILLED_MINUTES = 1.0
 
 # SkyPilot catalog folder name -> provider name in offers.csv (others: the folder name, capitalised).
 PROVIDERS = {"aws": "AWS", "gcp": "GCP", "azure": "Azure", "lambda": "Lambda", "oci": "OCI", "runpod": "RunPod",
@@ -224,5 +228,11 @@ def _as_offers(offers: pd.DataFrame, provider: str, file_name: str, as_of: str) 
         "source": (f"SkyPilot catalog {file_name}, cheapest availability zone per region; max_nodes and "
                    "spot_interruptions_per_node_day are planner assumptions (docs/catalogs.md)"),
         "as_of": as_of,
+        "startup_minutes": STARTUP_MINUTES,
+        "min_billed_minutes": MIN_BILLED_MINUTES,
+        "spot_max_nodes": pd.array([(MAX_NODES if n > 1 else MAX_NODES_SINGLE_GPU) if s else None
+                                    for n, s in zip(count, has_spot)], dtype="Int64"),
+        "billing_source": ("assumption: billed per minute or finer with a 1-minute minimum; startup_minutes and "
+                           "spot_max_nodes are planner assumptions (docs/catalogs.md)"),
     }, columns=OFFER_COLUMNS)
     return result.sort_values("offer_id").reset_index(drop=True)

@@ -149,7 +149,8 @@ def executor_options(f):
 @click.option("--deadline", "deadline_days", type=float, help="Deadline in days from today (overrides the scenario).")
 @click.option("--target-loss", type=float, help="Target loss in nats/token under the planner's law, e.g. 2.05.")
 @click.option("--target-like", help="Reach at least the quality of this open model, e.g. llama-2-70b.")
-@click.option("--program-runs", type=int, help="Times the training is repeated before the deadline.")
+@click.option("--program-runs", type=int, help="Training runs in the program (overrides program.runs).")
+@click.option("--every-days", type=float, help="Days between run windows (overrides program.every_days).")
 @click.option("--objective", type=click.Choice(["cost", "quality", "time"]),
               help="cost: cheapest plan meeting target and deadline (default); quality: best loss within "
                    "budget and deadline; time: earliest finish within budget.")

@@ -21,7 +21,7 @@ from planner.problem import Problem
 OBJECTIVES = ("cost", "quality", "time")
 
 VARIABLES = (variables.add_path_choice, variables.add_option_use, variables.add_schedule,
-             variables.add_new_nodes)
+             variables.add_new_nodes, variables.add_billing_top_up, variables.add_staffed_days)
 EXPRESSIONS = (objective.cost_terms, objective.objectives)
 CONSTRAINTS = (
     constraints.one_path,
@@ -31,12 +31,16 @@ CONSTRAINTS = (
     constraints.blocks_in_sequence,
     constraints.lead_time,
     constraints.lead_time_by_fraction,
+    constraints.stage_ready,
+    constraints.minimum_billing,
     constraints.window_end,
     constraints.plan_end,
+    constraints.staffed_calendar,
     constraints.release_day,
     constraints.deadline,
     constraints.capacity_nodes,
     constraints.capacity_nodes_by_fraction,
+    constraints.capacity_node_days,
     constraints.capacity_quota,
     constraints.budget,
     constraints.quality_target,

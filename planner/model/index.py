@@ -47,7 +47,7 @@ class Index:
     stages: dict[StageKey, tuple[Option, ...]]  # (path, stage) -> its options, in input order
     sequence: dict[str, tuple[Block, ...]]  # path id -> its blocks in execution order
     capacities: dict[str, Capacity]
-    # T_{k,s} = min(deadline, latest lead time in stages 1..s + Σ_{s'≤s} longest option): a day by
+    # T_{k,s} = min(deadline, latest lead time or ready day in stages 1..s + Σ_{s'≤s} longest option): a day by
     # which every plan whose segments start as early as they can has ended stage s (docs/model.md)
     horizon_day: dict[StageKey, float]
 
@@ -63,8 +63,8 @@ class Index:
             blocks, latest_release, work = [], 0.0, 0.0
             for stage in path.stages:
                 stages[(path.id, stage.name)] = stage.options
-                latest_release = max([latest_release] + [window(o)[0] for o in stage.options])
-                work += max((o.days for o in stage.options), default=0.0)
+                latest_release = max([latest_release, stage.ready_day] + [window(o)[0] for o in stage.options])
+                work += max((o.days + o.setup_days for o in stage.options), default=0.0)
                 bound = latest_release + work
                 if problem.deadline_days is not None:
                     bound = min(bound, problem.deadline_days)

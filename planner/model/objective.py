@@ -1,8 +1,10 @@
 """Cost terms and the objectives built from them.
 
-Cost (USD) = usage-based charges + capacity charges + path fixed costs + staff:
-  Σ_{k,s,i} (compute_i + energy_i + capex_i + hosting_i)·x_{k,s,i} + Σ_{c,k} (unit_cost_c + hosting_c)·B_{c,k}
-  + Σ_k (data_k + labelling_k + inference_k)·y_k + staff_usd_per_day·E.
+Cost (USD) = usage-based charges + segment charges + capacity charges + path fixed costs + staff:
+  Σ_{k,s,i} (compute_i + energy_i + capex_i + hosting_i)·x_{k,s,i} + Σ_{k,s,i} (setup_i·u_{k,s,i} + z_{k,s,i})
+  + Σ_{c,k} (unit_cost_c + hosting_c)·B_{c,k}
+  + Σ_k (data_k + labelling_k + inference_k)·y_k + staff_usd_per_day·(E + later_runs_days), or ·S when
+  a minimum staffed calendar is set (S ≥ E + later_runs_days, S ≥ staff_min_days).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from planner.problem import TIE_BREAK_SLACK
 
 
 def cost_terms(m: PlanModel) -> None:
-    """Cost terms by breakdown key (USD): per-use charges scale with x, per-node charges with B
-    (capacity fees go to reserved or owned_capex_net by the pool's kind)."""
+    """Cost terms by breakdown key (USD): per-use charges scale with x, start-up and minimum billing
+    come with each used segment (u, z; rental, so 'compute'), per-node charges scale with B (capacity
+    fees go to reserved or owned_capex_net by the pool's kind)."""
     p, choices = m.problem, m.index.choices()
 
     def per_use(field: str) -> pulp.LpAffineExpression:
@@ -27,8 +30,10 @@ def cost_terms(m: PlanModel) -> None:
         return pulp.LpAffineExpression([(v, usd_by_pool[c]) for (c, _), v in m.new_nodes.items()
                                         if c in usd_by_pool])
 
+    segments = pulp.LpAffineExpression([(m.use[c], o.setup_usd) for c, o in choices if o.setup_usd]
+                                       + [(z, 1) for z in m.top_up.values()])
     m.cost_usd = {
-        "compute": per_use("compute_usd"),
+        "compute": per_use("compute_usd") + segments,
         "reserved": per_node((c, c.unit_cost_usd) for c in p.capacities if c.kind == "reserved"),
         "owned_capex_net": per_use("capex_usd")
         + per_node((c, c.unit_cost_usd) for c in p.capacities if c.kind != "reserved"),
@@ -37,7 +42,7 @@ def cost_terms(m: PlanModel) -> None:
         "data": pulp.LpAffineExpression([(m.path[k.id], k.data_usd) for k in p.paths]),
         "labelling": pulp.LpAffineExpression([(m.path[k.id], k.labelling_usd) for k in p.paths]),
         "inference": pulp.LpAffineExpression([(m.path[k.id], k.inference_usd) for k in p.paths]),
-        "staff": p.staff_usd_per_day * m.end_day,
+        "staff": p.staff_usd_per_day * (m.end_day + p.later_runs_days if m.staffed_days is None else m.staffed_days),
     }
 
 

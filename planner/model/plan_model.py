@@ -17,7 +17,8 @@ _SENSES = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpCo
 @dataclass
 class PlanModel:
     """Variables y (path), u (use), x (fraction), t (start_day of a block), e (block_end_day, for
-    blocks whose window ends early), E_k (path_end_day), B_{c,k} (new_nodes); end_day is the
+    blocks whose window ends early), E_k (path_end_day), B_{c,k} (new_nodes), z (top_up, for options
+    whose minimum billing can exceed their rental), S (staffed_days, with a minimum calendar); end_day is the
     expression E = Σ_k E_k, pool_nodes(c) is B_c = Σ_k B_{c,k}.
 
     cost_usd holds the cost terms by breakdown key; objectives holds the expressions the planner
@@ -37,6 +38,8 @@ class PlanModel:
     path_end_day: dict[str, pulp.LpVariable] = field(default_factory=dict)
     end_day: pulp.LpAffineExpression | None = None
     new_nodes: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)  # (capacity, path)
+    top_up: dict[Choice, pulp.LpVariable] = field(default_factory=dict)  # minimum billing beyond the rental
+    staffed_days: pulp.LpVariable | None = None  # with a minimum staffed calendar: max(E + later runs, minimum)
     cost_usd: dict[str, pulp.LpAffineExpression] = field(default_factory=dict)
     objectives: dict[str, pulp.LpAffineExpression] = field(default_factory=dict)
 
@@ -52,8 +55,10 @@ class PlanModel:
         self.lp.addConstraint(row, self.name(family, *keys))
 
     def duration_days(self, block: Block) -> pulp.LpAffineExpression:
-        """D_{k,s,w} = Σ_{i in block w} days_i · x_{k,s,i}: how long the block's segments run."""
-        return pulp.LpAffineExpression([(self.fraction[c], o.days) for c, o in block.choices()])
+        """D_{k,s,w} = Σ_{i in block w} (days_i · x_{k,s,i} + setup_days_i · u_{k,s,i}): how long the
+        block's segments run, each after its start-up."""
+        return pulp.LpAffineExpression([(self.fraction[c], o.days) for c, o in block.choices()]
+                                       + [(self.use[c], o.setup_days) for c, o in block.choices() if o.setup_days])
 
     def pool_nodes(self, capacity_id: str) -> pulp.LpAffineExpression:
         """B_c = Σ_k B_{c,k}: nodes bought or reserved in capacity c."""

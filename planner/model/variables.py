@@ -39,6 +39,21 @@ def add_schedule(m: PlanModel) -> None:
     m.end_day = pulp.LpAffineExpression([(e, 1) for e in m.path_end_day.values()])
 
 
+def add_billing_top_up(m: PlanModel) -> None:
+    """z_{k,s,i} ≥ 0: what a segment on option i is billed beyond start-up and its compute share, to
+    reach the minimum billed (only for options whose minimum exceeds their start-up charge)."""
+    for choice, o in m.index.choices():
+        if o.min_billed_usd > o.setup_usd:
+            m.top_up[choice] = m.lp.add_variable(m.name("top_up", *choice), 0)
+
+
+def add_staffed_days(m: PlanModel) -> None:
+    """S ≥ staff_min_days: the days staff is paid, when the scenario sets a minimum (otherwise staff is
+    paid E + later_runs_days directly)."""
+    if m.problem.staff_min_days > 0 and m.problem.staff_usd_per_day > 0:
+        m.staffed_days = m.lp.add_variable(m.name("staffed_days"), m.problem.staff_min_days)
+
+
 def add_new_nodes(m: PlanModel) -> None:
     """B_{c,k} ∈ [0, max_new_nodes_c]: nodes bought or reserved in capacity c if path k is chosen
     (0 otherwise); the pool's nodes are B_c = Σ_k B_{c,k}.

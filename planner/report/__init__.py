@@ -35,7 +35,27 @@ def _rows(plan: Plan) -> list[list[str]]:
 
 
 NO_TRAINING = "No training: the open weights are used as released (their serving is in the cost)."
-SEGMENT_HEADER = ["stage", "source", "provider", "offer", "chip", "nodes × GPUs", "starts", "ends", "share", "cost"]
+SEGMENT_HEADER = ["stage", "source", "provider", "offer", "chip", "nodes × GPUs", "starts", "ends", "share", "cost per run"]
+RUN_HEADER = ["run", "window opens", "deadline", "start day", "end day", "FLOPs", "MWh", "cost"]
+
+
+def _run_rows(plan: Plan) -> list[list[str]]:
+    return [[str(r.run), f"{r.window_start_day:,.1f}", f"{r.deadline_day:,.1f}", f"{r.start_day:,.1f}",
+             f"{r.end_day:,.1f}", f"{r.flops:.3g}", _num(r.energy_mwh), _usd(r.cost_usd)] for r in plan.runs]
+
+
+def _procurement_line(x) -> str:
+    if x.action == "reserve":
+        return (f"reserve {x.quantity_nodes} x {x.item} from {x.vendor}: whole-term fee {_usd(x.unit_price_usd)} per "
+                f"node paid day {x.payment_day:g}, term to day {x.end_day:,.0f} (first use day {_num(x.first_use_day)}); "
+                f"net {_usd(x.charged_usd)}")
+    sale = "resale" if x.end_value_usd and x.capital_usd < x.quantity_nodes * x.unit_price_usd else "value"
+    other = f" - other use {_usd(-x.other_use_usd)}" if x.other_use_usd else ""
+    return (f"buy {x.quantity_nodes} x {x.item} from {x.vendor} at {_usd(x.unit_price_usd)} list each: order day "
+            f"{x.order_by_day:g}, delivery day {x.delivery_day:g}, paid day {x.payment_day:g}, first use day "
+            f"{_num(x.first_use_day)}, {sale} day {x.end_day:,.0f} at {_usd(x.end_value_usd)}; net "
+            f"{_usd(x.charged_usd)} = capital {_usd(x.capital_usd)} + financing {_usd(x.financing_usd)} + hosting "
+            f"{_usd(x.hosting_usd)}{other}")
 
 
 def _grid(header: list[str], rows: list[list[str]]) -> str:
@@ -67,14 +87,16 @@ def table(plan: Plan) -> str:
                + (f", base {p.base}" if p.base else "") + (f", teacher {p.teacher}" if p.teacher else ""))
     out.append(f"Total cost {_usd(plan.total_cost_usd)}; predicted loss {plan.predicted_loss:.4f}; "
                f"ends {ends(plan.end_day)}; energy {_num(plan.energy_mwh)} MWh; {_num(plan.tco2e)} tCO2e")
-    table = _grid(SEGMENT_HEADER, _rows(plan)) if plan.stages else NO_TRAINING
-    out += ["", table, "", "Cost breakdown:"]
+    out += ["", _grid(SEGMENT_HEADER, _rows(plan)) if plan.stages else NO_TRAINING]
+    out += [f"  waits for {d.name}: {at(d.start_day)} to {at(d.end_day)}, before {d.feeds}"
+            for d in plan.data_steps]
+    if len(plan.runs) > 1:
+        out += ["", f"Runs ({len(plan.runs)}, each repeating the schedule above in its own window):",
+                _grid(RUN_HEADER, _run_rows(plan))]
+    out += ["", "Cost breakdown:"]
     out += [f"  {k:<16} {_usd(v)}" for k, v in plan.cost_breakdown_usd.items() if abs(v) >= 0.5]
     if plan.procurement:
-        out += ["", "Procurement:"]
-        out += [f"  {x.action} {x.quantity_nodes} x {x.item} from {x.vendor} at {_usd(x.unit_price_usd)} each; "
-                f"order by day {x.order_by_day:.0f} (first use day {x.first_use_day:.0f}); charged {_usd(x.charged_usd)}"
-                for x in plan.procurement]
+        out += ["", "Procurement:"] + [f"  {_procurement_line(x)}" for x in plan.procurement]
     if plan.explanations:
         out += ["", "Why:"] + [f"  - {e}" for e in plan.explanations]
     if plan.alternatives:
@@ -96,13 +118,21 @@ def markdown(plan: Plan) -> str:
             f"**ends** {ends(plan.end_day)} · {_num(plan.energy_mwh)} MWh · {_num(plan.tco2e)} tCO2e", "",
             "| " + " | ".join(SEGMENT_HEADER) + " |", "|" + "---|" * len(SEGMENT_HEADER)]
     out += ["| " + " | ".join(r) + " |" for r in _rows(plan)]
+    out += ["", *[f"- waits for {d.name}: day {_num(d.start_day)} to {_num(d.end_day)}, before {d.feeds}"
+                  for d in plan.data_steps]] if plan.data_steps else []
+    if len(plan.runs) > 1:
+        out += ["", "## Runs", "", "| " + " | ".join(RUN_HEADER) + " |", "|" + "---:|" * len(RUN_HEADER)]
+        out += ["| " + " | ".join(r) + " |" for r in _run_rows(plan)]
     out += ["", "## Cost breakdown", "", "| item | USD |", "|---|---:|"]
     out += [f"| {k} | {v:,.0f} |" for k, v in plan.cost_breakdown_usd.items()]
     if plan.procurement:
-        out += ["", "## Procurement", "", "| action | item | nodes | unit price | vendor | order by day |",
-                "|---|---|---:|---:|---|---:|"]
+        out += ["", "## Procurement", "", "| action | item | nodes | list price | vendor | order | delivery | paid | "
+                "end day | end value | capital | financing | hosting | other use | net |",
+                "|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         out += [f"| {x.action} | {x.item} | {x.quantity_nodes} | {x.unit_price_usd:,.0f} | {x.vendor} | "
-                f"{x.order_by_day:.0f} |" for x in plan.procurement]
+                f"{x.order_by_day:g} | {x.delivery_day:g} | {x.payment_day:g} | {x.end_day:,.0f} | "
+                f"{x.end_value_usd:,.0f} | {x.capital_usd:,.0f} | {x.financing_usd:,.0f} | {x.hosting_usd:,.0f} | "
+                f"{x.other_use_usd:,.0f} | {x.charged_usd:,.0f} |" for x in plan.procurement]
     if plan.explanations:
         out += ["", "## Why", ""] + [f"- {e}" for e in plan.explanations]
     if plan.alternatives:

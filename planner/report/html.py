@@ -144,21 +144,30 @@ def _costs(plan: Plan) -> str:
 
 
 def _schedule(plan: Plan, catalog: Catalog) -> str:
-    lead = {p.item: catalog.hardware[p.item.split("@")[0]].lead_time_days for p in plan.procurement
-            if p.action == "buy"}
     out = ["<h2 id='schedule'>Schedule and procurement</h2>",
-           gantt_svg(plan, lead, plan.scenario.deadline_days),
+           gantt_svg(plan, plan.runs[-1].deadline_day if plan.runs else plan.scenario.deadline_days),
            "<p>" + "".join(f"<span class='key' style='background:{c}'></span>{escape(s)}"
                            for s, c in SOURCE_COLOURS.items()) + "<span class='key' style='background:#bab0ac'></span>"
            "order to delivery</p>"]
     if plan.procurement:
-        out.append("<table><tr><th>action</th><th>item</th><th>vendor</th><th class='n'>nodes</th>"
-                   "<th class='n'>unit price</th><th class='n'>order by day</th><th class='n'>first use day</th>"
-                   "<th class='n'>charged to plan</th></tr>" + "".join(
-                       f"<tr><td>{p.action}</td><td><code>{escape(p.item)}</code></td><td>{escape(p.vendor)}</td>"
-                       f"<td class='n'>{p.quantity_nodes}</td><td class='n'>${p.unit_price_usd:,.0f}</td>"
-                       f"<td class='n'>{p.order_by_day:,.0f}</td><td class='n'>{p.first_use_day:,.0f}</td>"
-                       f"<td class='n'>${p.charged_usd:,.0f}</td></tr>" for p in plan.procurement) + "</table>")
+        head = ["action", "item", "vendor", "nodes", "list price each", "order day", "delivery day", "payment day",
+                "first use day", "end day", "end value", "capital", "financing", "hosting", "other use", "net cost"]
+        out.append("<table><tr>" + "".join(f"<th>{h}</th>" if i < 3 else f"<th class='n'>{h}</th>"
+                                           for i, h in enumerate(head)) + "</tr>" + "".join(
+            f"<tr><td>{p.action}</td><td><code>{escape(p.item)}</code></td><td>{escape(p.vendor)}</td>"
+            f"<td class='n'>{p.quantity_nodes}</td><td class='n'>${p.unit_price_usd:,.0f}</td>"
+            + "".join(f"<td class='n'>{d:,.0f}</td>" for d in (p.order_by_day, p.delivery_day, p.payment_day,
+                                                              p.first_use_day, p.end_day))
+            + "".join(f"<td class='n'>${v:,.0f}</td>" for v in (p.end_value_usd, p.capital_usd, p.financing_usd,
+                                                               p.hosting_usd, p.other_use_usd, p.charged_usd))
+            + "</tr>" for p in plan.procurement) + "</table>")
+    if len(plan.runs) > 1:
+        out.append("<table><tr><th>run</th>" + "".join(f"<th class='n'>{h}</th>" for h in (
+            "window opens", "deadline", "start day", "end day", "FLOPs", "MWh", "cost")) + "</tr>" + "".join(
+            f"<tr><td>{r.run}</td><td class='n'>{r.window_start_day:,.1f}</td><td class='n'>{r.deadline_day:,.1f}</td>"
+            f"<td class='n'>{r.start_day:,.1f}</td><td class='n'>{r.end_day:,.1f}</td><td class='n'>{r.flops:.3g}</td>"
+            f"<td class='n'>{r.energy_mwh:,.1f}</td><td class='n'>${r.cost_usd:,.0f}</td></tr>" for r in plan.runs)
+            + "</table>")
     return "\n".join(out)
 
 
@@ -210,11 +219,12 @@ def _sensitivity(s: Sensitivity | None, breakeven: list[BreakEven] | None) -> st
         out.append("</ul>")
     if breakeven:
         out.append("<table><tr><th>server</th><th>chip</th><th class='n'>rent per node-hour</th>"
-                   "<th class='n'>owning fixed per year</th><th class='n'>break-even utilisation</th>"
+                   "<th class='n'>owning one node, idle, days held</th><th class='n'>break-even utilisation</th>"
                    "<th class='n'>this plan's utilisation</th></tr>" + "".join(
                        f"<tr><td>{escape(b.hardware)}</td><td>{escape(b.chip)}</td>"
                        f"<td class='n'>{_usd_or_dash(b.rent_usd_per_node_hour)}</td>"
-                       f"<td class='n'>${b.fixed_usd_per_node_year:,.0f}</td>"
+                       f"<td class='n'>{_usd_or_dash(b.holding_usd_per_node)}"
+                       f"{'' if b.held_days is None else f', {b.held_days:,.0f} days'}</td>"
                        f"<td class='n'>{_breakeven_text(b)}</td>"
                        f"<td class='n'>{'-' if b.plan_utilisation is None else f'{b.plan_utilisation:.0%}'}</td></tr>"
                        for b in breakeven) + "</table>")
@@ -246,7 +256,7 @@ def _assumptions(plan: Plan, scenario: Scenario, catalog: Catalog, risk: Risk | 
     models = {m for m in (plan.path.base, plan.path.teacher) if m} if plan.path else set()
     inputs = (("deadline", f"{scenario.deadline_days:g} days"), ("budget", scenario.budget_usd or "none"),
               ("target", target_words(scenario.target.model_dump(exclude_none=True), plan.scenario.target_loss)),
-              ("program runs", scenario.program_runs), ("staff", f"${scenario.staff_usd_per_month:,.0f} per month"),
+              ("program runs", scenario.program.runs), ("staff", f"${scenario.staff_usd_per_month:,.0f} per month"),
               ("hardware accounting", scenario.ownership.accounting), ("precision", scenario.policy.precision))
     out = ["<h2 id='assumptions'>Assumptions and sources</h2><table><tr><th>scenario input</th><th>value</th></tr>"
            + "".join(f"<tr><td>{escape(k)}</td><td>{escape(str(v))}</td></tr>" for k, v in inputs) + "</table>"]

@@ -168,22 +168,25 @@ def histogram_svg(values: list[float], unit: str, xlabel: str, markers: list[tup
     return _svg(body, xlabel, standalone)
 
 
-def gantt_svg(plan: Plan, lead_days: dict[str, float], deadline: float, standalone: bool = False) -> str:
-    """One row per segment (coloured by source) and per purchase or reservation (order to delivery).
-
-    lead_days: procurement item -> days from order to delivery (0 for reservations).
-    """
+def gantt_svg(plan: Plan, deadline: float, standalone: bool = False) -> str:
+    """One row per purchase or reservation (order to delivery, then held to its end day), per segment of
+    the first run (coloured by source) and per later run of a program (its first to last day)."""
     rows: list[tuple[str, float, float, str, str]] = []  # label, start, end, colour, tooltip
     for p in plan.procurement:
-        arrive = p.order_by_day + lead_days.get(p.item, 0.0)
-        rows.append((f"{p.action} {p.quantity_nodes} x {p.item}", p.order_by_day, arrive, "#bab0ac",
-                     f"order by day {p.order_by_day:.0f}, delivered day {arrive:.0f}, "
+        rows.append((f"{p.action} {p.quantity_nodes} x {p.item}", p.order_by_day, p.delivery_day, "#bab0ac",
+                     f"order day {p.order_by_day:.0f}, delivered day {p.delivery_day:.0f}, "
                      f"first use day {p.first_use_day:.0f}"))
+        rows.append((f"held: {p.item}", p.delivery_day, p.end_day, "#e7e1dc",
+                     f"held from day {p.delivery_day:.0f} to day {p.end_day:.0f}, paid for idle or not"))
     for st in plan.stages:
         for s in st.segments:
             rows.append((f"{st.name}: {s.nodes} × {s.gpus // max(s.nodes, 1)} {s.chip} {s.source.replace('_', '-')}",
                          s.start_day, s.end_day, SOURCE_COLOURS[s.source],
                          f"{s.offer}, {at(s.start_day)} to {at(s.end_day)}, {s.fraction:.0%} of {st.name}"))
+    for r in plan.runs[1:]:
+        rows.append((f"run {r.run}", r.start_day, r.end_day, "#4e79a7",
+                     f"run {r.run}: {at(r.start_day)} to {at(r.end_day)} (deadline day {r.deadline_day:.0f}), "
+                     f"the first run's schedule moved {r.window_start_day:.0f} days"))
     row_h, label_w = 26, 250
     height = TOP + row_h * len(rows) + BOTTOM
     end = max([deadline] + [r[2] for r in rows])

@@ -4,11 +4,11 @@ Each draw scales MFU, the failure rate, cloud prices, electricity and server lea
 independent random multipliers (DEFAULT_INPUTS, sources in docs/tradeoffs.md) and re-evaluates
 the plan with its decisions held fixed: the same stages on the same offers and servers with the
 same node counts and shares of work, in the same order. Every segment's hours come from the
-compute model again; a segment starts when the previous one ends, and on bought servers not
-before they arrive (order day + drawn lead time). The re-timed plan is then costed by the
-independent evaluator (planner.evaluate) at the moved inputs: rentals at the drawn prices,
-electricity on owned and held servers, capital and hosting for the days bought servers run, staff
-until the last segment ends; data, labelling and serving as the scenario prices them. Server
+compute model again; a segment starts when the previous one ends (after its data is ready), and
+on bought servers not before they arrive (order day + drawn lead time); a rental segment spends its
+start-up first. The re-timed plan is then costed by the independent evaluator (planner.evaluate)
+at the moved inputs: rentals at the drawn prices, electricity on owned and held servers, bought
+servers held from their drawn delivery to the horizon, staff until the last run ends; data, labelling and serving as the scenario prices them. Server
 prices are not drawn: they are fixed by the quote at order time.
 
 Draw i uses its own generator seeded by (seed, i), so results do not depend on how the draws are
@@ -138,14 +138,16 @@ def outcome_under(plan: Plan, scenario: Scenario, catalog: Catalog, m: Multiplie
     scenario, moved = apply(scenario, catalog, m)
     delivery = {f"buy:{p.item}": p.order_by_day + moved.hardware[p.item.split("@")[0]].lead_time_days
                 for p in plan.procurement if p.action == "buy"}
+    ready = {d.feeds: d.end_day for d in plan.data_steps}
     clock, stages = 0.0, []
     for stage in plan.stages:
         w = stage_workload(stage)
         segments = []
         for seg in sorted(stage.segments, key=lambda s: s.start_day):
-            start = max(clock, delivery.get(seg.offer, 0.0))
-            days = segment_estimate(w, seg, scenario, moved).wall_clock_days * scenario.program_runs
-            clock = start + days * seg.fraction
+            start = max(clock, delivery.get(seg.offer, 0.0), ready.get(stage.name, 0.0))
+            days = segment_estimate(w, seg, scenario, moved).wall_clock_days
+            startup = moved.offers[seg.offer].startup_minutes / 1440.0 if seg.source in ("on_demand", "spot") else 0.0
+            clock = start + startup + days * seg.fraction
             segments.append(seg.model_copy(update={"start_day": start, "end_day": clock}))
         stages.append(stage.model_copy(update={"segments": segments}))
     ev = evaluate(plan.model_copy(update={"stages": stages}), scenario, moved)

@@ -9,9 +9,9 @@ reported multiplier is within a factor (range)^(1/2^steps) of the switch (±2 % 
 range ×4 and 5 steps). Bisection assumes a single switch within the range. All searches of one
 round are solved together through planner.executor.run_all.
 
-Break-even utilisation (owning vs renting a node, as in planning.breakeven_notes):
-    u* = (capex / life + hosting · 12) / (8760 · (rent per node-hour − electricity per node-hour))
-next to the share of its paid-for time the plan actually keeps each owned server type busy.
+Break-even utilisation (owning vs renting a node, planning.owning_vs_renting): the busy share of the
+days a bought node is held at which the ownership cost function (planner.ownership) equals renting
+the same node-days, next to the share the plan's work would fill.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from pydantic import BaseModel, Field
 
 from planner.catalog import Catalog
 from planner.executor import run_all
-from planner.options import HOURS_PER_YEAR, cloud_pools
 from planner.plan import Plan
+from planner.planning import owning_vs_renting
 from planner.scenario import Scenario
 from planner.tradeoffs.decision import SOURCING, Decision, change, decision
 from planner.tradeoffs.perturb import ALL, Multipliers, solve_under
@@ -62,9 +62,12 @@ class BreakEven(BaseModel):
     rent_usd_per_node_hour: float | None = Field(
         description="Cheapest allowed on-demand GPU-hour times the server's GPUs (None: no offer).")
     electricity_usd_per_node_hour: float
-    fixed_usd_per_node_year: float = Field(description="capex / life + hosting for a year.")
-    utilisation: float | None = Field(description="Busy share above which owning is cheaper (None: never).")
-    plan_utilisation: float | None = Field(description="Busy share of paid-for time in this plan (None: not owned).")
+    holding_usd_per_node: float | None = Field(
+        description="What one bought node costs from delivery to the horizon end, idle, USD (None: arrives too late).")
+    held_days: float | None = Field(description="Days a bought node is held: delivery to the horizon end.")
+    utilisation: float | None = Field(description="Busy share of the days held above which owning is cheaper "
+                                                  "(None: never).")
+    plan_utilisation: float | None = Field(description="This plan's node-days on the chip over nodes x days held.")
     message: str
 
 
@@ -185,52 +188,31 @@ def _capital(text: str) -> str:
 
 
 def breakeven(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[BreakEven]:
-    """For each chip in the plan and each server type with it: break-even and actual utilisation."""
-    site = catalog.sites[scenario.ownership.site]
-    rent: dict[str, float] = {}  # chip -> cheapest on-demand USD per GPU-hour
-    for pool in cloud_pools(scenario, catalog):
-        if pool.source == "on_demand":
-            rent[pool.chip_id] = min(pool.usd_per_gpu_hour, rent.get(pool.chip_id, pool.usd_per_gpu_hour))
-    used = _owned_utilisation(plan, scenario, catalog)
+    """For each chip in the plan and each server type with it: break-even and actual utilisation over
+    the days a bought server is held (planning.owning_vs_renting, the optimiser's cost function)."""
     out = []
-    for chip in sorted({s.chip for st in plan.stages for s in st.segments}):
-        for hw in (h for h in catalog.hardware.values() if h.accelerator == chip):
-            power = hw.power_kw_per_node * site.pue * site.electricity_usd_per_kwh
-            fixed = hw.capex_usd_per_node / hw.life_years + hw.hosting_usd_per_node_month * 12
-            r = rent[chip] * hw.gpus_per_node if chip in rent else None
-            u = fixed / (HOURS_PER_YEAR * (r - power)) if r is not None and r > power else None
-            if r is None:
-                message = f"{hw.id} ({chip}): no allowed on-demand offer to compare owning with."
-            elif u is None or u > 1:
-                message = f"Owning {hw.id} ({chip}) never pays off against renting at {r:,.2f} USD/node-hour."
-            else:
-                message = (f"Owning {hw.id} ({chip}) beats renting at {r:,.2f} USD/node-hour above "
-                           f"{u:.0%} utilisation over its {hw.life_years:g}-year life.")
-            if hw.id in used:
-                message += f" This plan keeps its {hw.id} servers {used[hw.id]:.0%} busy."
-            out.append(BreakEven(chip=chip, hardware=hw.id, rent_usd_per_node_hour=r,
-                                 electricity_usd_per_node_hour=power, fixed_usd_per_node_year=fixed,
-                                 utilisation=u, plan_utilisation=used.get(hw.id), message=message))
+    for row in owning_vs_renting(plan, scenario, catalog):
+        hw, chip, h = row.hardware, row.chip, row.holding
+        if row.rent_usd_per_node_day is None:
+            message = f"{hw} ({chip}): no allowed on-demand offer to compare owning with."
+        elif h is None:
+            message = f"{hw} ({chip}) cannot be delivered before the deadline."
+        elif row.utilisation is None:
+            message = (f"Owning {hw} ({chip}) from day {h.delivery_day:g} to day {h.end_day:,.0f} never pays off "
+                       f"against renting at {row.rent_usd_per_node_day / 24.0:,.2f} USD/node-hour.")
+        else:
+            message = (f"Owning {hw} ({chip}) from day {h.delivery_day:g} to day {h.end_day:,.0f} beats renting at "
+                       f"{row.rent_usd_per_node_day / 24.0:,.2f} USD/node-hour above {row.utilisation:.0%} "
+                       "utilisation.")
+        if h is not None and row.plan_utilisation is not None:
+            message += f" This plan's work would keep them {row.plan_utilisation:.0%} busy."
+        out.append(BreakEven(
+            chip=chip, hardware=hw,
+            rent_usd_per_node_hour=None if row.rent_usd_per_node_day is None else row.rent_usd_per_node_day / 24.0,
+            electricity_usd_per_node_hour=row.power_usd_per_node_day / 24.0,
+            holding_usd_per_node=None if h is None else h.net_usd, held_days=None if h is None else h.held_days,
+            utilisation=row.utilisation, plan_utilisation=row.plan_utilisation, message=message))
     return out
-
-
-def _owned_utilisation(plan: Plan, scenario: Scenario, catalog: Catalog) -> dict[str, float]:
-    """Server id -> busy node-days / node-days paid for (bought: delivery to deadline; held: whole horizon)."""
-    busy: dict[str, float] = {}
-    for st in plan.stages:
-        for s in st.segments:
-            if s.source in ("owned", "held"):
-                hw = _hardware_id(s.offer)
-                busy[hw] = busy.get(hw, 0.0) + s.nodes * (s.end_day - s.start_day)
-    paid: dict[str, float] = {}
-    for item in plan.procurement:
-        if item.action == "buy":
-            hw = item.item.split("@")[0]
-            delivery = item.order_by_day + catalog.hardware[hw].lead_time_days
-            paid[hw] = paid.get(hw, 0.0) + item.quantity_nodes * max(scenario.deadline_days - delivery, 0.0)
-    for held in scenario.owned_hardware:
-        paid[held.hardware] = paid.get(held.hardware, 0.0) + held.nodes * scenario.deadline_days
-    return {hw: days / paid[hw] for hw, days in busy.items() if paid.get(hw)}
 
 
 def _hardware_id(pool: str) -> str:
