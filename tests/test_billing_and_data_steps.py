@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.evaluate import evaluate, segment_estimate
+from planner.evaluate import evaluate, segment_estimate, stage_workload
 from planner.inputs import load_inputs
 from planner.options import cloud_pools
 from planner.planning import make_plan
@@ -57,8 +57,7 @@ def test_start_up_is_time_and_money_per_segment():
     offer = catalog.offers[seg.offer]
     price = offer.spot_usd_per_gpu_hour if seg.source == "spot" else offer.on_demand_usd_per_gpu_hour
     st = plan.stages[-1]
-    est = segment_estimate(Workload(st.method, st.params, st.active_params, st.tokens, st.teacher_params, st.seq_len),
-                           seg, scenario, catalog)
+    est = segment_estimate(stage_workload(st), seg, scenario, catalog)
     assert seg.end_day - seg.start_day == pytest.approx(10 / 1440 + est.wall_clock_days)
     assert seg.cost_usd == pytest.approx(seg.gpus * (10 / 60) * price + est.gpu_hours * price)
 
