@@ -88,7 +88,7 @@ def table(plan: Plan) -> str:
     out.append(f"Total cost {_usd(plan.total_cost_usd)}; predicted loss {plan.predicted_loss:.4f}; "
                f"ends {ends(plan.end_day)}; energy {_num(plan.energy_mwh)} MWh; {_num(plan.tco2e)} tCO2e")
     out += ["", _grid(SEGMENT_HEADER, _rows(plan)) if plan.stages else NO_TRAINING]
-    out += [f"  waits for {d.name}: {at(d.start_day)} to {at(d.end_day)}, before {d.feeds}"
+    out += [f"  waits for {d.name} (from day {d.start_day:g}), ready {at(d.end_day)}, before {d.feeds}"
             for d in plan.data_steps]
     if len(plan.runs) > 1:
         out += ["", f"Runs ({len(plan.runs)}, each repeating the schedule above in its own window):",
@@ -118,7 +118,7 @@ def markdown(plan: Plan) -> str:
             f"**ends** {ends(plan.end_day)} · {_num(plan.energy_mwh)} MWh · {_num(plan.tco2e)} tCO2e", "",
             "| " + " | ".join(SEGMENT_HEADER) + " |", "|" + "---|" * len(SEGMENT_HEADER)]
     out += ["| " + " | ".join(r) + " |" for r in _rows(plan)]
-    out += ["", *[f"- waits for {d.name}: day {_num(d.start_day)} to {_num(d.end_day)}, before {d.feeds}"
+    out += ["", *[f"- waits for {d.name} (from day {d.start_day:g}), ready {at(d.end_day)}, before {d.feeds}"
                   for d in plan.data_steps]] if plan.data_steps else []
     if len(plan.runs) > 1:
         out += ["", "## Runs", "", "| " + " | ".join(RUN_HEADER) + " |", "|" + "---:|" * len(RUN_HEADER)]
