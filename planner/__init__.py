@@ -25,20 +25,12 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str):
-    # `planner.plan` is also the module planner/plan.py; that module is callable (it forwards to
-    # planner.api.plan), so either binding of the name behaves the same.
     if name in ("plan", "share", "frontier", "estimate"):
         import planner.api
 
-        return getattr(planner.api, name) if name != "plan" else _plan_module()
+        return getattr(planner.api, name)
     if name == "InputError":
         from planner.errors import InputError
 
         return InputError
     raise AttributeError(f"module 'planner' has no attribute {name!r}")
-
-
-def _plan_module():
-    import importlib
-
-    return importlib.import_module("planner.plan")

@@ -5,7 +5,7 @@ explanation re-plans (planning.explanations), so it costs no solve beyond those.
 from __future__ import annotations
 
 from planner.catalog import Catalog
-from planner.plan import Alternative, Plan
+from planner.results import Alternative, Plan
 from planner.problem import Problem
 from planner.solve import Solution
 from planner.workload import Candidate

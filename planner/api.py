@@ -18,7 +18,7 @@ from planner.cli.run_cmd import joint_scenario
 from planner.consortium.share import ShareResult
 from planner.run_estimate import RunEstimate, estimate_run
 from planner.inputs import CatalogLike, ScenarioLike, load_inputs
-from planner.plan import Plan
+from planner.results import Plan
 from planner.tradeoffs.frontier import Frontier
 
 

@@ -12,7 +12,7 @@ from planner import compute
 from planner.catalog import Catalog
 from planner.compute.chip import MAX_GPUS
 from planner.options import failures_per_node_day
-from planner.plan import Plan
+from planner.results import Plan
 from planner.scenario import Scenario
 from planner.workload import Workload
 

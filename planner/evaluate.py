@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from planner import compute, quality
 from planner.catalog import Catalog
-from planner.plan import Plan
+from planner.results import Plan
 from planner.scenario import Scenario
 from planner.workload import Workload
 

@@ -16,7 +16,7 @@ import yaml
 
 from planner.catalog import Catalog
 from planner.errors import InputError
-from planner.plan import Plan, Segment
+from planner.results import Plan, Segment
 from planner.units import duration, ends
 
 # catalog provider -> SkyPilot cloud; CoreWeave is reached through SkyPilot's Kubernetes cloud.

@@ -13,7 +13,7 @@ from planner.errors import InputError
 from planner.options import build_problem, cloud_pools, data_steps, owned_holding
 from planner.ownership import Holding, breakeven_utilisation
 from planner.paths import generate_candidates, prune
-from planner.plan import DataStep, Diagnosis, PathSummary, Plan, Procurement, RunPlan, ScenarioBounds, Segment, StagePlan
+from planner.results import DataStep, Diagnosis, PathSummary, Plan, Procurement, RunPlan, ScenarioBounds, Segment, StagePlan
 from planner.presolve import presolve
 from planner.problem import Option, Problem
 from planner.quality import target_loss as resolve_target_loss

@@ -20,7 +20,7 @@ REGENERATE = "python -m planner.schemas"
 
 # schema name -> (model, what produces it); outputs are described as serialised, the scenario as read.
 MODELS = {
-    "plan": ("planner.plan:Plan", "plan SCENARIO --format json; planner.plan()"),
+    "plan": ("planner.results:Plan", "plan SCENARIO --format json; planner.plan()"),
     "frontier": ("planner.tradeoffs.frontier:Frontier", "plan frontier --format json; planner.frontier()"),
     "share": ("planner.consortium.share:ShareResult", "plan share --format json; planner.share()"),
     "estimate": ("planner.run_estimate:RunEstimate", "plan estimate --format json; planner.estimate()"),

@@ -10,7 +10,7 @@ import yaml
 
 import planner
 from planner.errors import InputError
-from planner.plan import Plan
+from planner.results import Plan
 from planner.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]

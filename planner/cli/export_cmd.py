@@ -32,7 +32,7 @@ def sky(plan_path, out_dir, catalog_dir):
     from planner.catalog import load_catalog
     from planner.errors import InputError, pydantic_errors
     from planner.export_sky import export as to_sky
-    from planner.plan import Plan
+    from planner.results import Plan
     from planner.report import write_atomic
 
     try:

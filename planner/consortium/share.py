@@ -12,7 +12,7 @@ from planner.consortium import games
 from planner.consortium.coalition import (all_coalitions, coalition_costs, coalition_scenario,
                                           member_target_losses)
 from planner.errors import InputError
-from planner.plan import Plan
+from planner.results import Plan
 from planner.scenario import Scenario
 
 EXACT_LIMIT = 12  # members up to which every coalition is solved; beyond, Shapley is sampled

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from planner.files import write_atomic  # noqa: F401  (the views' writer; its rules are in planner.files)
-from planner.plan import Plan
+from planner.results import Plan
 from planner.units import at, ends, target_words
 
 

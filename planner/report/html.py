@@ -14,7 +14,7 @@ from __future__ import annotations
 from html import escape
 
 from planner.catalog import Catalog
-from planner.plan import Plan
+from planner.results import Plan
 from planner.report.svg import SOURCE_COLOURS, fmt, frontier_svg, gantt_svg, histogram_svg
 from planner.units import at, ends, target_words
 from planner.scenario import Scenario

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from planner.plan import Plan
+from planner.results import Plan
 from planner.tradeoffs.frontier import Frontier
 from planner.units import at
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.plan import Plan
+from planner.results import Plan
 
 SOURCE_WORD = {"on_demand": "on-demand", "spot": "spot", "reserved": "reserved", "owned": "bought", "held": "held"}
 SOURCING = {"on_demand": "rented", "spot": "rented", "reserved": "rented", "owned": "bought", "held": "already owned"}

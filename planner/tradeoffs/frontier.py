@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from planner.catalog import Catalog
 from planner.errors import InputError
 from planner.executor import run_all
-from planner.plan import Plan
+from planner.results import Plan
 from planner.quality import target_loss as resolve_target_loss
 from planner.scenario import Scenario
 from planner.tradeoffs.decision import summary

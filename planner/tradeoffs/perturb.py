@@ -24,7 +24,7 @@ from planner.catalog import Catalog
 from planner.compute.goodput import MAX_RATE_PER_NODE_DAY
 from planner.errors import InputError
 from planner.options import failures_per_node_day
-from planner.plan import Diagnosis, Plan, ScenarioBounds
+from planner.results import Diagnosis, Plan, ScenarioBounds
 from planner.planning import make_plan
 from planner.scenario import Scenario
 

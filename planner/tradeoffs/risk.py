@@ -31,7 +31,7 @@ from planner.catalog import Catalog
 from planner.errors import InputError
 from planner.evaluate import evaluate, segment_estimate, stage_workload
 from planner.executor import run_all
-from planner.plan import Plan
+from planner.results import Plan
 from planner.planning import make_plan
 from planner.scenario import Scenario
 from planner.tradeoffs.perturb import ALL, Multipliers, apply

@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 
 from planner.catalog import Catalog
 from planner.executor import run_all
-from planner.plan import Plan
+from planner.results import Plan
 from planner.planning import owning_vs_renting
 from planner.scenario import Scenario
 from planner.tradeoffs.decision import SOURCING, Decision, change, decision

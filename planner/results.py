@@ -6,8 +6,6 @@ stable schema procurement systems read; its version is `schema_version`.
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -192,15 +190,3 @@ class Plan(_Out):
     diagnosis: Diagnosis | None = None
     model_size: dict[str, int] = Field(default_factory=dict, description="MIP variables and constraints.")
 
-
-class _CallableModule(types.ModuleType):
-    """`planner.plan(...)` is the API function (planner.api.plan) even once this module, which
-    shares its name, has been imported and bound as the package attribute `planner.plan`."""
-
-    def __call__(self, *args, **kwargs) -> Plan:
-        from planner.api import plan
-
-        return plan(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
