@@ -107,14 +107,16 @@ def estimate_run(catalog: Catalog, params: float, tokens: float, chip: str, gpus
                                  "that its batch can use; use a chip with more memory, a shorter --seq-len, "
                                  "or --method lora or qlora")
             tried = [run(n, offer) for n in sizes for offer in _able(offers, n) or [_cheapest_offer(offers, n)]]
-            key = ((lambda t: (_cost(*t[:2]) if t[1] else math.inf, t[0].n_gpus)) if pick == "cheapest"
+            # with no offer to price it, the cheapest is the run with the fewest GPU-hours (said in the notes)
+            key = ((lambda t: (_cost(*t[:2]) if t[1] else math.inf, t[0].gpu_hours, t[0].n_gpus)) if pick == "cheapest"
                    else (lambda t: (t[0].wall_clock_days, t[0].n_gpus)))
             result, offer, site = min(tried, key=key)
     except ValueError as exc:
         raise InputError("plan estimate", str(exc)) from None
     report = _report(result, method, offer, site, offers)
     if sizes:
-        report.notes.append(f"cluster size picked as the {pick} of {', '.join(f'{n:,}' for n in sizes)} GPUs "
+        unpriced = pick == "cheapest" and offer is None
+        report.notes.append(f"cluster size picked as the {'fewest GPU-hours (no offer prices it)' if unpriced else pick} of {', '.join(f'{n:,}' for n in sizes)} GPUs "
                             f"(from the smallest that fits to the largest the batch can use, "
                             f"{result.max_useful_gpus:,})")
     return report

@@ -130,3 +130,12 @@ def test_bad_values_exit_2_with_one_line(capsys, args, expected):
     assert err.count("\n") == 1 and err.startswith("error: ")
     assert expected in err
     assert "Traceback" not in err
+
+
+def test_cheapest_without_any_offer_is_the_fewest_gpu_hours_and_says_so():
+    import planner
+
+    picked = planner.estimate(7e9, 2e11, "Gaudi3")  # no cloud offer prices Gaudi 3
+    assert picked.cost_usd is None and any("fewest GPU-hours (no offer prices it)" in n for n in picked.notes)
+    others = [planner.estimate(7e9, 2e11, "Gaudi3", gpus=n).gpu_hours for n in (1, 2, 8, 64)]
+    assert picked.gpu_hours <= min(others)
