@@ -35,8 +35,10 @@ def _close(a: float, b: float, scale: float = 1.0) -> bool:
     return abs(a - b) <= TOLERANCE * max(abs(a), abs(b), scale)
 
 
-def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog) -> Evaluation:
+def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog, capacities: bool = True) -> Evaluation:
     """Recompute the plan's figures; list every disagreement with the plan or with a bound.
+    capacities=False leaves out what bought and reserved nodes cost per node (a portfolio project's
+    plan: its pools are the portfolio's, recomputed by planner.portfolio.evaluate).
 
     The plan's stages are the first run; every run of a program repeats them every_days later, so
     its costs, energy and emissions are the first run's times the number of runs.
@@ -93,7 +95,8 @@ def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog) -> Evaluation:
                 first_use[seg.offer] = min(first_use.get(seg.offer, math.inf), seg.start_day)
                 last_end[seg.offer] = max(last_end.get(seg.offer, 0.0), seg.end_day)
     later = (runs - 1) * step
-    _capacity_costs(plan, scenario, catalog, nodes_used, first_use, last_end, later, cost, bad)
+    if capacities:
+        _capacity_costs(plan, scenario, catalog, nodes_used, first_use, last_end, later, cost, bad)
     cost["data"], cost["labelling"] = data_costs(plan, scenario, bad)
     loss = recompute_loss(plan, scenario, catalog)
     if not math.isclose(loss, plan.predicted_loss, rel_tol=1e-6):

@@ -51,7 +51,7 @@ class Pool:
 
 
 def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candidate], objective: str = "cost",
-                  target_loss: float | None = None) -> Problem | None:
+                  target_loss: float | None = None, keep_all: bool = False) -> Problem | None:
     """The MIP's data for a scenario: candidate paths, their stage options and shared capacities;
     target_loss is the loss the chosen path must reach (None: no quality bound).
 
@@ -61,7 +61,9 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
     under the cost objective, cheapest cost floor first (candidate_cost_floor), stopping once the
     floor exceeds the cost of a simple feasible plan already found (presolve.best_simple_plan);
     under the quality objective, best loss first, stopping once a candidate has a feasible plan.
-    Any objective drops candidates whose floor exceeds the budget.
+    Any objective drops candidates whose floor exceeds the budget. keep_all prices every candidate
+    and drops none by cost (a portfolio project: shared capacity makes the floors, which charge a
+    bought node to this scenario alone, no bound there).
     """
     deadline = scenario.deadline_days
     pools = cloud_pools(scenario, catalog) + owned_pools(scenario, catalog, deadline)
@@ -89,6 +91,8 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
     rates = _usd_per_flop_floor(pools, catalog, scenario, deadline)
     floors = {c.id: candidate_cost_floor(c, rates, scenario) for c in candidates}
     budget = scenario.budget_usd if scenario.budget_usd is not None else math.inf
+    if keep_all:
+        floors, budget = dict.fromkeys(floors, 0.0), math.inf
     candidates = [c for c in candidates if floors[c.id] <= budget * (1 + 1e-9)]
     order = (lambda c: (c.predicted_loss, floors[c.id])) if objective == "quality" else (lambda c: floors[c.id])
     paths, best_loss, best_cost = [], math.inf, math.inf

@@ -52,18 +52,20 @@ class Holding:
 
 
 def holding(hw: OwnedHardware, accounting: str, horizon_day: float, financing_rate_per_year: float = 0.0,
-            other_use_usd_per_idle_node_day: float = 0.0) -> Holding:
-    """The charges for one node of `hw` ordered on day 0 and held until `horizon_day` (see module doc)."""
-    delivery = float(hw.lead_time_days)
+            other_use_usd_per_idle_node_day: float = 0.0, order_day: float = 0.0) -> Holding:
+    """The charges for one node of `hw` ordered on `order_day` (a portfolio orders later for later
+    projects) and held until `horizon_day` (see module doc, with day 0 read as the order day for
+    delivery and payment)."""
+    delivery = float(order_day + hw.lead_time_days)
     held = max(horizon_day - delivery, 0.0)
     if accounting == "resell":
         end_value = hw.capex_usd_per_node * hw.resale_value_fraction(held / DAYS_PER_YEAR)
     else:
         end_value = hw.capex_usd_per_node * max(0.0, 1.0 - held / (hw.life_years * DAYS_PER_YEAR))
-    payment = 0.0 if hw.paid_on == "order" else delivery
+    payment = float(order_day) if hw.paid_on == "order" else delivery
     financing = hw.capex_usd_per_node * financing_rate_per_year * (horizon_day - payment) / DAYS_PER_YEAR
     hosted_days = max(held, hw.hosting_min_months * DAYS_PER_MONTH)
-    return Holding(order_day=0.0, delivery_day=delivery, payment_day=payment, end_day=delivery + held,
+    return Holding(order_day=float(order_day), delivery_day=delivery, payment_day=payment, end_day=delivery + held,
                    end_value_usd=end_value, capital_usd=hw.capex_usd_per_node - end_value,
                    financing_usd=financing, hosting_usd=hw.hosting_usd_per_node_month * hosted_days / DAYS_PER_MONTH,
                    other_use_usd_per_idle_node_day=other_use_usd_per_idle_node_day)

@@ -56,6 +56,7 @@ class Capacity:
     max_new_nodes: int
     available_day: float
     available_until_day: float | None = None
+    order_day: float = 0.0  # bought or reserved on this day (a portfolio's capital budget counts it then)
 
     def __post_init__(self):
         _non_negative(f"capacity '{self.id}'", self, skip=("unit_cost_usd",))
@@ -169,6 +170,50 @@ class Path:
 
 
 @dataclass(frozen=True)
+class Project:
+    """One project of a portfolio: which of the Problem's paths are its candidates (it chooses one), and
+    its calendar and money, in days from the portfolio's day 0.
+
+    Its stages start on or after start_day (their ready days say so); its first run ends by
+    deadline_day (hard; None: no deadline), and each day after due_day costs late_usd_per_day (for
+    every run). Staff is paid staff_usd_per_day from start_day to the first run's end plus
+    later_runs_days, for at least staff_min_days. budget_usd caps the project's own spend: everything
+    but the shared capacities' per-node charges, which the portfolio pays once.
+    """
+
+    id: str
+    path_ids: tuple[str, ...]
+    start_day: float = 0.0
+    deadline_day: float | None = None
+    due_day: float | None = None
+    late_usd_per_day: float = 0.0
+    runs: int = 1
+    budget_usd: float | None = None
+    staff_usd_per_day: float = 0.0
+    later_runs_days: float = 0.0
+    staff_min_days: float = 0.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "path_ids", tuple(self.path_ids))
+        _non_negative(f"project '{self.id}'", self)
+
+    @property
+    def busy_until_day(self) -> float:
+        """The last day its last run may hold nodes: the deadline plus the later runs (∞ without one)."""
+        return math.inf if self.deadline_day is None else self.deadline_day + self.later_runs_days
+
+    def staff_usd(self, end_day: float) -> float:
+        """Staff from start_day to the last run's end (the first run ends on end_day), at least the minimum."""
+        return self.staff_usd_per_day * max(end_day - self.start_day + self.later_runs_days, self.staff_min_days)
+
+    def late_usd(self, end_day: float) -> float:
+        """The penalty for a first run ending on end_day: days past due_day, for every run."""
+        if self.due_day is None or not self.late_usd_per_day:
+            return 0.0
+        return self.late_usd_per_day * self.runs * max(0.0, end_day - self.due_day)
+
+
+@dataclass(frozen=True)
 class Problem:
     """The question for the MIP: candidate paths, shared capacities and the user's bounds.
 
@@ -195,11 +240,48 @@ class Problem:
     carbon_cap_tco2e: float | None = None
     max_provider_share: float | None = None
     max_segments: int = 2
+    projects: tuple[Project, ...] = ()  # a portfolio: each project chooses one of its paths (else one path overall)
+    period_days: float | None = None  # a portfolio's capital budget period (e.g. 91.25: a quarter)
+    capital_budget_usd_per_period: float | None = None  # list price of nodes bought or reserved per period
 
     def __post_init__(self):
         object.__setattr__(self, "paths", tuple(self.paths))
         object.__setattr__(self, "capacities", tuple(self.capacities))
+        object.__setattr__(self, "projects", tuple(self.projects))
         _check(self)
+
+    @property
+    def portfolio(self) -> bool:
+        return bool(self.projects)
+
+    @functools.cached_property
+    def groups(self) -> tuple[Project, ...]:
+        """The projects; a single plan is one project holding every path, with the Problem's calendar
+        (its budget stays on the whole plan: the `budget` family)."""
+        if self.projects:
+            return self.projects
+        return (Project("plan", tuple(p.id for p in self.paths), deadline_day=self.deadline_days,
+                        staff_usd_per_day=self.staff_usd_per_day, later_runs_days=self.later_runs_days,
+                        staff_min_days=self.staff_min_days),)
+
+    def overlapping_groups(self) -> list[frozenset[str]]:
+        """The largest sets of projects whose windows [start_day, busy_until_day) share a day. Interval
+        windows overlap as a set exactly when they all hold the latest start among them, so one set per
+        distinct start day covers them all (sets inside another are dropped)."""
+        sets: list[frozenset[str]] = []
+        for t in sorted({g.start_day for g in self.groups}):
+            active = frozenset(g.id for g in self.groups if g.start_day <= t < g.busy_until_day)
+            sets = [c for c in sets if not c < active]
+            if active and not any(active <= c for c in sets):
+                sets.append(active)
+        return sets
+
+    def project_of(self, path_id: str) -> Project:
+        return self._project_by_path[path_id]
+
+    @functools.cached_property
+    def _project_by_path(self) -> dict[str, Project]:
+        return {k: g for g in self.groups for k in g.path_ids}
 
     def capacity(self, capacity_id: str) -> Capacity:
         return self._capacity_by_id[capacity_id]
@@ -231,6 +313,16 @@ def _check(problem: Problem) -> None:
         raise InputError("problem: max_segments", f"must be at least 1 (got {problem.max_segments})")
     _unique("problem: paths", [p.id for p in problem.paths])
     _unique("problem: capacities", [c.id for c in problem.capacities])
+    if problem.projects:
+        _unique("problem: projects", [g.id for g in problem.projects])
+        grouped = [k for g in problem.projects for k in g.path_ids]
+        _unique("problem: project paths", grouped)
+        if sorted(grouped) != sorted(p.id for p in problem.paths):
+            raise InputError("problem: projects", "must hold every path exactly once",
+                             "list each path id in one project's path_ids")
+        if problem.deadline_days is not None or problem.staff_usd_per_day or problem.later_runs_days:
+            raise InputError("problem: deadline_days / staff", "are per project in a portfolio",
+                             "set them on each Project")
     capacities = {c.id: c for c in problem.capacities}
     capacity_ids = set(capacities)
     for capacity in problem.capacities:

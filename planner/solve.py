@@ -145,27 +145,11 @@ def _gap(value: float, bound: float | None) -> float | None:
 def _plan(m: PlanModel) -> dict | None:
     """The cleaned plan (see module docstring) as Solution fields; None if the solver's values
     hold no plan (no path chosen, or a stage of it not done), as after some time-limited runs."""
-    problem, index = m.problem, m.index
-    path = max(problem.paths, key=lambda k: m.path[k.id].varValue or 0.0)
-    if (m.path[path.id].varValue or 0.0) < 0.5:
+    problem = m.problem
+    chosen = chosen_path(m, problem.paths)
+    if chosen is None:
         return None
-    segments, used, day = [], [], 0.0
-    for stage in path.stages:
-        kept = [(option, m.fraction[choice].varValue)
-                for block in index.sequence[path.id] if block.key[1] == stage.name
-                for choice, option in block.choices()
-                if (m.fraction[choice].varValue or 0.0) >= MIN_FRACTION and (m.use[choice].varValue or 0.0) >= 0.5]
-        done = sum(x for _, x in kept)
-        if done <= 0:
-            return None
-        for position, (option, x) in enumerate(kept, start=1):
-            fraction = x / done
-            start = max(day, index.window(option)[0], stage.ready_day)
-            day = start + option.segment_days(fraction)
-            segments.append(Segment(stage.name, position, option.id, fraction, start, day,
-                                    option.segment_usd(fraction), option.energy_mwh * fraction,
-                                    option.tco2e * fraction))
-            used.append((option, fraction))
+    path, segments, used, day = chosen
     nodes = _new_nodes(problem.capacities, [o for o, _ in used])
     costs = _cost_breakdown(problem, path, used, nodes, day)
     return dict(path_id=path.id, segments=tuple(segments),
@@ -173,6 +157,32 @@ def _plan(m: PlanModel) -> dict | None:
                 cost_breakdown_usd=costs, total_cost_usd=sum(costs.values()), end_day=day,
                 loss=path.loss, energy_mwh=sum(s.energy_mwh for s in segments),
                 tco2e=sum(s.tco2e for s in segments))
+
+
+def chosen_path(m: PlanModel, paths) -> tuple[Path, list[Segment], list[tuple[Option, float]], float] | None:
+    """The path of `paths` the solver chose (one project's), its cleaned segments (module docstring),
+    (option, fraction) pairs and end day; None if its values hold no plan."""
+    path = max(paths, key=lambda k: m.path[k.id].varValue or 0.0)
+    if (m.path[path.id].varValue or 0.0) < 0.5:
+        return None
+    segments, used, day = [], [], 0.0
+    for stage in path.stages:
+        kept = [(option, m.fraction[choice].varValue)
+                for block in m.index.sequence[path.id] if block.key[1] == stage.name
+                for choice, option in block.choices()
+                if (m.fraction[choice].varValue or 0.0) >= MIN_FRACTION and (m.use[choice].varValue or 0.0) >= 0.5]
+        done = sum(x for _, x in kept)
+        if done <= 0:
+            return None
+        for position, (option, x) in enumerate(kept, start=1):
+            fraction = x / done
+            start = max(day, m.index.window(option)[0], stage.ready_day)
+            day = start + option.segment_days(fraction)
+            segments.append(Segment(stage.name, position, option.id, fraction, start, day,
+                                    option.segment_usd(fraction), option.energy_mwh * fraction,
+                                    option.tco2e * fraction))
+            used.append((option, fraction))
+    return path, segments, used, day
 
 
 def _new_nodes(capacities: tuple[Capacity, ...], options: list[Option]) -> dict[str, int]:

@@ -21,7 +21,8 @@ from planner.problem import Problem
 OBJECTIVES = ("cost", "quality", "time")
 
 VARIABLES = (variables.add_path_choice, variables.add_option_use, variables.add_schedule,
-             variables.add_new_nodes, variables.add_billing_top_up, variables.add_staffed_days)
+             variables.add_new_nodes, variables.add_billing_top_up, variables.add_staffed_days,
+             variables.add_late_days, variables.add_pools)
 EXPRESSIONS = (objective.cost_terms, objective.objectives)
 CONSTRAINTS = (
     constraints.one_path,
@@ -38,11 +39,15 @@ CONSTRAINTS = (
     constraints.staffed_calendar,
     constraints.release_day,
     constraints.deadline,
+    constraints.due_day,
     constraints.capacity_nodes,
     constraints.capacity_nodes_by_fraction,
     constraints.capacity_node_days,
     constraints.capacity_quota,
+    constraints.pool_shared_over_time,
+    constraints.capital_budget_per_period,
     constraints.budget,
+    constraints.project_budget,
     constraints.quality_target,
     constraints.carbon_cap,
     constraints.provider_share,

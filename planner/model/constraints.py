@@ -1,7 +1,9 @@
 """Constraint families, one function each; the docstring's first lines state the math.
 
-Index sets: paths k, stages s of k (in order), options i of stage s, blocks w of stage s (its
-options grouped by availability window [a_w, b_w], in window order), capacities c, providers p.
+Index sets: projects j (a single plan is one project holding every path), paths k of j, stages s of k
+(in order), options i of stage s, blocks w of stage s (its options grouped by availability window
+[a_w, b_w], in window order), capacities c, providers p. A project's deadline and start are its own
+(Problem.groups); E_j = Σ_{k of j} E_k.
 D_{k,s,w} = Σ_{i∈w} days_i·x_{k,s,i} is the time block w runs. A family whose bound is absent adds
 nothing.
 """
@@ -16,8 +18,10 @@ from planner.model.plan_model import PlanModel
 
 
 def one_path(m: PlanModel) -> None:
-    """Σ_k y_k = 1: exactly one path is chosen."""
-    m.add(pulp.lpSum(m.path.values()) == 1, "one_path")
+    """∀ j: Σ_{k of j} y_k = 1: each project chooses exactly one path."""
+    for g in m.problem.groups:
+        keys = (g.id,) if m.problem.portfolio else ()
+        m.add(pulp.lpSum(m.path[k] for k in g.path_ids) == 1, "one_path", *keys)
 
 
 def fraction_within_use(m: PlanModel) -> None:
@@ -28,9 +32,9 @@ def fraction_within_use(m: PlanModel) -> None:
     f̄_i < 1 only tightens the LP relaxation (a stage cannot do more on option i anyway); f̄_i ≤ 0
     means the option can do no work (x_i = 0).
     """
-    deadline = m.problem.deadline_days if m.problem.deadline_days is not None else math.inf
     ready = {(k.id, s.name): s.ready_day for k in m.problem.paths for s in k.stages}
     for (choice, o) in m.index.choices():
+        deadline = _deadline(m, choice[0])
         first, last = m.index.window(o)
         room = min(last, deadline) - max(first, ready[choice[:2]]) - o.setup_days
         most = 1.0 if o.days <= 0 or room >= o.days else max(0.0, room / o.days)
@@ -148,15 +152,34 @@ def plan_end(m: PlanModel) -> None:
 
 
 def staffed_calendar(m: PlanModel) -> None:
-    """S ≥ E + later_runs_days (when S exists): staff is paid to the last run's end, at least the minimum."""
-    if m.staffed_days is not None:
-        m.add(m.staffed_days >= m.end_day + m.problem.later_runs_days, "staffed_calendar")
+    """∀ j with S_j: S_j ≥ E_j − start_j + later_runs_days_j: staff is paid from the project's start to
+    its last run's end, at least the minimum."""
+    for g in m.problem.groups:
+        if g.id in m.staffed_days:
+            keys = (g.id,) if m.problem.portfolio else ()
+            m.add(m.staffed_days[g.id] >= m.project_end_day(g) + g.later_runs_days - g.start_day,
+                  "staffed_calendar", *keys)
 
 
 def deadline(m: PlanModel) -> None:
-    """Σ_k E_k ≤ deadline_days."""
-    if m.problem.deadline_days is not None:
-        m.add(m.end_day <= m.problem.deadline_days, "deadline")
+    """∀ j with a deadline: E_j ≤ deadline_j."""
+    for g in m.problem.groups:
+        if g.deadline_day is not None:
+            keys = (g.id,) if m.problem.portfolio else ()
+            m.add(m.project_end_day(g) <= g.deadline_day, "deadline", *keys)
+
+
+def due_day(m: PlanModel) -> None:
+    """∀ j with L_j: E_j − L_j ≤ due_j: each day past the due day is a late day (paid in the objective)."""
+    for g in m.problem.groups:
+        if g.id in m.late_days:
+            m.add(m.project_end_day(g) - m.late_days[g.id] <= g.due_day, "due_day", g.id)
+
+
+def _deadline(m: PlanModel, path_id: str) -> float:
+    """The deadline of the project path k belongs to (∞ if none)."""
+    day = m.problem.project_of(path_id).deadline_day
+    return math.inf if day is None else day
 
 
 def capacity_nodes(m: PlanModel) -> None:
@@ -194,20 +217,20 @@ def capacity_nodes_by_fraction(m: PlanModel) -> None:
 
 def capacity_node_days(m: PlanModel) -> None:
     """∀ c with new nodes, ∀ k: (H_c + B_{c,k})·W_c ≥ Σ_{s, i on c} nodes_i·(days_i·x_{k,s,i} + σ_i·u_{k,s,i}),
-    W_c = min(b_c, deadline) − a_c.
+    W_c = min(b_c, deadline_j) − max(a_c, start_j), j the project of path k.
 
     A path runs one segment at a time, each inside the pool's window, so the node-days its segments
     use on c fit in the pool's nodes times the window. Implied in every integer solution; without it
     the LP relaxation buys a fraction of a large pool and runs it as if bigger (enterprise program:
     LP bound 17.8 M against a 19.8 M optimum).
     """
-    deadline = m.problem.deadline_days
-    if deadline is None:
-        return
     for (capacity_id, k), b in m.new_nodes.items():
+        project = m.problem.project_of(k)
+        if project.deadline_day is None:
+            continue
         capacity = m.index.capacities[capacity_id]
         first, last = capacity.window
-        span = min(last, deadline) - first
+        span = min(last, project.deadline_day) - max(first, project.start_day)
         if span <= 0:
             continue
         terms = [(b, -span)]
@@ -226,6 +249,50 @@ def capacity_quota(m: PlanModel) -> None:
         nodes = m.pool_nodes(capacity.id)
         if len(nodes) > 1:
             m.add(nodes <= capacity.max_new_nodes, "capacity_quota", capacity.id)
+
+
+def pool_shared_over_time(m: PlanModel) -> None:
+    """∀ c, ∀ t ∈ {start_j}: P_c ≥ Σ_{j: start_j ≤ t < busy_j} Σ_{k of j} B_{c,k} (a portfolio only).
+
+    A shared pool is bought once; projects whose windows [start_j, deadline_j + later runs) overlap
+    use separate nodes of it, projects one after another reuse them; one row per largest set of
+    overlapping windows (Problem.overlapping_groups).
+    """
+    if not m.pool:
+        return
+    cliques = m.problem.overlapping_groups()
+    for capacity_id, pool in m.pool.items():
+        for n, clique in enumerate(cliques):
+            needs = [(v, -1) for (c, k), v in m.new_nodes.items()
+                     if c == capacity_id and m.problem.project_of(k).id in clique]
+            if needs:
+                m.add_row([(pool, 1), *needs], ">=", 0, "pool_shared_over_time", capacity_id, n)
+
+
+def capital_budget_per_period(m: PlanModel) -> None:
+    """∀ periods q: Σ_{c ordered in q} unit_price_c·P_c ≤ capital_budget_usd_per_period (a portfolio
+    only): the list price of the servers bought, and the whole-term fees of the reservations signed,
+    in each period (order day ÷ period_days, rounded down)."""
+    p = m.problem
+    if p.capital_budget_usd_per_period is None or not m.pool:
+        return
+    by_period: dict[int, list] = {}
+    for capacity_id, pool in m.pool.items():
+        capacity = m.index.capacities[capacity_id]
+        by_period.setdefault(int(capacity.order_day // p.period_days), []).append((pool, capacity.unit_price_usd))
+    for period, terms in sorted(by_period.items()):
+        m.add_row(terms, "<=", p.capital_budget_usd_per_period, "capital_budget_per_period", period)
+
+
+def project_budget(m: PlanModel) -> None:
+    """∀ j with a budget (a portfolio): its own spend ≤ budget_j, everything but the shared pools'
+    per-node charges (objective.project_cost_usd)."""
+    if not m.problem.portfolio:
+        return
+    from planner.model.objective import project_cost_usd
+    for g in m.problem.groups:
+        if g.budget_usd is not None:
+            m.add(project_cost_usd(m, g) <= g.budget_usd, "project_budget", g.id)
 
 
 def budget(m: PlanModel) -> None:

@@ -66,8 +66,9 @@ class Index:
                 latest_release = max([latest_release, stage.ready_day] + [window(o)[0] for o in stage.options])
                 work += max((o.days + o.setup_days for o in stage.options), default=0.0)
                 bound = latest_release + work
-                if problem.deadline_days is not None:
-                    bound = min(bound, problem.deadline_days)
+                deadline = problem.project_of(path.id).deadline_day
+                if deadline is not None:
+                    bound = min(bound, deadline)
                 horizon[(path.id, stage.name)] = bound
                 grouped: dict[tuple[float, float], list[Option]] = {}
                 for o in stage.options:

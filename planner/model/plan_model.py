@@ -18,8 +18,10 @@ _SENSES = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpCo
 class PlanModel:
     """Variables y (path), u (use), x (fraction), t (start_day of a block), e (block_end_day, for
     blocks whose window ends early), E_k (path_end_day), B_{c,k} (new_nodes), z (top_up, for options
-    whose minimum billing can exceed their rental), S (staffed_days, with a minimum calendar); end_day is the
-    expression E = Σ_k E_k, pool_nodes(c) is B_c = Σ_k B_{c,k}.
+    whose minimum billing can exceed their rental), S_j (staffed_days of project j, with a minimum
+    calendar), L_j (late_days of project j, with a penalty), P_c (pool: a portfolio's nodes in capacity c,
+    shared by its projects); end_day is the expression E = Σ_k E_k; pool_nodes(c) is P_c in a portfolio,
+    else B_c = Σ_k B_{c,k}. A single plan is one project j holding every path (Problem.groups).
 
     cost_usd holds the cost terms by breakdown key; objectives holds the expressions the planner
     can minimise ('cost', 'quality', 'time'); objective names the one set on `lp`.
@@ -39,7 +41,9 @@ class PlanModel:
     end_day: pulp.LpAffineExpression | None = None
     new_nodes: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)  # (capacity, path)
     top_up: dict[Choice, pulp.LpVariable] = field(default_factory=dict)  # minimum billing beyond the rental
-    staffed_days: pulp.LpVariable | None = None  # with a minimum staffed calendar: max(E + later runs, minimum)
+    staffed_days: dict[str, pulp.LpVariable] = field(default_factory=dict)  # project: max(E_j − start + later, min)
+    late_days: dict[str, pulp.LpVariable] = field(default_factory=dict)  # project: days its first run ends after due
+    pool: dict[str, pulp.LpVariable] = field(default_factory=dict)  # portfolio: nodes bought or reserved per capacity
     cost_usd: dict[str, pulp.LpAffineExpression] = field(default_factory=dict)
     objectives: dict[str, pulp.LpAffineExpression] = field(default_factory=dict)
 
@@ -60,8 +64,14 @@ class PlanModel:
         return pulp.LpAffineExpression([(self.fraction[c], o.days) for c, o in block.choices()]
                                        + [(self.use[c], o.setup_days) for c, o in block.choices() if o.setup_days])
 
+    def project_end_day(self, project) -> pulp.LpAffineExpression:
+        """E_j = Σ_{k of project j} E_k: the day project j's first run ends (one of its paths is chosen)."""
+        return pulp.LpAffineExpression([(self.path_end_day[k], 1) for k in project.path_ids])
+
     def pool_nodes(self, capacity_id: str) -> pulp.LpAffineExpression:
-        """B_c = Σ_k B_{c,k}: nodes bought or reserved in capacity c."""
+        """Nodes bought or reserved in capacity c: P_c in a portfolio, else B_c = Σ_k B_{c,k}."""
+        if capacity_id in self.pool:
+            return pulp.LpAffineExpression([(self.pool[capacity_id], 1)])
         return pulp.LpAffineExpression([(v, 1) for (c, _), v in self.new_nodes.items() if c == capacity_id])
 
     @staticmethod

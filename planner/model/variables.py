@@ -48,10 +48,30 @@ def add_billing_top_up(m: PlanModel) -> None:
 
 
 def add_staffed_days(m: PlanModel) -> None:
-    """S ≥ staff_min_days: the days staff is paid, when the scenario sets a minimum (otherwise staff is
-    paid E + later_runs_days directly)."""
-    if m.problem.staff_min_days > 0 and m.problem.staff_usd_per_day > 0:
-        m.staffed_days = m.lp.add_variable(m.name("staffed_days"), m.problem.staff_min_days)
+    """S_j ≥ staff_min_days_j: the days project j's staff is paid, when it sets a minimum (otherwise
+    staff is paid E_j − start_j + later_runs_days_j directly)."""
+    for g in m.problem.groups:
+        if g.staff_min_days > 0 and g.staff_usd_per_day > 0:
+            keys = (g.id,) if m.problem.portfolio else ()
+            m.staffed_days[g.id] = m.lp.add_variable(m.name("staffed_days", *keys), g.staff_min_days)
+
+
+def add_late_days(m: PlanModel) -> None:
+    """L_j ∈ [0, deadline_j − due_j]: days project j's first run ends after its due day, when late
+    days cost something (the deadline stays the hard limit)."""
+    for g in m.problem.groups:
+        if g.due_day is not None and g.late_usd_per_day > 0:
+            most = None if g.deadline_day is None else max(0.0, g.deadline_day - g.due_day)
+            m.late_days[g.id] = m.lp.add_variable(m.name("late_days", g.id), 0, most)
+
+
+def add_pools(m: PlanModel) -> None:
+    """P_c ∈ [0, max_new_nodes_c] (a portfolio only): nodes bought or reserved in capacity c, once, for
+    every project; pool_shared_over_time sizes it. Not integer, for the reason B is not."""
+    if m.problem.portfolio:
+        for capacity in m.problem.capacities:
+            if any(c == capacity.id for c, _ in m.new_nodes):
+                m.pool[capacity.id] = m.lp.add_variable(m.name("pool", capacity.id), 0, capacity.max_new_nodes)
 
 
 def add_new_nodes(m: PlanModel) -> None:
