@@ -25,6 +25,7 @@ SUBCOMMANDS = {
     "frontier": ("planner.cli.frontier_cmd", "frontier"),
     "schema": ("planner.cli.schema_cmd", "schema"),
     "export": ("planner.cli.export_cmd", "export"),
+    "portfolio": ("planner.cli.portfolio_cmd", "portfolio"),
 }
 
 

@@ -28,7 +28,7 @@ from planner.portfolio.inputs import Portfolio, horizon_day
 from planner.presolve import _keep_cloud_hulls
 from planner.problem import Capacity, Option, Path, Problem, Project, StageOptions
 from planner.quality import target_loss as resolve_target_loss
-from planner.scenario import Scenario, every_days
+from planner.scenario import Scenario
 from planner.workload import Candidate
 
 
@@ -150,5 +150,3 @@ def _placed(path: Path, project: str, start: float, pools: dict[str, list[Capaci
         stages.append(StageOptions(stage.name, tuple(options), ready_day=start + stage.ready_day))
     return dataclasses.replace(path, id=f"{project}/{path.id}", stages=tuple(stages))
 
-
-__all__ = ["Built", "build", "every_days"]

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from planner.errors import InputError, pydantic_errors
 from planner.limits import SCENARIO_MAX_BYTES
@@ -41,6 +41,14 @@ class ProjectInput(Strict):
                                                            "USD per day per run.")
     budget_usd: float | None = Field(None, gt=0, description="Cap on the project's own spend (everything but the "
                                                               "shared capacity), USD (null: the scenario's budget).")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_or_control(cls, value, info):
+        """Strict's checks, except for an inline scenario: the scenario's own fields check it."""
+        if info.field_name == "scenario":
+            return value
+        return Strict._no_bool_or_control.__func__(cls, value, info)
 
 
 class Portfolio(Strict):

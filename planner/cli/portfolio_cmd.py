@@ -1,0 +1,53 @@
+"""`plan portfolio ROADMAP`: one plan for several projects sharing bought and reserved capacity."""
+
+from __future__ import annotations
+
+import click
+
+from planner.cli.run_cmd import distinct_files, output_path
+
+
+@click.command(name="portfolio")
+@click.argument("portfolio_path", metavar="PORTFOLIO", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+              help="csv: the procurement lines only, for a procurement system.")
+@click.option("--out", type=click.Path(dir_okay=False), callback=output_path, help="Write the output to this file.")
+@click.option("--report", type=click.Path(dir_okay=False), callback=output_path,
+              help="Also write an HTML page with the capacity over time, stacked by project.")
+@click.option("--solver", type=click.Choice(["cbc", "highs", "ortools"]), default="cbc", show_default=True)
+@click.option("--time-limit", type=click.FloatRange(min=0.01), default=None,
+              help="Seconds per solve; a plan found by then is returned with its gap.")
+@click.option("--no-compare", is_flag=True, help="Skip the rent-everything and own-everything plans.")
+@click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False))
+def portfolio(portfolio_path, fmt, out, report, solver, time_limit, no_compare, catalog_dir):
+    """What to order or reserve, when, and for which projects of a roadmap; each project's plan.
+
+    \b
+    Examples:
+      plan portfolio scenarios/roadmap.yaml
+      plan portfolio scenarios/roadmap.yaml --format csv --out orders.csv
+      plan portfolio scenarios/roadmap.yaml --report roadmap.html
+    """
+    import sys
+    from pathlib import Path
+
+    from planner.catalog import load_catalog
+    from planner.errors import printable
+    from planner.files import write_atomic
+    from planner.portfolio import views
+    from planner.portfolio.plan import plan_portfolio
+
+    distinct_files(PORTFOLIO=portfolio_path, **{"--out": out, "--report": report})
+    catalog = load_catalog(Path(catalog_dir) if catalog_dir else None)
+    result = plan_portfolio(portfolio_path, catalog, solver=solver, time_limit_s=time_limit, compare=not no_compare)
+    body = {"json": lambda: result.model_dump_json(indent=2), "csv": lambda: views.procurement_csv(result),
+            "table": lambda: views.text(result)}[fmt]()
+    if out:
+        write_atomic(out, body if body.endswith("\n") else body + "\n", "--out")
+    else:
+        click.echo(body.rstrip("\n"))
+    if report:
+        write_atomic(report, views.html(result), "--report")
+        click.echo(f"wrote {printable(report)}", err=True)
+    if not result.total_cost_usd:
+        sys.exit(3)
