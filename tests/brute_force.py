@@ -313,3 +313,49 @@ def check_solution(problem, solution, tol: float = 1e-6) -> list[str]:
             if own > problem.max_provider_share * spend * (1 + tol) + 1e-4:
                 errors.append(f"provider {provider} above its share")
     return errors
+
+
+def brute_force_portfolio(problem):
+    """The cheapest portfolio plan, or None: every combination of one candidate (path and option
+    sequences) per project, each scheduled at its own cheapest (the single-plan reference on the
+    project's paths, deadline and staff, without per-node charges), plus the shared pools sized by
+    the largest total need of projects whose windows [start, deadline + later runs) overlap, each
+    node charged once."""
+    import dataclasses as dc
+
+    free = tuple(dc.replace(c, unit_cost_usd=0.0, hosting_usd_per_node=0.0) for c in problem.capacities)
+    choices = []
+    for g in problem.projects:
+        paths = [p for p in problem.paths if p.id in g.path_ids]
+        sub = dc.replace(problem, paths=tuple(paths), capacities=free, projects=(), deadline_days=g.deadline_day,
+                         budget_usd=None, staff_usd_per_day=g.staff_usd_per_day, later_runs_days=g.later_runs_days,
+                         staff_min_days=g.staff_min_days)
+        assert g.start_day == 0 or not g.staff_usd_per_day, "the reference pays staff from day 0"
+        found = []
+        for cand in _candidates(sub):
+            cost = _solve_continuous(sub, cand, "cost")
+            if cost is not None:
+                used = [o for seq in cand.sequences for o in seq]
+                needs = {c.id: max([o.nodes - c.held_nodes for o in used if o.capacity == c.id] + [0])
+                         for c in problem.capacities}
+                found.append((cost, needs))
+        if not found:
+            return None
+        choices.append((g, found))
+    overlaps = []
+    for t in sorted({g.start_day for g, _ in choices}):
+        overlaps.append([i for i, (g, _) in enumerate(choices)
+                         if g.start_day <= t < (g.deadline_day + g.later_runs_days if g.deadline_day is not None
+                                                else math.inf)])
+    best = None
+    for combo in itertools.product(*(found for _, found in choices)):
+        total = sum(cost for cost, _ in combo)
+        for cap in problem.capacities:
+            nodes = max(sum(combo[i][1][cap.id] for i in group) for group in overlaps)
+            if nodes > cap.max_new_nodes:
+                break
+            total += (cap.unit_cost_usd + cap.hosting_usd_per_node) * nodes
+        else:
+            if problem.budget_usd is None or total <= problem.budget_usd * (1 + 1e-9) + 1e-6:
+                best = total if best is None else min(best, total)
+    return best

@@ -24,9 +24,9 @@ def portfolio(portfolio_path, fmt, out, report, solver, time_limit, no_compare, 
 
     \b
     Examples:
-      plan portfolio scenarios/roadmap.yaml
-      plan portfolio scenarios/roadmap.yaml --format csv --out orders.csv
-      plan portfolio scenarios/roadmap.yaml --report roadmap.html
+      plan portfolio scenarios/portfolios/roadmap.yaml
+      plan portfolio scenarios/portfolios/roadmap.yaml --format csv --out orders.csv
+      plan portfolio scenarios/portfolios/roadmap.yaml --report roadmap.html
     """
     import sys
     from pathlib import Path

@@ -82,7 +82,7 @@ def load_portfolio(path: str | Path) -> tuple[Portfolio, list[Scenario]]:
     naming the file, the field and the value."""
     raw = load_yaml_file(path, SCENARIO_MAX_BYTES, "portfolio")
     if not isinstance(raw, dict):
-        raise InputError(str(path), "expected a mapping of fields at the top level", "see scenarios/roadmap.yaml")
+        raise InputError(str(path), "expected a mapping of fields at the top level", "see scenarios/portfolios/roadmap.yaml")
     return validate_portfolio(raw, str(path), Path(path).parent)
 
 

@@ -1,0 +1,162 @@
+"""Portfolios: several projects in one MIP sharing bought and reserved pools (planner/portfolio)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import planner
+from planner.catalog import load_catalog
+from planner.cli import cli
+from planner.portfolio.evaluate import evaluate_portfolio
+from planner.portfolio.plan import plan_portfolio
+from planner.portfolio.solve import solve_portfolio
+from planner.problem import Capacity, Problem, Project
+from tests.brute_force import brute_force_portfolio
+from tests.problem_factory import _agreeable, random_path
+
+CATALOG = load_catalog()
+
+
+def test_a_one_project_portfolio_is_todays_single_plan():
+    """The enterprise program (8 runs, buys 32 DGX H100) as the only project, with its own ownership
+    rules as the portfolio's: the same cost to the cent, path, pool and segments."""
+    single = planner.plan("scenarios/enterprise_70b.yaml", explain=False)
+    result = plan_portfolio({"name": "one", "ownership": {"accounting": "resell", "site": "us-virginia"},
+                             "projects": [{"name": "p", "scenario": "scenarios/enterprise_70b.yaml"}]},
+                            CATALOG, compare=False)
+    assert result.status == "optimal"
+    assert abs(result.total_cost_usd - single.total_cost_usd) < 0.01
+    (project,) = result.projects
+    assert project.plan.path.id == single.path.id
+    assert [(p.what, p.quantity_nodes, p.delivery_day) for p in result.procurement] == \
+        [(p.item.split("@")[0], p.quantity_nodes, p.delivery_day) for p in single.procurement]
+    segments = lambda plan: [(s.offer, s.nodes, round(s.start_day, 6), round(s.end_day, 6))  # noqa: E731
+                             for st in plan.stages for s in st.segments]
+    assert segments(project.plan) == segments(single)
+
+
+def _random_portfolio(rng: random.Random) -> Problem:
+    """2-3 projects of 1-2 paths each on one clock, sharing up to two pools (bought from a lead time,
+    or reserved from day 0 to no end), each project in its own window."""
+    capacities = []
+    for n in range(rng.randint(1, 2)):
+        kind = rng.choice(("owned", "reserved"))
+        capacities.append(Capacity(f"{kind}-{n}", kind, "h100", "nvidia", float(rng.randint(5, 60) * 1000),
+                                   float(rng.randint(0, 4) * 500) if kind == "owned" else 0.0, 300_000.0, 0,
+                                   rng.randint(4, 24), float(rng.choice((0, 20, 60))) if kind == "owned" else 0.0))
+    paths, projects, number = [], [], 0
+    for j in range(rng.randint(2, 3)):
+        start = float(rng.choice((0, 0, 50, 150)))
+        mine = []
+        for _ in range(rng.randint(1, 2)):
+            p = random_path(rng, number, capacities, max_stages=2, max_options=3)
+            number += 1
+            mine.append(p.__class__(**{**p.__dict__, "id": f"proj{j}/{p.id}", "stages": tuple(
+                s.__class__(s.name, s.options, ready_day=start) for s in p.stages)}))
+        paths += mine
+        projects.append(Project(f"proj{j}", tuple(p.id for p in mine), start_day=start,
+                                deadline_day=start + rng.randint(60, 250),
+                                staff_usd_per_day=float(rng.choice((0, 1000))) if start == 0 else 0.0))
+    capacities = _agreeable(capacities, paths)
+    return Problem(tuple(paths), tuple(capacities), projects=tuple(projects),
+                   budget_usd=float(rng.randint(20, 300) * 10_000) if rng.random() < 0.3 else None)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_small_portfolios_agree_with_brute_force(seed):
+    problem = _random_portfolio(random.Random(seed))
+    expected = brute_force_portfolio(problem)
+    sol = solve_portfolio(problem)
+    if expected is None:
+        assert sol.status == "infeasible"
+        return
+    assert sol.status == "optimal"
+    assert math.isclose(sol.total_cost_usd, expected, rel_tol=1e-6, abs_tol=1e-3)
+
+
+def test_projects_one_after_another_reuse_bought_nodes():
+    """Two projects, days 0-100 and 100-200, each needing 8 nodes of one pool (or 1 M USD of cloud):
+    bought once (8 × 50 k = 400 k) the pool serves both; overlapping windows would need 16 nodes."""
+    from planner.problem import Option, Path, StageOptions
+    pool = Capacity("buy", "owned", "h100", "nvidia", 50_000.0, 0.0, 300_000.0, 0, 64, 0.0)
+
+    def project(name, start):
+        options = (Option("own", "buy", "self", "h100", "owned", 8, 64, 50.0, 0.0, 0.0, 0.0, 0.0, "buy"),
+                   Option("cloud", "rent", "aws", "h100", "on_demand", 8, 64, 50.0, 1e6, 0.0, 0.0, 0.0))
+        return Path(f"{name}/p", "scratch", 2.0, 0.0, 0.0, 0.0, (StageOptions("pretrain", options, start),))
+
+    for second_start, nodes in ((100.0, 8), (50.0, 16)):
+        paths = (project("a", 0.0), project("b", second_start))
+        projects = (Project("a", ("a/p",), 0.0, 100.0), Project("b", ("b/p",), second_start, second_start + 100))
+        sol = solve_portfolio(Problem(paths, (pool,), projects=projects))
+        assert sol.pools == {"buy": nodes}
+        assert sol.total_cost_usd == pytest.approx(50_000.0 * nodes)
+
+
+REPO = Path(planner.__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def two_labs(tmp_path_factory):
+    """The small lab's fine-tune twice, days 0-30 and 60-90 (cloud only: quick)."""
+    path = tmp_path_factory.mktemp("pf") / "labs.yaml"
+    lab = REPO / "scenarios" / "small_lab_finetune.yaml"
+    path.write_text(f"name: labs\nprojects:\n  - {{name: first, scenario: {lab}}}\n"
+                    f"  - {{name: second, start_day: 60, scenario: {lab}}}\n")
+    return path
+
+
+def test_cli_prints_the_schedule_and_writes_json_csv_and_report(two_labs, tmp_path):
+    runner = CliRunner()
+    table = runner.invoke(cli, ["portfolio", str(two_labs), "--no-compare"])
+    assert table.exit_code == 0, table.output
+    assert "Procurement schedule:" in table.output and "second" in table.output
+    out = runner.invoke(cli, ["portfolio", str(two_labs), "--no-compare", "--format", "json"])
+    data = json.loads(out.output)
+    own = sum(p["own_cost_usd"] for p in data["projects"])
+    assert data["total_cost_usd"] == pytest.approx(own + data["cost_breakdown_usd"].get("pools", 0.0))
+    assert [p["start_day"] for p in data["projects"]] == [0, 60]
+    report = tmp_path / "r.html"
+    text = runner.invoke(cli, ["portfolio", str(two_labs), "--no-compare", "--format", "csv", "--report", str(report)])
+    header = next(csv.reader(io.StringIO(text.output)))
+    assert header[:3] == ["item", "action", "what"]
+    assert "<svg" in report.read_text()
+
+
+def test_bad_portfolio_input_names_file_field_and_value(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nprojects:\n  - {name: a, start_day: -5, scenario: nowhere.yaml}\n")
+    result = subprocess.run([str(Path(sys.executable).parent / "plan"), "portfolio", str(bad)], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "bad.yaml" in result.stderr and "projects.0.start_day" in result.stderr and "-5" in result.stderr
+
+
+def test_evaluator_recomputes_a_portfolio_with_shared_pools(two_labs):
+    """The enterprise program beside a later copy of itself (starting day 1,460, after the first's
+    horizon... is too long) — here: the enterprise program with the small lab fine-tune on day 30:
+    every project's cost and dates, the bought pool's charges and the total are recomputed."""
+    from planner.portfolio.inputs import validate_portfolio
+    raw = {"name": "mixed", "ownership": {"accounting": "resell", "site": "us-virginia"},
+           "projects": [{"name": "program", "scenario": str(REPO / "scenarios/enterprise_70b.yaml")},
+                        {"name": "lab", "start_day": 30, "scenario": str(REPO / "scenarios/small_lab_finetune.yaml")}]}
+    portfolio, scenarios = validate_portfolio(raw, "test")
+    result = plan_portfolio(raw, CATALOG, compare=False)
+    assert result.procurement and result.procurement[0].what == "dgx-h100"
+    ev = evaluate_portfolio(result, portfolio, scenarios, CATALOG)
+    assert ev.violations == []
+    assert ev.total_cost_usd == pytest.approx(result.total_cost_usd, rel=1e-6)
+    # a tampered plan is caught: one node fewer than in use
+    line = result.procurement[0]
+    tampered = result.model_copy(update={"procurement": [line.model_copy(update={"quantity_nodes": line.quantity_nodes - 1})]})
+    assert any("nodes in use" in v for v in evaluate_portfolio(tampered, portfolio, scenarios, CATALOG).violations)
