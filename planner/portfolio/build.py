@@ -25,7 +25,7 @@ from planner.options import build_problem
 from planner.ownership import DAYS_PER_MONTH, holding
 from planner.paths import generate_candidates, prune
 from planner.portfolio.inputs import Portfolio, horizon_day
-from planner.presolve import _keep_cloud_hulls
+from planner.presolve import SLACK, _keep_cloud_hulls, _prune_by_cost, greedy_upper_bound
 from planner.problem import Capacity, Option, Path, Problem, Project, StageOptions
 from planner.quality import target_loss as resolve_target_loss
 from planner.scenario import Scenario
@@ -39,6 +39,7 @@ class Built:
     problem: Problem
     candidates: dict[str, dict[str, Candidate]]
     horizon_day: float
+    cloud_plan_usd: float  # every project on its simple cloud plan (presolve's greedy); inf if one has none
 
 
 def build(portfolio: Portfolio, scenarios: list[Scenario], catalog: Catalog,
@@ -47,7 +48,7 @@ def build(portfolio: Portfolio, scenarios: list[Scenario], catalog: Catalog,
     no bought or reserved pool; own everything: no rental)."""
     horizon = horizon_day(portfolio, scenarios)
     order_days = _order_days(portfolio, scenarios, catalog)
-    paths, projects, capacities, candidates = [], [], {}, {}
+    paths, projects, capacities, candidates, cloud_total = [], [], {}, {}, 0.0
     for proj, scenario in zip(portfolio.projects, scenarios):
         if cloud_only:
             scenario = scenario.model_copy(update={"policy": scenario.policy.model_copy(
@@ -61,7 +62,9 @@ def build(portfolio: Portfolio, scenarios: list[Scenario], catalog: Catalog,
         if single is None:
             raise InputError(f"portfolio project '{proj.name}'", "no candidate path fits its scenario",
                              f"plan it alone (`plan` on its scenario) to see why")
+        single, cloud_usd = _prune_by_cloud_bound(single, proj.due_day, proj.start_day)
         single = _keep_cloud_hulls(single)
+        cloud_total += cloud_usd
         later = single.later_runs_days
         deadline = proj.start_day + scenario.deadline_days
         busy_until = deadline + later
@@ -85,7 +88,34 @@ def build(portfolio: Portfolio, scenarios: list[Scenario], catalog: Catalog,
                       projects=tuple(projects), budget_usd=portfolio.budget_usd,
                       period_days=portfolio.period_days,
                       capital_budget_usd_per_period=portfolio.capital_budget_usd_per_period)
-    return Built(problem, candidates, horizon)
+    budget = math.inf if portfolio.budget_usd is None else portfolio.budget_usd
+    return Built(problem, candidates, horizon, cloud_total if cloud_total <= budget else math.inf)
+
+
+def _prune_by_cloud_bound(single: Problem, due_day: float | None, start_day: float) -> tuple[Problem, float]:
+    """The project's paths and options that can be in an optimal portfolio plan.
+
+    Any portfolio plan may swap a project's plan for its best simple cloud plan (presolve's greedy,
+    finishing by the due day when late days cost): the shared pools then need no more nodes, so the
+    total does not rise. Hence in an optimal portfolio plan a project's own spend is at most that
+    plan's cost U, and a path or option whose own-spend floor (presolve._prune_by_cost with the pools'
+    per-node charges at 0: another project may have paid for them) exceeds U is never in it.
+    Also returns U (inf when the project has no simple cloud plan).
+    """
+    cloud = [dataclasses.replace(k, stages=tuple(dataclasses.replace(s, options=tuple(
+        o for o in s.options if o.capacity is None)) for s in k.stages)) for k in single.paths]
+    if not any(all(s.options for s in k.stages) for k in cloud):
+        return single, math.inf
+    bound = dataclasses.replace(single, paths=tuple(cloud), capacities=())
+    if due_day is not None:
+        bound = dataclasses.replace(bound, deadline_days=due_day - start_day)
+    limit = greedy_upper_bound(bound)
+    if not math.isfinite(limit):
+        return single, math.inf
+    free = tuple(dataclasses.replace(c, unit_cost_usd=0.0, hosting_usd_per_node=0.0) for c in single.capacities)
+    pruned = _prune_by_cost(dataclasses.replace(single, capacities=free), limit * (1 + SLACK) + SLACK)
+    kept = {c.id for c in pruned.capacities}
+    return dataclasses.replace(pruned, capacities=tuple(c for c in single.capacities if c.id in kept)), limit
 
 
 def _order_days(portfolio: Portfolio, scenarios: list[Scenario], catalog: Catalog) -> dict[str, list[float]]:

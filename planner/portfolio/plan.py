@@ -29,7 +29,7 @@ def plan_portfolio(source, catalog: Catalog | None = None, solver: str = "cbc", 
     portfolio, scenarios = (load_portfolio(source) if isinstance(source, (str, Path))
                             else validate_portfolio(source, "portfolio"))
     built = build(portfolio, scenarios, catalog)
-    sol = solve_portfolio(built.problem, solver, time_limit_s)
+    sol = solve_portfolio(built.problem, solver, time_limit_s, built.cloud_plan_usd)
     result = to_portfolio_plan(sol, built, portfolio, scenarios, catalog)
     if compare and sol.has_plan:
         for sourcing in ("rent_everything", "own_everything"):
@@ -45,7 +45,7 @@ def _compare(sourcing: str, chosen: float, portfolio: Portfolio, scenarios: list
                       owned_only=sourcing == "own_everything")
     except InputError:  # some project has no path sourced so
         return Comparison(sourcing=sourcing, total_cost_usd=None, status="infeasible", saving_usd=None)
-    sol = solve_portfolio(built.problem, solver, time_limit_s)
+    sol = solve_portfolio(built.problem, solver, time_limit_s, built.cloud_plan_usd)
     if not sol.has_plan:
         return Comparison(sourcing=sourcing, total_cost_usd=None, status=sol.status, saving_usd=None)
     return Comparison(sourcing=sourcing, total_cost_usd=sol.total_cost_usd, status=sol.status,

@@ -7,6 +7,7 @@ needs of projects whose windows overlap.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from planner.model import build_model
@@ -52,11 +53,13 @@ class PortfolioSolution:
         return sum(p.cost_usd for p in self.projects) + sum((self.pool_cost_usd or {}).values())
 
 
-def solve_portfolio(problem: Problem, solver: str = "cbc", time_limit_s: float | None = None) -> PortfolioSolution:
-    """Minimise the portfolio's cost in one MIP."""
+def solve_portfolio(problem: Problem, solver: str = "cbc", time_limit_s: float | None = None,
+                    known_usd: float = math.inf) -> PortfolioSolution:
+    """Minimise the portfolio's cost in one MIP. known_usd: the cost of a plan known to exist (every
+    project on its simple cloud plan), CBC's cutoff."""
     m = build_model(problem, "cost")
     size = {"n_variables": m.n_variables, "n_constraints": m.n_constraints}
-    result = run(m.lp, solver, time_limit_s)
+    result = run(m.lp, solver, time_limit_s, cutoff=known_usd if math.isfinite(known_usd) else None)
     projects = []
     if result.status in ("optimal", "feasible"):
         for g in problem.groups:
