@@ -27,6 +27,8 @@ MODELS = {
     "candidates": ("planner.outputs:CandidatesOutput", "plan candidates --format json"),
     "catalog": ("planner.outputs:CatalogListing", "plan catalog list [TABLE] --format json"),
     "scenario": ("planner.scenario:Scenario", "scenario YAML files; planner.plan({...})"),
+    "portfolio": ("planner.portfolio.results:PortfolioPlan", "plan portfolio --format json"),
+    "portfolio-input": ("planner.portfolio.inputs:Portfolio", "portfolio YAML files (scenarios/portfolios/)"),
 }
 
 
@@ -37,7 +39,7 @@ def model(name: str) -> type[BaseModel]:
 
 def schema(name: str) -> dict:
     """The JSON Schema (draft 2020-12) of one output, or of the scenario."""
-    mode = "validation" if name == "scenario" else "serialization"
+    mode = "validation" if name in ("scenario", "portfolio-input") else "serialization"
     out = {"$schema": "https://json-schema.org/draft/2020-12/schema",
            "$id": f"docs/schema/{name}.json", "$comment": f"Produced by: {MODELS[name][1]}. Generated: {REGENERATE}."}
     out.update(model(name).model_json_schema(mode=mode))

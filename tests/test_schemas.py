@@ -14,6 +14,7 @@ import yaml
 import planner
 from planner.overrides import field_shape
 from planner.scenario import Scenario
+from planner.portfolio.inputs import Portfolio
 from planner.schemas import MODELS, REGENERATE, files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +51,7 @@ def test_plan_schema_prints_the_committed_schema():
 
 def test_every_output_has_a_schema_version_field():
     for name in MODELS:
-        if name != "scenario":
+        if name not in ("scenario", "portfolio-input"):
             assert "schema_version" in committed(name)["properties"], name
 
 
@@ -116,11 +117,12 @@ def _numeric(annotation) -> bool:
         and "str" not in text.replace("Literal", "")
 
 
-def test_every_scenario_field_has_a_description_and_numbers_their_unit():
-    missing = [name for name, f in _fields(Scenario) if not (f.description or "").strip()]
-    assert not missing, f"scenario fields without a description: {missing}"
-    unitless = [name for name, f in _fields(Scenario) if _numeric(f.annotation) and not UNIT.search(f.description)]
-    assert not unitless, f"numeric scenario fields whose description states no unit: {unitless}"
+@pytest.mark.parametrize("cls", [Scenario, Portfolio], ids=lambda c: c.__name__)
+def test_every_scenario_field_has_a_description_and_numbers_their_unit(cls):
+    missing = [name for name, f in _fields(cls) if not (f.description or "").strip()]
+    assert not missing, f"fields without a description: {missing}"
+    unitless = [name for name, f in _fields(cls) if _numeric(f.annotation) and not UNIT.search(f.description)]
+    assert not unitless, f"numeric fields whose description states no unit: {unitless}"
 
 
 def test_scenario_reference_lists_every_field():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-NAMES = ["plan", "frontier", "share", "estimate", "candidates", "catalog", "scenario"]
+NAMES = ["plan", "frontier", "share", "estimate", "candidates", "catalog", "scenario", "portfolio", "portfolio-input"]
 
 
 @click.command(name="schema")
@@ -24,6 +24,6 @@ def schema(name):
     from planner.schemas import MODELS, schema_text
 
     if name is None:
-        click.echo("\n".join(f"{n:<11} docs/schema/{n}.json  ({MODELS[n][1]})" for n in NAMES))
+        click.echo("\n".join(f"{n:<15} docs/schema/{n}.json  ({MODELS[n][1]})" for n in NAMES))
         return
     click.echo(schema_text(name), nl=False)
