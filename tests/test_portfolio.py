@@ -160,3 +160,21 @@ def test_evaluator_recomputes_a_portfolio_with_shared_pools(two_labs):
     line = result.procurement[0]
     tampered = result.model_copy(update={"procurement": [line.model_copy(update={"quantity_nodes": line.quantity_nodes - 1})]})
     assert any("nodes in use" in v for v in evaluate_portfolio(tampered, portfolio, scenarios, CATALOG).violations)
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_decomposition_is_a_plan_between_its_bound_and_the_optimum(seed):
+    """Capacity from the LP, then projects alone: a feasible plan costing at least the brute-force
+    optimum, and an LP bound at most that optimum."""
+    from planner.portfolio.decompose import solve_decomposed
+    problem = _random_portfolio(random.Random(seed))
+    expected = brute_force_portfolio(problem)
+    sol = solve_decomposed(problem)
+    if expected is None:
+        assert not sol.has_plan
+        return
+    if not sol.has_plan:  # allowed: the rounding can leave a project without a plan the MIP would find
+        return
+    assert sol.total_cost_usd >= expected * (1 - 1e-6) - 1e-3
+    assert sol.bound_usd <= expected * (1 + 1e-6) + 1e-3
+    assert sol.gap == pytest.approx((sol.total_cost_usd - sol.bound_usd) / sol.total_cost_usd, abs=1e-9)

@@ -14,6 +14,7 @@ from planner.planning import to_plan
 from planner.portfolio.build import Built, build
 from planner.portfolio.inputs import Portfolio, load_portfolio, validate_portfolio
 from planner.portfolio.results import Comparison, PoolLine, PoolUse, PortfolioPlan, ProjectResult
+from planner.portfolio.decompose import solve_decomposed
 from planner.portfolio.solve import PortfolioSolution, solve_portfolio
 from planner.problem import Problem
 from planner.quality import target_loss as resolve_target_loss
@@ -22,30 +23,47 @@ from planner.scenario import Scenario, every_days
 from planner.solve import Solution
 
 
+METHODS = ("auto", "mip", "decompose")
+
+
 def plan_portfolio(source, catalog: Catalog | None = None, solver: str = "cbc", time_limit_s: float | None = None,
-                   compare: bool = True) -> PortfolioPlan:
-    """source: a portfolio YAML path or a mapping of its fields (paths relative to the working folder)."""
+                   compare: bool = True, method: str = "auto") -> PortfolioPlan:
+    """source: a portfolio YAML path or a mapping of its fields (paths relative to the working folder).
+    method: 'mip' solves the one MIP (within time_limit_s); 'decompose' fixes capacity from its LP
+    relaxation and plans projects separately (planner.portfolio.decompose); 'auto' solves the MIP and
+    decomposes when the time limit stops it before it beats every project's own cloud plan."""
     catalog = catalog or load_catalog()
     portfolio, scenarios = (load_portfolio(source) if isinstance(source, (str, Path))
                             else validate_portfolio(source, "portfolio"))
     built = build(portfolio, scenarios, catalog)
-    sol = solve_portfolio(built.problem, solver, time_limit_s, built.cloud_plan_usd)
+    sol = _solve(built, solver, time_limit_s, method)
     result = to_portfolio_plan(sol, built, portfolio, scenarios, catalog)
     if compare and sol.has_plan:
         for sourcing in ("rent_everything", "own_everything"):
             result.comparisons.append(_compare(sourcing, result.total_cost_usd, portfolio, scenarios, catalog,
-                                               solver, time_limit_s))
+                                               solver, time_limit_s, method))
     return result
 
 
+def _solve(built: Built, solver: str, time_limit_s: float | None, method: str) -> PortfolioSolution:
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if method == "decompose":
+        return solve_decomposed(built.problem, solver, time_limit_s)
+    sol = solve_portfolio(built.problem, solver, time_limit_s, built.cloud_plan_usd)
+    if method == "auto" and sol.status == "timeout":
+        return solve_decomposed(built.problem, solver, time_limit_s)
+    return sol
+
+
 def _compare(sourcing: str, chosen: float, portfolio: Portfolio, scenarios: list[Scenario], catalog: Catalog,
-             solver: str, time_limit_s: float | None) -> Comparison:
+             solver: str, time_limit_s: float | None, method: str) -> Comparison:
     try:
         built = build(portfolio, scenarios, catalog, cloud_only=sourcing == "rent_everything",
                       owned_only=sourcing == "own_everything")
     except InputError:  # some project has no path sourced so
         return Comparison(sourcing=sourcing, total_cost_usd=None, status="infeasible", saving_usd=None)
-    sol = solve_portfolio(built.problem, solver, time_limit_s, built.cloud_plan_usd)
+    sol = _solve(built, solver, time_limit_s, method)
     if not sol.has_plan:
         return Comparison(sourcing=sourcing, total_cost_usd=None, status=sol.status, saving_usd=None)
     return Comparison(sourcing=sourcing, total_cost_usd=sol.total_cost_usd, status=sol.status,
