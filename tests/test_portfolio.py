@@ -178,3 +178,37 @@ def test_decomposition_is_a_plan_between_its_bound_and_the_optimum(seed):
     assert sol.total_cost_usd >= expected * (1 - 1e-6) - 1e-3
     assert sol.bound_usd <= expected * (1 + 1e-6) + 1e-3
     assert sol.gap == pytest.approx((sol.total_cost_usd - sol.bound_usd) / sol.total_cost_usd, abs=1e-9)
+
+
+def test_what_if_drops_each_project(two_labs):
+    """Two cloud-only projects share nothing, so dropping one leaves the other's own cost exactly."""
+    result = plan_portfolio(str(two_labs), CATALOG, compare=False, with_what_if=True)
+    own = {p.name: p.own_cost_usd for p in result.projects}
+    dropped = {w.change: w for w in result.what_if}
+    assert set(dropped) == {"drop project first", "drop project second"}
+    assert dropped["drop project first"].total_cost_usd == pytest.approx(own["second"], rel=1e-9)
+    assert dropped["drop project second"].total_cost_usd == pytest.approx(own["first"], rel=1e-9)
+    assert dropped["drop project first"].note == "the same purchases"
+
+
+def test_what_if_says_how_much_a_purchase_may_cost_more():
+    """Two projects one after another on 8 bought nodes (400 k USD) instead of 1 M USD of cloud each:
+    without the purchase the plan costs 2 M, so the purchase stays best until its charge rises 1.6 M."""
+    from planner.portfolio.build import Built
+    from planner.portfolio.results import PoolLine, PortfolioPlan
+    from planner.portfolio.whatif import what_if
+    from planner.problem import Option, Path, StageOptions
+    pool = Capacity("buy", "owned", "h100", "nvidia", 50_000.0, 0.0, 300_000.0, 0, 64, 0.0)
+    options = (Option("own", "buy", "self", "h100", "owned", 8, 64, 50.0, 0.0, 0.0, 0.0, 0.0, "buy"),
+               Option("cloud", "rent", "aws", "h100", "on_demand", 8, 64, 50.0, 1e6, 0.0, 0.0, 0.0))
+    paths = tuple(Path(f"{n}/p", "scratch", 2.0, 0.0, 0.0, 0.0, (StageOptions("pretrain", options, s),))
+                  for n, s in (("a", 0.0), ("b", 100.0)))
+    problem = Problem(paths, (pool,), projects=(Project("a", ("a/p",), 0.0, 100.0), Project("b", ("b/p",), 100.0, 200.0)))
+    line = PoolLine(item="buy", action="buy", what="x", chip="h100", vendor="v", quantity_nodes=8, order_day=0,
+                    delivery_day=0, payment_day=0, end_day=200, list_price_usd=2.4e6, end_value_usd=0,
+                    charged_usd=400_000.0, used_by=["a", "b"], node_days_used=800, node_days_held=1600, utilisation=0.5)
+    result = PortfolioPlan(name="t", status="optimal", solver="cbc", horizon_day=200, total_cost_usd=400_000.0,
+                           procurement=[line], projects=[])
+    (found,) = what_if(result, Built(problem, {}, 200.0, math.inf), solve_portfolio)
+    assert found.total_cost_usd == pytest.approx(2e6)
+    assert found.flips_above_usd == pytest.approx(1.6e6)

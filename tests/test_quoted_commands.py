@@ -58,7 +58,7 @@ CLAIMS = {
     "plan portfolio scenarios/portfolios/roadmap.yaml": [
         r"day 0: buy 24 × dgx-h100 .*delivered day 84.*for base-v1, base-v2, base-v3, base-v4; 62% busy",
         r"vs renting everything: \$10,51\d,\d{3} \(saves \$62\d,\d{3}\)", r"vs owning everything: no such plan",
-        r"legal-adapt .* spot tpu-v6e", r"monthly-finetunes .* spot tpu-v5p"],
+        r"legal-adapt .* spot tpu-v6e", r"monthly-finetunes .* spot tpu-v6e"],
 }
 # Frontiers the comments describe: at least three distinct points, and the path kinds they show.
 FRONTIERS = {

@@ -20,9 +20,11 @@ from planner.cli.run_cmd import distinct_files, output_path
 @click.option("--method", type=click.Choice(["auto", "mip", "decompose"]), default="auto", show_default=True,
               help="mip: one MIP; decompose: capacity from the LP relaxation, then each project alone (with the "
                    "gap to the LP bound); auto: the MIP, decomposing if the time limit stops it without a plan.")
+@click.option("--what-if", "with_what_if", is_flag=True,
+              help="Also re-plan without each purchase (how much its price may rise) and without each project.")
 @click.option("--no-compare", is_flag=True, help="Skip the rent-everything and own-everything plans.")
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False))
-def portfolio(portfolio_path, fmt, out, report, solver, time_limit, method, no_compare, catalog_dir):
+def portfolio(portfolio_path, fmt, out, report, solver, time_limit, method, with_what_if, no_compare, catalog_dir):
     """What to order or reserve, when, and for which projects of a roadmap; each project's plan.
 
     \b
@@ -43,7 +45,7 @@ def portfolio(portfolio_path, fmt, out, report, solver, time_limit, method, no_c
     distinct_files(PORTFOLIO=portfolio_path, **{"--out": out, "--report": report})
     catalog = load_catalog(Path(catalog_dir) if catalog_dir else None)
     result = plan_portfolio(portfolio_path, catalog, solver=solver, time_limit_s=time_limit, compare=not no_compare,
-                            method=method)
+                            method=method, with_what_if=with_what_if)
     body = {"json": lambda: result.model_dump_json(indent=2), "csv": lambda: views.procurement_csv(result),
             "table": lambda: views.text(result)}[fmt]()
     if out:

@@ -5,6 +5,7 @@ too, for the savings."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 from planner.catalog import Catalog, load_catalog
@@ -27,11 +28,12 @@ METHODS = ("auto", "mip", "decompose")
 
 
 def plan_portfolio(source, catalog: Catalog | None = None, solver: str = "cbc", time_limit_s: float | None = None,
-                   compare: bool = True, method: str = "auto") -> PortfolioPlan:
+                   compare: bool = True, method: str = "auto", with_what_if: bool = False) -> PortfolioPlan:
     """source: a portfolio YAML path or a mapping of its fields (paths relative to the working folder).
     method: 'mip' solves the one MIP (within time_limit_s); 'decompose' fixes capacity from its LP
     relaxation and plans projects separately (planner.portfolio.decompose); 'auto' solves the MIP and
-    decomposes when the time limit stops it before it beats every project's own cloud plan."""
+    decomposes when the time limit stops it before it beats every project's own cloud plan.
+    with_what_if: also re-plan without each purchase and without each project (planner.portfolio.whatif)."""
     catalog = catalog or load_catalog()
     portfolio, scenarios = (load_portfolio(source) if isinstance(source, (str, Path))
                             else validate_portfolio(source, "portfolio"))
@@ -42,6 +44,11 @@ def plan_portfolio(source, catalog: Catalog | None = None, solver: str = "cbc", 
         for sourcing in ("rent_everything", "own_everything"):
             result.comparisons.append(_compare(sourcing, result.total_cost_usd, portfolio, scenarios, catalog,
                                                solver, time_limit_s, method))
+    if with_what_if and sol.has_plan:
+        from planner.portfolio.whatif import what_if
+        cutoff_free = dataclasses.replace(built, cloud_plan_usd=math.inf)  # a changed problem: no known plan
+        result.what_if = what_if(result, built, lambda problem: _solve(
+            dataclasses.replace(cutoff_free, problem=problem), solver, time_limit_s, method))
     return result
 
 

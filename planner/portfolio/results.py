@@ -67,6 +67,16 @@ class Comparison(_Out):
     saving_usd: float | None = Field(description="Its cost minus the chosen plan's, USD.")
 
 
+class WhatIf(_Out):
+    change: str = Field(description="What was changed: a purchase taken away, or a project dropped.")
+    status: str
+    total_cost_usd: float | None = Field(description="The best plan after the change, USD (null: none).")
+    procurement: dict[str, int] = Field(description="Its pools: item -> nodes bought or reserved.")
+    flips_above_usd: float | None = Field(description="A purchase taken away: how much its net charge may rise "
+                                                      "before not buying it is as cheap, USD (at most).")
+    note: str
+
+
 class PortfolioPlan(_Out):
     schema_version: int = SCHEMA_VERSION
     name: str
@@ -81,5 +91,7 @@ class PortfolioPlan(_Out):
     pool_use: list[PoolUse] = Field(default_factory=list, description="Who runs on each pool, when.")
     projects: list[ProjectResult] = Field(default_factory=list)
     comparisons: list[Comparison] = Field(default_factory=list)
+    what_if: list[WhatIf] = Field(default_factory=list, description="With --what-if: each purchase taken away "
+                                  "and each project dropped, re-planned.")
     solve_seconds: float = Field(0.0, description="Solver time, seconds.")
     model_size: dict[str, int] = Field(default_factory=dict, description="MIP variables and constraints.")

@@ -66,6 +66,9 @@ def text(result: PortfolioPlan) -> str:
                      _usd(pr.own_cost_usd)])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines += ["  " + "  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip() for r in rows]
+    if result.what_if:
+        lines += ["", "What changes the answer:"]
+        lines += [f"  {w.change}: {_usd(w.total_cost_usd)}; {w.note}" for w in result.what_if]
     return "\n".join(lines)
 
 
