@@ -212,3 +212,58 @@ def test_what_if_says_how_much_a_purchase_may_cost_more():
     (found,) = what_if(result, Built(problem, {}, 200.0, math.inf), solve_portfolio)
     assert found.total_cost_usd == pytest.approx(2e6)
     assert found.flips_above_usd == pytest.approx(1.6e6)
+
+
+def _two_projects(pool: Capacity, second_start: float = 100.0, **problem_fields) -> Problem:
+    """Projects a (days 0-100) and b (from second_start, 100 days): 8 nodes of `pool` for 50 days, or
+    1 M USD of cloud."""
+    from planner.problem import Option, Path, StageOptions
+    options = (Option("own", "buy", "self", "h100", "owned", 8, 64, 50.0, 0.0, 0.0, 0.0, 0.0, pool.id),
+               Option("cloud", "rent", "aws", "h100", "on_demand", 8, 64, 50.0, 1e6, 0.0, 0.0, 0.0))
+    paths = tuple(Path(f"{n}/p", "scratch", 2.0, 0.0, 0.0, 0.0, (StageOptions("pretrain", options, s),))
+                  for n, s in (("a", 0.0), ("b", second_start)))
+    projects = (Project("a", ("a/p",), 0.0, 100.0), Project("b", ("b/p",), second_start, second_start + 100))
+    return Problem(paths, (pool,), projects=projects, **problem_fields)
+
+
+@pytest.mark.parametrize("budget, expected", [(1e6, 2e6), (3e6, 400_000.0)])
+def test_capital_budget_per_period_caps_what_is_bought(budget, expected):
+    """8 nodes at a 300 k list price are 2.4 M USD of capital in the first quarter: over a 1 M budget
+    both projects rent (2 × 1 M); within 3 M they share 8 bought nodes (8 × 50 k)."""
+    pool = Capacity("buy", "owned", "h100", "nvidia", 50_000.0, 0.0, 300_000.0, 0, 64, 0.0)
+    sol = solve_portfolio(_two_projects(pool, period_days=91.25, capital_budget_usd_per_period=budget))
+    assert sol.total_cost_usd == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("late_usd, expected_end, expected_cost", [(1000.0, 60.0, 490_000.0), (2000.0, 40.0, 500_000.0)])
+def test_late_days_are_paid_after_the_due_day(late_usd, expected_end, expected_cost):
+    """Due day 40, deadline 100: a 40-day option at 500 k USD, or a 60-day one at 470 k plus 20 late
+    days: at 1,000 USD a day 490 k (late wins), at 2,000 USD a day 510 k (on time wins)."""
+    from planner.problem import Option, Path, StageOptions
+    options = (Option("fast", "r", "aws", "h100", "on_demand", 8, 64, 40.0, 500_000.0, 0.0, 0.0, 0.0),
+               Option("slow", "r", "aws", "h100", "on_demand", 4, 32, 60.0, 470_000.0, 0.0, 0.0, 0.0))
+    path = Path("a/p", "scratch", 2.0, 0.0, 0.0, 0.0, (StageOptions("pretrain", options),))
+    project = Project("a", ("a/p",), 0.0, 100.0, due_day=40.0, late_usd_per_day=late_usd)
+    sol = solve_portfolio(Problem((path,), projects=(project,)))
+    (ps,) = sol.projects
+    assert ps.end_day == pytest.approx(expected_end)
+    assert sol.total_cost_usd == pytest.approx(expected_cost)
+    assert ps.cost_breakdown_usd["late"] == pytest.approx(late_usd * (expected_end - 40.0))
+
+
+def test_a_reservation_in_a_portfolio_is_the_single_plans_and_evaluates():
+    """The enterprise program cut to 4 runs reserves TPU v6e for 3 years alone; as a one-project
+    portfolio it reserves the same nodes, costs the same to the cent, and the evaluator recomputes the
+    whole-term fee from the catalog's 3-year price."""
+    import yaml
+    from planner.portfolio.inputs import validate_portfolio
+    single = planner.plan("scenarios/enterprise_70b.yaml", explain=False, set={"program.runs": 4})
+    scenario = yaml.safe_load((REPO / "scenarios/enterprise_70b.yaml").read_text())
+    scenario["program"]["runs"] = 4
+    raw = {"name": "one", "ownership": scenario["ownership"], "projects": [{"name": "p", "scenario": scenario}]}
+    result = plan_portfolio(raw, CATALOG, compare=False)
+    assert [p.action for p in result.procurement] == [p.action for p in single.procurement] == ["reserve"]
+    assert result.procurement[0].quantity_nodes == single.procurement[0].quantity_nodes
+    assert abs(result.total_cost_usd - single.total_cost_usd) < 0.01
+    ev = evaluate_portfolio(result, *validate_portfolio(raw, "test"), CATALOG)
+    assert ev.violations == []
