@@ -85,7 +85,7 @@ def capacity_svg(result: PortfolioPlan) -> str:
     names = [p.name for p in result.projects if any(u.project == p.name for u in result.pool_use)]
     held = [(p.delivery_day, p.end_day, p.quantity_nodes) for p in result.procurement]
     peak_held = max((sum(n for a, b, n in held if a <= t < b) for t in events), default=1)
-    ax = _Axes((0.0, result.horizon_day), (0.0, max(peak_held, 1)), "days", "")
+    ax = _Axes((0.0, result.horizon_day), (0.0, max(peak_held, 1) * 1.25), "days", "")  # room for the legend
     body = ax.draw("day", "nodes")
     colours = {n: PROJECT_COLOURS[i % len(PROJECT_COLOURS)] for i, n in enumerate(names)}
     for left, right in zip(events, events[1:]):
@@ -99,7 +99,10 @@ def capacity_svg(result: PortfolioPlan) -> str:
                             f"fill='{colours[name]}'><title>{escape(name)}: {n} nodes, day {left:.0f}–{right:.0f}"
                             "</title></rect>")
                 base += n
-    points = " ".join(f"{ax.px(t):.1f},{ax.py(sum(n for a, b, n in held if a <= t < b)):.1f}" for t in events)
+    level = [sum(n for a, b, n in held if a <= t < b) for t in events]
+    steps = [(events[0], level[0])] + [p for t, before, now in zip(events[1:], level, level[1:])
+                                       for p in ((t, before), (t, now))]
+    points = " ".join(f"{ax.px(t):.1f},{ax.py(n):.1f}" for t, n in steps)
     body.append(f"<polyline points='{points}' fill='none' stroke='#222' stroke-dasharray='4 3'>"
                 "<title>nodes held (bought or reserved)</title></polyline>")
     for i, name in enumerate(names):
