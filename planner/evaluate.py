@@ -242,21 +242,7 @@ def _capacity_costs(plan, scenario, catalog, nodes_used, first_use, last_end, la
     for pool, nodes in nodes_used.items():
         if pool.startswith("buy:"):
             hw = catalog.hardware[pool.split(":", 1)[1].split("@")[0]]
-            delivery = hw.lead_time_days
-            held = horizon - delivery
-            if own.accounting == "resell":
-                end_value = hw.capex_usd_per_node * hw.resale_recovery_fraction * (
-                    1.0 - hw.resale_fraction_per_year) ** (held / 365.0)
-            else:
-                end_value = hw.capex_usd_per_node * max(0.0, 1.0 - held / (365.0 * hw.life_years))
-            paid = 0.0 if hw.paid_on == "order" else delivery
-            figures = {
-                "end_value_usd": nodes * end_value,
-                "capital_usd": nodes * (hw.capex_usd_per_node - end_value),
-                "financing_usd": nodes * hw.capex_usd_per_node * own.financing_rate_per_year * (horizon - paid) / 365.0,
-                "hosting_usd": nodes * hw.hosting_usd_per_node_month * max(held * 12.0 / 365.0, hw.hosting_min_months),
-                "other_use_usd": -nodes * _other_use_per_node_day(scenario) * held,
-            }
+            delivery, paid, figures = bought_node_figures(hw, own, 0.0, horizon, _other_use_per_node_day(scenario), nodes)
             cost["owned_capex_net"] += figures["capital_usd"] + figures["financing_usd"] + figures["other_use_usd"]
             cost["hosting"] += figures["hosting_usd"]
             _check_line(lines.get(pool.split(":", 1)[1]), pool, nodes, {
@@ -281,6 +267,28 @@ def _capacity_costs(plan, scenario, catalog, nodes_used, first_use, last_end, la
                         if h.hardware == hw_id and (h.site or scenario.ownership.site) == site)
             if nodes > owned:
                 bad.append(f"{pool}: uses {nodes} nodes but only {owned} are owned")
+
+
+def bought_node_figures(hw, ownership, order_day: float, horizon: float, other_use_per_node_day: float,
+                        nodes: int) -> tuple[float, float, dict[str, float]]:
+    """(delivery day, payment day, figures) of `nodes` servers ordered on order_day and held to the
+    horizon, from the hardware row: resale proceeds or book value, capital, interest, hosting (at
+    least the colocation commitment) and other-use income (negative)."""
+    delivery = order_day + hw.lead_time_days
+    held = horizon - delivery
+    if ownership.accounting == "resell":
+        end_value = hw.capex_usd_per_node * hw.resale_recovery_fraction * (
+            1.0 - hw.resale_fraction_per_year) ** (held / 365.0)
+    else:
+        end_value = hw.capex_usd_per_node * max(0.0, 1.0 - held / (365.0 * hw.life_years))
+    paid = order_day if hw.paid_on == "order" else delivery
+    return delivery, paid, {
+        "end_value_usd": nodes * end_value,
+        "capital_usd": nodes * (hw.capex_usd_per_node - end_value),
+        "financing_usd": nodes * hw.capex_usd_per_node * ownership.financing_rate_per_year * (horizon - paid) / 365.0,
+        "hosting_usd": nodes * hw.hosting_usd_per_node_month * max(held * 12.0 / 365.0, hw.hosting_min_months),
+        "other_use_usd": -nodes * other_use_per_node_day * held,
+    }
 
 
 def _check_line(line, pool: str, nodes: int, expected: dict[str, float], bad: list[str]) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from planner.catalog import Catalog
-from planner.evaluate import TOLERANCE, evaluate
+from planner.evaluate import TOLERANCE, bought_node_figures, evaluate
 from planner.portfolio.inputs import Portfolio
 from planner.portfolio.results import PortfolioPlan
 from planner.scenario import Scenario
@@ -78,19 +78,9 @@ def _pool_cost(line, portfolio: Portfolio, horizon: float, catalog: Catalog, bad
     else:
         hw = catalog.hardware[line.what]
         own = portfolio.ownership
-        delivery = line.order_day + hw.lead_time_days
-        held = horizon - delivery
-        if own.accounting == "resell":
-            end_value = hw.capex_usd_per_node * hw.resale_recovery_fraction * (
-                1.0 - hw.resale_fraction_per_year) ** (held / 365.0)
-        else:
-            end_value = hw.capex_usd_per_node * max(0.0, 1.0 - held / (365.0 * hw.life_years))
-        paid = line.order_day if hw.paid_on == "order" else delivery
         other = own.other_use.share * own.other_use.usd_per_node_day if own.other_use else 0.0
-        cost = n * (hw.capex_usd_per_node - end_value
-                    + hw.capex_usd_per_node * own.financing_rate_per_year * (horizon - paid) / 365.0
-                    + hw.hosting_usd_per_node_month * max(held * 12.0 / 365.0, hw.hosting_min_months)
-                    - other * held)
+        delivery, _, figures = bought_node_figures(hw, own, line.order_day, horizon, other, n)
+        cost = figures["capital_usd"] + figures["financing_usd"] + figures["hosting_usd"] + figures["other_use_usd"]
         if abs(line.delivery_day - delivery) > 1e-6:
             bad.append(f"{line.item}: delivery day {line.delivery_day:g}, recomputed {delivery:g}")
     if not _close(cost, line.charged_usd):
