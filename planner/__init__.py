@@ -17,15 +17,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
-__all__ = ["plan", "share", "frontier", "estimate", "InputError"]
+__all__ = ["plan", "share", "frontier", "estimate", "plan_portfolio", "InputError"]
 
 if TYPE_CHECKING:
-    from planner.api import estimate, frontier, plan, share
+    from planner.api import estimate, frontier, plan, plan_portfolio, share
     from planner.errors import InputError
 
 
 def __getattr__(name: str):
-    if name in ("plan", "share", "frontier", "estimate"):
+    if name in ("plan", "share", "frontier", "estimate", "plan_portfolio"):
         import planner.api
 
         return getattr(planner.api, name)

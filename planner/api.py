@@ -95,3 +95,20 @@ def estimate(params: float, tokens: float, chip: str, catalog: CatalogLike = Non
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     return estimate_run(cat, params, tokens, chip, gpus=gpus, active_params=active_params, precision=precision,
                          method=method, seq_len=seq_len, pick=pick)
+
+
+def plan_portfolio(source: str | Mapping[str, Any], catalog: CatalogLike = None, *,
+                   solver: Literal["cbc", "highs", "ortools"] = "cbc", time_limit_s: float | None = None,
+                   method: Literal["auto", "mip", "decompose"] = "auto", compare: bool = True,
+                   what_if: bool = False):
+    """The procurement schedule and each project's plan for a roadmap (as `plan portfolio --format json`):
+    a portfolio YAML path or a mapping of its fields (scenario paths relative to the working folder)."""
+    from pathlib import Path
+
+    from planner.catalog import Catalog, load_catalog
+    from planner.portfolio.plan import plan_portfolio as run
+
+    if not isinstance(catalog, Catalog):
+        catalog = load_catalog(Path(catalog) if catalog else None)
+    return run(source, catalog, solver=solver, time_limit_s=time_limit_s, compare=compare, method=method,
+               with_what_if=what_if)

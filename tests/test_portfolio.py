@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -181,8 +182,9 @@ def test_decomposition_is_a_plan_between_its_bound_and_the_optimum(seed):
 
 
 def test_what_if_drops_each_project(two_labs):
-    """Two cloud-only projects share nothing, so dropping one leaves the other's own cost exactly."""
-    result = plan_portfolio(str(two_labs), CATALOG, compare=False, with_what_if=True)
+    """Two cloud-only projects share nothing, so dropping one leaves the other's own cost exactly
+    (through the Python API)."""
+    result = planner.plan_portfolio(str(two_labs), CATALOG, compare=False, what_if=True)
     own = {p.name: p.own_cost_usd for p in result.projects}
     dropped = {w.change: w for w in result.what_if}
     assert set(dropped) == {"drop project first", "drop project second"}
@@ -267,3 +269,18 @@ def test_a_reservation_in_a_portfolio_is_the_single_plans_and_evaluates():
     assert abs(result.total_cost_usd - single.total_cost_usd) < 0.01
     ev = evaluate_portfolio(result, *validate_portfolio(raw, "test"), CATALOG)
     assert ev.violations == []
+
+
+def test_a_project_budget_caps_its_own_spend():
+    """Project a may spend at most 500 k USD of its own: renting (1 M) is out, so both projects share
+    8 bought nodes even when b, overlapping a, would rather rent: 16 nodes (800 k) + 0 own spend."""
+    pool = Capacity("buy", "owned", "h100", "nvidia", 50_000.0, 0.0, 300_000.0, 0, 64, 0.0)
+    free = solve_portfolio(_two_projects(pool, second_start=50.0))
+    assert free.pools == {"buy": 16} and free.total_cost_usd == pytest.approx(800_000.0)
+    pool = Capacity("buy", "owned", "h100", "nvidia", 600_000.0, 0.0, 300_000.0, 0, 64, 0.0)
+    problem = _two_projects(pool, second_start=50.0)
+    capped = dataclasses.replace(problem, projects=(dataclasses.replace(problem.projects[0], budget_usd=5e5),
+                                                    problem.projects[1]))
+    sol = solve_portfolio(capped)  # a must buy 8 (4.8 M), b rents (1 M) rather than buy 8 more
+    assert sol.pools == {"buy": 8} and sol.total_cost_usd == pytest.approx(4.8e6 + 1e6)
+    assert {p.project.id: p.cost_usd for p in sol.projects} == {"a": 0.0, "b": 1e6}
