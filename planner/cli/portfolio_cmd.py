@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from planner.cli.run_cmd import distinct_files, output_path
+from planner.cli.run_cmd import distinct_files, output_path, refuse_unused
 
 
 @click.command(name="portfolio")
@@ -42,9 +42,13 @@ def portfolio(portfolio_path, fmt, out, report, solver, time_limit, method, with
     from planner.portfolio import views
     from planner.portfolio.plan import plan_portfolio
 
+    if fmt == "csv":  # the CSV holds the procurement lines only; the HTML page shows the comparisons
+        refuse_unused({"with_what_if": "with --format csv (it holds the procurement lines only)",
+                       **({} if report else {"no_compare": "with --format csv (it prints no comparison)"})})
     distinct_files(PORTFOLIO=portfolio_path, **{"--out": out, "--report": report})
+    compare = not no_compare and (fmt != "csv" or report is not None)
     catalog = load_catalog(Path(catalog_dir) if catalog_dir else None)
-    result = plan_portfolio(portfolio_path, catalog, solver=solver, time_limit_s=time_limit, compare=not no_compare,
+    result = plan_portfolio(portfolio_path, catalog, solver=solver, time_limit_s=time_limit, compare=compare,
                             method=method, with_what_if=with_what_if)
     body = {"json": lambda: result.model_dump_json(indent=2), "csv": lambda: views.procurement_csv(result),
             "table": lambda: views.text(result)}[fmt]()
@@ -55,5 +59,5 @@ def portfolio(portfolio_path, fmt, out, report, solver, time_limit, method, with
     if report:
         write_atomic(report, views.html(result), "--report")
         click.echo(f"wrote {printable(report)}", err=True)
-    if not result.total_cost_usd:
+    if result.status in ("infeasible", "timeout"):  # no plan: the same exit code as `plan`
         sys.exit(3)
