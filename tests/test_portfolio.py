@@ -48,7 +48,8 @@ def test_a_one_project_portfolio_is_todays_single_plan():
 
 def _random_portfolio(rng: random.Random) -> Problem:
     """2-3 projects of 1-2 paths each on one clock, sharing up to two pools (bought from a lead time,
-    or reserved from day 0 to no end), each project in its own window."""
+    or reserved from day 0 to no end), each project in its own window, some with later runs (which
+    hold their nodes 200 days longer)."""
     capacities = []
     for n in range(rng.randint(1, 2)):
         kind = rng.choice(("owned", "reserved"))
@@ -67,7 +68,8 @@ def _random_portfolio(rng: random.Random) -> Problem:
         paths += mine
         projects.append(Project(f"proj{j}", tuple(p.id for p in mine), start_day=start,
                                 deadline_day=start + rng.randint(60, 250),
-                                staff_usd_per_day=float(rng.choice((0, 1000))) if start == 0 else 0.0))
+                                staff_usd_per_day=float(rng.choice((0, 1000))) if start == 0 else 0.0,
+                                later_runs_days=float(rng.choice((0, 0, 0, 200)))))
     capacities = _agreeable(capacities, paths)
     return Problem(tuple(paths), tuple(capacities), projects=tuple(projects),
                    budget_usd=float(rng.randint(20, 300) * 10_000) if rng.random() < 0.3 else None)
@@ -75,6 +77,7 @@ def _random_portfolio(rng: random.Random) -> Problem:
 
 @pytest.mark.parametrize("seed", range(40))
 def test_small_portfolios_agree_with_brute_force(seed):
+    """Of these 40, 32 plans buy or reserve, 9 share a pool between projects and 6 have no plan."""
     problem = _random_portfolio(random.Random(seed))
     expected = brute_force_portfolio(problem)
     sol = solve_portfolio(problem)
