@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterator
-import dataclasses
 from dataclasses import dataclass
 from typing import get_args
 
@@ -34,6 +33,7 @@ import numpy as np
 
 from planner import quality
 from planner.compute import memory_per_gpu_bytes, stage_flops
+from planner.compute.batch import batch_sequences
 from planner.quality import QualityLaws, QualityRangeError
 from planner.workload import Candidate, Method, PathKind, Stage, Workload
 
@@ -97,37 +97,66 @@ def memory_need_bytes(candidate: Candidate) -> float:
     return max((memory_per_gpu_bytes(s.workload, 1) for s in candidate.stages), default=0.0)
 
 
+# Cross-model dominance needs this many times the FLOPs of each method: under the step-time
+# model the GPU-hours per FLOP of a model at its cheapest cluster vary by less than 1.9x across
+# sizes 1e8..1e12 on every calibrated chip (tests/test_paths_prune.py checks that the larger
+# model with this many times the FLOPs is never the cheaper one).
+CROSS_MODEL_FLOPS_MARGIN = 2.0
+
+
+def _structure_key(c: Candidate) -> tuple | None:
+    """What fixes the step of each stage but its model's size: method, context, catalog shape
+    and global batch in sequences (compute.batch_sequences). None when a stage is outside the
+    batch law's range (the compute model refuses it anyway): then no same-step comparison."""
+    try:
+        return tuple((s.workload.method, s.workload.seq_len, s.workload.shape, batch_sequences(s.workload))
+                     for s in c.stages)
+    except ValueError:
+        return None
+
+
 def prune(candidates: list[Candidate]) -> list[Candidate]:
     """Drop candidates another candidate dominates.
 
-    d dominates c when d is no worse on every count and better on one: predicted loss, training
-    FLOPs of each method (full, LoRA, QLoRA are compared separately since a FLOP of each costs a
-    different amount), data + labelling cost, inference cost and memory need. Under any positive
-    linear price on these counts a dominated candidate costs strictly more than its dominator, so
-    the cheapest candidate always survives. Order of the survivors is kept.
+    d dominates c when d is no worse on predicted loss, data + labelling cost, inference cost and
+    memory need, better on one of these or on compute, and either
+    * same step: both have stages of the same structure (_structure_key) and each of d's stages
+      has no more parameters, active parameters, teacher parameters and tokens: with no larger a
+      model at the same batch, d's step is no slower on any cluster, and hours grow with tokens
+      (goodput's first start is paid once), so d costs no more and ends no later anywhere; or
+    * far fewer FLOPs: for each method (full, LoRA, QLoRA) d needs at most 1/CROSS_MODEL_FLOPS_MARGIN
+      of c's training FLOPs. FLOPs alone no longer order cost: under the step-time model a small
+      model's FLOP costs up to 1.9x a large one's (GEMM efficiency, batch limits), so a candidate
+      with a few per cent more FLOPs can be the cheaper one. Limit: the dominated model's larger
+      batch may let it finish sooner on more devices (by up to 16 % in the test grid), so under a
+      deadline between the two fastest runs the pruned candidate was the only feasible one.
+    Order of the survivors is kept.
     """
     if not candidates:
         return []
     methods = get_args(Method)
-    rows = []
+    base, flops, sizes, keys = [], [], [], []
     for c in candidates:
-        flops = dict.fromkeys(methods, 0.0)
+        per_method = dict.fromkeys(methods, 0.0)
         for s in c.stages:
-            flops[s.workload.method] += stage_flops(s.workload)
-        rows.append([c.predicted_loss, *flops.values(), c.data_cost_usd + c.labelling_cost_usd,
-                     c.inference_cost_usd, memory_need_bytes(c)])
-    values = np.array(rows)
-    order = np.lexsort(values.T[::-1])  # a dominator sorts before what it dominates
-    front = np.empty_like(values)
-    size = 0
-    keep = np.zeros(len(candidates), dtype=bool)
-    for i in order:
-        row = values[i]
-        kept = front[:size]
-        if not np.any(np.all(kept <= row, axis=1) & np.any(kept < row, axis=1)):
-            front[size] = row
-            size += 1
-            keep[i] = True
+            per_method[s.workload.method] += stage_flops(s.workload)
+        base.append([c.predicted_loss, c.data_cost_usd + c.labelling_cost_usd, c.inference_cost_usd, memory_need_bytes(c)])
+        flops.append(list(per_method.values()))
+        sizes.append([x for s in c.stages for x in (s.workload.params, s.workload.active_params,
+                                                    s.workload.teacher_params, s.workload.tokens)])
+        keys.append(_structure_key(c))
+    base, flops = np.array(base), np.array(flops)
+    keep = []
+    for i in range(len(candidates)):
+        no_worse = np.all(base <= base[i], axis=1)
+        better = np.any(base < base[i], axis=1)
+        far_fewer = np.all(flops * CROSS_MODEL_FLOPS_MARGIN <= flops[i], axis=1)
+        dominated = no_worse & (better | np.any(flops < flops[i], axis=1)) & far_fewer
+        for j in np.flatnonzero(no_worse):
+            if j != i and keys[i] is not None and keys[j] == keys[i] and not dominated[j]:
+                small = np.array(sizes[j]) <= np.array(sizes[i])
+                dominated[j] = small.all() and (better[j] or np.any(np.array(sizes[j]) < np.array(sizes[i])))
+        keep.append(not dominated.any())
     return [c for c, k in zip(candidates, keep) if k]
 
 
