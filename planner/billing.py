@@ -45,7 +45,8 @@ def cluster_size_notes(plan: Plan, scenario: Scenario, catalog: Catalog) -> list
             """(rental of all runs, days per run) on `nodes` nodes; None when the stage cannot use them."""
             gpus = nodes * offer.gpus_per_node
             try:
-                est = segment_estimate(w, seg.model_copy(update={"nodes": nodes, "gpus": gpus}), scenario, catalog)
+                est = segment_estimate(w, seg.model_copy(update={"nodes": nodes, "gpus": gpus}), scenario, catalog,
+                                       first_start=offer.startup_minutes == 0)
             except ValueError:
                 return None
             hours = est.wall_clock_days * 24
