@@ -11,7 +11,7 @@ from planner.compute import estimate, stage_flops
 from planner.compute.batch import batch_sequences
 from planner.compute.mfu import calibrated_id
 from planner.compute.stage import largest_useful_gpus, min_gpus
-from planner.paths import CROSS_MODEL_FLOPS_MARGIN, memory_need_bytes, prune
+from planner.paths import cross_model_margin, memory_need_bytes, prune
 from planner.workload import Candidate, Stage, Workload
 
 METHODS = ("full", "lora", "qlora")
@@ -148,33 +148,42 @@ def test_fewer_flops_on_a_smaller_model_can_cost_more_so_it_does_not_prune_the_l
     assert {c.id for c in prune([small, large])} == {"small", "large"}
 
 
-def test_same_model_fewer_tokens_is_pruned_and_twice_the_flops_across_models_is():
+def test_same_model_fewer_tokens_is_pruned_and_across_models_only_by_the_margin():
     """Same model and batch with fewer tokens dominates; across models only a FLOP ratio of at
-    least CROSS_MODEL_FLOPS_MARGIN does."""
+    least cross_model_margin does: 1e9 against 3e9 needs min(1.2, 1.05·3^0.36 = 1.56) = 1.2."""
     a, b = _scratch("a", 1e9, 2.0e10), _scratch("b", 1e9, 2.1e10)
     assert batch_sequences(a.stages[0].workload) == batch_sequences(b.stages[0].workload)
     assert [c.id for c in prune([a, b])] == ["a"]
-    big = _scratch("big", 3e9, 2 * 2.0e10 / 3 * CROSS_MODEL_FLOPS_MARGIN)
-    assert [c.id for c in prune([a, big])] == ["a"]
-    close = _scratch("close", 3e9, 2.0e10 / 3 * 1.5)
+    assert float(cross_model_margin(1e9, 3e9)) == pytest.approx(1.2)
+    assert float(cross_model_margin(1e8, 3e8)) == pytest.approx(1.05 * 3**0.36)
+    assert float(cross_model_margin(1e8, 1e11)) == 2.0 and float(cross_model_margin(3e9, 1e9)) == 2.0
+    flops_a = stage_flops(a.stages[0].workload)
+    per_token = stage_flops(Workload("full", 3e9, 3e9, 1.0, seq_len=2048))
+    far = _scratch("far", 3e9, 1.25 * flops_a / per_token)
+    close = _scratch("close", 3e9, 1.15 * flops_a / per_token)
+    assert [c.id for c in prune([a, far])] == ["a"]
     assert {c.id for c in prune([a, close])} == {"a", "close"}
+
+
+SIZES = (1e8, 3e8, 1e9, 3e9, 1e10, 1e11, 1e12)
 
 
 @pytest.mark.parametrize("chip_id", sorted(c for c in CHIPS if calibrated_id(c)))
 def test_a_model_with_the_margin_times_more_flops_is_not_cheaper(chip_id):
-    """What the cross-model rule relies on: for models of 1e8..1e11 parameters on Chinchilla-like
-    tokens (20 per parameter) and a larger model given CROSS_MODEL_FLOPS_MARGIN times the FLOPs,
-    the larger one's cheapest run costs more GPU-hours on every calibrated chip. Its fastest run
-    is not always slower: a larger batch lets it use more devices, and the measured worst case is
-    15.5 % faster (H100-PCIe, 1e9 vs 1e11; paths.prune documents the limit); checked at 20 %."""
+    """What the cross-model rule relies on: for models of 1e8..1e12 parameters on Chinchilla-like
+    tokens (20 per parameter) and a larger model given cross_model_margin times the FLOPs, the
+    larger one's cheapest run costs more GPU-hours on every calibrated chip (at least 1.08x on
+    this grid). Its fastest run is not always slower: a larger batch and more heads let it use
+    more devices, and on this grid it finishes up to 45 % sooner (GB200, 1e10 against 1e12;
+    paths.prune documents the limit); the test holds that bound at 50 %."""
     chip = CHIPS[chip_id]
-    sizes = (1e8, 1e9, 1e10, 1e11)
-    for small, large in itertools.combinations(sizes, 2):
+    for small, large in itertools.combinations(SIZES, 2):
         ws = Workload("full", small, small, 20 * small, seq_len=4096)
         per_token = stage_flops(Workload("full", large, large, 1.0, seq_len=4096))
-        wl = Workload("full", large, large, CROSS_MODEL_FLOPS_MARGIN * stage_flops(ws) / per_token, seq_len=4096)
+        margin = float(cross_model_margin(small, large))
+        wl = Workload("full", large, large, margin * stage_flops(ws) / per_token, seq_len=4096)
         if min_gpus(ws, chip) is None or min_gpus(wl, chip) is None:
             continue
         (cost_s, days_s), (cost_l, days_l) = _best(ws, chip), _best(wl, chip)
         assert cost_l > cost_s, (small, large)
-        assert days_l > 0.8 * days_s, (small, large)
+        assert days_l > 0.5 * days_s, (small, large)
