@@ -360,10 +360,13 @@ def best_layout(w: Workload, n: int, fab: Fabric, batch: int, pin: tuple[tuple[s
     the one with the least time per sequence kept (ties: the first in search order).
     Memoised per (workload, n, fabric, batch, pin); pin: see _pinned_grid."""
     shape = workload_shape(w)
-    grid = _pinned_grid(shape, n, batch, pin) if pin else _grid(shape, n, fab.domain, batch)
+    if pin:
+        grid = _pinned_grid(shape, n, batch, pin)
+        memory = None if grid is None else memory_bytes(w, shape, grid, w.seq_len)
+    else:
+        grid, memory = _grid_memory(w, n, fab.domain, batch)
     if grid is None:
         return None
-    memory = memory_bytes(w, shape, grid, w.seq_len)
     feasible = memory <= fab.memory_bytes
     if not feasible.any():
         return None
@@ -376,6 +379,15 @@ def best_layout(w: Workload, n: int, fab: Fabric, batch: int, pin: tuple[tuple[s
                  recompute=bool(sub.recompute[i]), virtual=int(sub.virtual[i]))
     terms = (np.broadcast_to(getattr(step, f), sub.dp.shape)[i] for f in StepTime.__dataclass_fields__)
     return Choice(lay, StepTime(*(float(x) for x in terms)), float(memory[rows[i]]), batch)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _grid_memory(w: Workload, n: int, domain: int, batch: int) -> tuple[Layout | None, np.ndarray | None]:
+    """The candidate layouts and each one's bytes per device: they depend on the scale-up domain,
+    not on the rest of the fabric, so offers of one chip with different networks share them."""
+    shape = workload_shape(w)
+    grid = _grid(shape, n, domain, batch)
+    return (None, None) if grid is None else (grid, memory_bytes(w, shape, grid, w.seq_len))
 
 
 def _undominated(feasible: np.ndarray) -> np.ndarray:
@@ -399,6 +411,5 @@ def splits_exist(w: Workload, n: int, fab: Fabric, batch: int) -> bool:
 @functools.lru_cache(maxsize=65_536)
 def fits(w: Workload, n: int, fab: Fabric, batch: int) -> bool:
     """True when some layout of `w` on `n` devices fits in memory (best_layout is not None)."""
-    shape = workload_shape(w)
-    grid = _grid(shape, n, fab.domain, batch)
-    return grid is not None and bool((memory_bytes(w, shape, grid, w.seq_len) <= fab.memory_bytes).any())
+    grid, memory = _grid_memory(w, n, fab.domain, batch)
+    return grid is not None and bool((memory <= fab.memory_bytes).any())

@@ -17,6 +17,8 @@ TorchAO: +30 % for MXFP8 Llama 4 Scout on GB200); MFU is reported against the FP
 
 from __future__ import annotations
 
+import functools
+
 from planner.compute.chip import ChipSpec, peak_flops_per_s
 
 # Chip-id prefixes -> family (ids as in catalogs/chips.csv); the longest matching prefix wins.
@@ -39,6 +41,7 @@ UNCALIBRATED_EFFICIENCY = 0.503
 FP8_SPEEDUP = 1.3
 
 
+@functools.lru_cache(maxsize=256)
 def _family(chip_id: str) -> str | None:
     matches = [(len(prefix), family) for prefix, family in FAMILY_PREFIXES if chip_id.startswith(prefix)]
     return max(matches)[1] if matches else None
