@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from collections import Counter
 from dataclasses import dataclass, fields
-from typing import Literal
+from typing import Callable, Literal
 
 from planner.errors import InputError, did_you_mean
 
@@ -369,12 +370,19 @@ def _unique(where: str, ids: list[str]) -> None:
 
 
 def _non_negative(where: str, record, skip: tuple[str, ...] = ()) -> None:
-    for name in _field_names(type(record)):
-        if name in skip:
-            continue
-        value = getattr(record, name)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+    names, values = _checked_fields(type(record), skip)
+    for name, value in zip(names, values(record)):
+        if isinstance(value, (int, float)) and value < 0:  # a bool is never negative
             raise InputError(f"{where}: field '{name}'", f"must not be negative (got {value})")
+
+
+@functools.cache
+def _checked_fields(cls: type, skip: tuple[str, ...]) -> tuple[tuple[str, ...], Callable]:
+    """The field names of `cls` but `skip`, and a getter of their values as one tuple (options are
+    checked by the thousand while a plan is built)."""
+    names = tuple(n for n in _field_names(cls) if n not in skip)
+    get = operator.attrgetter(*names)
+    return names, (get if len(names) > 1 else lambda record: (get(record),))
 
 
 @functools.cache

@@ -20,6 +20,7 @@ sequences, so data × pipeline parallelism ≤ B/seq_len (layout.py).
 
 from __future__ import annotations
 
+import functools
 import math
 
 from planner.compute._checks import check_range
@@ -37,6 +38,7 @@ def deepseek_batch_tokens(flops: float) -> float:
     return BATCH_COEFFICIENT * flops**BATCH_EXPONENT
 
 
+@functools.lru_cache(maxsize=65_536)  # asked for every option priced
 def batch_sequences(w: Workload) -> int:
     """Sequences per optimiser step: the stage's stated batch in whole sequences of seq_len
     tokens, else DeepSeek's B_opt rounded down to a power of two sequences (the batches

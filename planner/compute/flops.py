@@ -18,6 +18,8 @@ Valid for 1e7 ≤ N ≤ 1e13 parameters, 1 ≤ n_ctx ≤ 2^20 tokens and up to 1
 
 from __future__ import annotations
 
+import functools
+
 from planner.compute._checks import check_range
 from planner.workload import Workload
 
@@ -56,6 +58,7 @@ def forward_flops_per_token(params: float, seq_len: int) -> float:
     return 2.0 * params + attention_forward_flops_per_token(params, seq_len)
 
 
+@functools.lru_cache(maxsize=65_536)  # asked for every option priced
 def training_flops_per_token(w: Workload) -> float:
     """FLOPs per training token of `w`.
 
@@ -85,6 +88,7 @@ def training_flops_per_token(w: Workload) -> float:
     return per_token
 
 
+@functools.lru_cache(maxsize=65_536)  # asked for every option priced
 def stage_flops(w: Workload) -> float:
     """Total FLOPs of stage `w`: tokens × training FLOPs per token (6ND plus attention for full)."""
     check_range("tokens", w.tokens, 0.0, MAX_TOKENS, low_open=True)

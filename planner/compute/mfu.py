@@ -17,6 +17,8 @@ TorchAO: +30 % for MXFP8 Llama 4 Scout on GB200); MFU is reported against the FP
 
 from __future__ import annotations
 
+import functools
+
 from planner.compute.chip import ChipSpec, peak_flops_per_s
 
 # Chip-id prefixes -> family (ids as in catalogs/chips.csv); the longest matching prefix wins.
@@ -31,14 +33,15 @@ FAMILY_PREFIXES = (
 # MLPerf results scaled to production level (evidence.calibrate_from_evidence);
 # tests/test_compute_fidelity.py checks these against a fresh calibration.
 EFFICIENCY = {
-    "ampere": 0.479, "hopper": 0.492, "tpu-v4": 0.526,  # published runs
-    "blackwell": 0.469, "gaudi2": 0.516, "tpu-v5p": 0.558, "tpu-v6e": 0.435,  # MLPerf Training
+    "ampere": 0.480, "hopper": 0.504, "tpu-v4": 0.526,  # published runs
+    "blackwell": 0.526, "gaudi2": 0.606, "tpu-v5p": 0.662, "tpu-v6e": 0.486,  # MLPerf Training
 }
 # Geometric mean of the families calibrated on published runs.
-UNCALIBRATED_EFFICIENCY = 0.499
+UNCALIBRATED_EFFICIENCY = 0.503
 FP8_SPEEDUP = 1.3
 
 
+@functools.lru_cache(maxsize=256)
 def _family(chip_id: str) -> str | None:
     matches = [(len(prefix), family) for prefix, family in FAMILY_PREFIXES if chip_id.startswith(prefix)]
     return max(matches)[1] if matches else None
