@@ -31,7 +31,7 @@ def what_if(result: PortfolioPlan, built: Built, solve) -> list[WhatIf]:
             procurement=_summary(sol), flips_above_usd=margin,
             note=("no plan without it" if margin is None else
                   f"stays best until its net charge ({line.charged_usd:,.0f} USD) rises by {margin:,.0f} USD "
-                  f"({margin / max(line.charged_usd, 1e-9):.0%}); instead: {_words(sol)}")))
+                  f"({margin / max(line.charged_usd, 1e-9):.1%}); instead: {_words(sol)}")))
     for project in result.projects:
         problem = _without_project(built.problem, project.name)
         if problem is None:
