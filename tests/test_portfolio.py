@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -130,6 +131,10 @@ def test_cli_prints_the_schedule_and_writes_json_csv_and_report(two_labs, tmp_pa
     own = sum(p["own_cost_usd"] for p in data["projects"])
     assert data["total_cost_usd"] == pytest.approx(own + data["cost_breakdown_usd"].get("pools", 0.0))
     assert [p["start_day"] for p in data["projects"]] == [0, 60]
+    schema = json.loads((REPO / "docs" / "schema" / "portfolio.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(data)
+    with pytest.raises(jsonschema.ValidationError):  # the schema does reject a wrong document
+        jsonschema.Draft202012Validator(schema).validate({**data, "status": "maybe"})
     report = tmp_path / "r.html"
     text = runner.invoke(cli, ["portfolio", str(two_labs), "--no-compare", "--format", "csv", "--report", str(report)])
     header = next(csv.reader(io.StringIO(text.output)))
