@@ -212,7 +212,7 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
     extra_budget = extra_days = looser = quota_nodes = None
     quota = carbon = None
     # The quality objective does not enforce the target: any model within the bounds is a plan.
-    any_loss = {"target": Target(**scenario.target.size_limits())} if scenario.objective == "quality" else {}
+    any_loss = {"target": Target(**scenario.target.kept_fields())} if scenario.objective == "quality" else {}
     if scenario.budget_usd is not None:
         p = relaxed(budget_usd=None, objective="cost", **any_loss)
         if p is not None and p.total_cost_usd > scenario.budget_usd:
@@ -227,7 +227,7 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
     if target is not None and scenario.objective != "quality":
         p = relaxed(objective="quality")
         if p is not None and p.predicted_loss > target:
-            limits = scenario.target.size_limits()
+            limits = scenario.target.kept_fields()
             looser = _up(_smallest_change(lambda c: feasible(target=Target(**limits, loss=target + c)),
                                           p.predicted_loss - target), decimals=6)
     caps = scenario.policy.max_nodes_per_provider
@@ -344,9 +344,12 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
     by_id = {c.id: c for c in [*(generated or []), *candidates]}
     target = plan.scenario.target_loss
     laws = quality.laws_for(scenario)
-    said = f"Path '{plan.path.id}' predicts loss {plan.predicted_loss:.4f} under the {laws.pretrain.title}"
+    domain = quality.scenario_domain(scenario)
+    on = f" on {domain.name} text (gap {domain.gap:g} nats, {domain.law.title})" if domain else ""
+    said = f"Path '{plan.path.id}' predicts loss {plan.predicted_loss:.4f}{on} under the {laws.pretrain.title}"
     said += f", against a target of {target:.4f}." if target is not None else "."
-    estimate = quality.benchmark_estimate(plan.predicted_loss, "gadre-17", laws)
+    # Gadre et al.'s mapping is for general text: no accuracy for a domain loss
+    estimate = None if domain else quality.benchmark_estimate(plan.predicted_loss, "gadre-17", laws)
     if estimate is not None:
         accuracy, off = estimate
         said += (f" By the Gadre et al. 2024 mapping that is about {accuracy:.0%} average accuracy on their 17 "

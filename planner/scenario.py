@@ -91,19 +91,28 @@ class Target(Strict):
         None, ge=1e6, description="Largest finished model allowed, total parameters (e.g. what the serving "
                                   "hardware holds); null = any size.")
     min_params: float | None = Field(None, ge=1e6, description="Smallest finished model allowed, total parameters.")
+    domain: str | None = Field(
+        None, description="Text the target is stated on: a domain of catalogs/scaling_laws.yaml 'domains' "
+                          "(web, legal, medical, code); the loss is then that domain's loss, nats/token on the "
+                          "pretraining law's scale (docs/quality.md); null = the law's own text.")
+    domain_gap_nats: float | None = Field(
+        None, ge=0, le=2, description="Excess domain loss of a model trained on general text over one trained on "
+                                      "as many domain tokens, nats/token; null = the catalog's value for the domain.")
 
     @model_validator(mode="after")
     def _one(self):
         given = [k for k in ("loss", "like", "benchmark") if getattr(self, k) is not None]
         if len(given) > 1:
             raise ValueError(f"give exactly one of loss, like, benchmark (got {', '.join(given)})")
+        if self.domain_gap_nats is not None and self.domain is None:
+            raise ValueError("domain_gap_nats needs a domain (e.g. domain: legal)")
         if self.max_params is not None and self.min_params is not None and self.min_params > self.max_params:
             raise ValueError(f"min_params {self.min_params:g} is above max_params {self.max_params:g}")
         return self
 
-    def size_limits(self) -> dict[str, float]:
-        """max_params / min_params as given (kept when the target itself is replaced)."""
-        return self.model_dump(include={"max_params", "min_params"}, exclude_none=True)
+    def kept_fields(self) -> dict[str, object]:
+        """max_params, min_params and the domain as given (kept when the target value is replaced)."""
+        return self.model_dump(include={"max_params", "min_params", "domain", "domain_gap_nats"}, exclude_none=True)
 
     def fits(self, params: float) -> bool:
         """Whether a finished model of `params` total parameters is within max_params / min_params."""
@@ -368,9 +377,9 @@ def with_overrides(scenario: Scenario, **changes) -> Scenario:
         if value is None:
             continue
         if key == "target_loss":
-            data["target"] = {**scenario.target.size_limits(), "loss": value}
+            data["target"] = {**scenario.target.kept_fields(), "loss": value}
         elif key == "target_like":
-            data["target"] = {**scenario.target.size_limits(), "like": value}
+            data["target"] = {**scenario.target.kept_fields(), "like": value}
         else:
             data[key] = value
     try:
