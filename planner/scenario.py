@@ -99,6 +99,15 @@ class Target(Strict):
         None, ge=0, le=2, description="Excess domain loss of a model trained on general text over one trained on "
                                       "as many domain tokens, nats/token; null = the catalog's value for the domain.")
 
+    @field_validator("domain")
+    @classmethod
+    def _known_domain(cls, v: str | None) -> str | None:
+        from planner.quality.domain import domain_names  # the catalog's domains (scaling_laws.yaml)
+
+        if v is not None and v not in domain_names():
+            raise ValueError(f"unknown domain '{v}': give one of {', '.join(domain_names())}")
+        return v
+
     @model_validator(mode="after")
     def _one(self):
         given = [k for k in ("loss", "like", "benchmark") if getattr(self, k) is not None]
