@@ -58,9 +58,9 @@ def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog) -> Evaluation:
             bad.append(f"stage {stage.name}: segments do {done:.6f} of the work, not all of it")
         for seg in stage.segments:
             kind, _, site, _ = _where(seg, catalog)
-            est = segment_estimate(w, seg, scenario, catalog)
             rented = kind in ("on_demand", "spot")
             startup_h = catalog.offers[_offer_id(seg.offer)].startup_minutes / 60.0 if rented else 0.0
+            est = segment_estimate(w, seg, scenario, catalog, first_start=startup_h == 0)
             days = est.wall_clock_days * seg.fraction + startup_h / 24.0
             if seg.start_day < clock - 1e-6:
                 bad.append(f"stage {stage.name}: segment on {seg.offer} starts day {seg.start_day:.3f} "
@@ -187,16 +187,18 @@ def stage_workload(stage) -> Workload:
                     stage.seq_len, batch_tokens=stage.batch_tokens, shape=tuple(stage.shape) if stage.shape else None)
 
 
-def segment_estimate(w: Workload, seg, scenario: Scenario, catalog: Catalog) -> compute.Estimate:
+def segment_estimate(w: Workload, seg, scenario: Scenario, catalog: Catalog,
+                     first_start: bool = True) -> compute.Estimate:
     """The compute model's figures for the whole stage `w` on the segment's cluster, at its site,
-    with the scenario's precision and failure rate."""
+    with the scenario's precision and failure rate; first_start=False where the segment's start-up
+    is billed as such (a rental with start-up minutes), so goodput does not count it again."""
     _, chip, site, rate = _where(seg, catalog)
     failures = (compute.FAILURES_PER_NODE_DAY if scenario.failures_per_node_day is None
                 else scenario.failures_per_node_day)
     return compute.estimate(w, catalog.chips[chip], seg.gpus, precision=_precision(scenario, catalog, chip),
                             spot_interruptions_per_node_day=rate, pue=site.pue, carbon_g_per_kwh=site.carbon_g_per_kwh,
                             gpus_per_node=seg.gpus // seg.nodes, failures_per_node_day=failures,
-                            scaleout_gbps_per_node=_scaleout(seg, catalog))
+                            scaleout_gbps_per_node=_scaleout(seg, catalog), first_start=first_start)
 
 
 def _scaleout(seg, catalog: Catalog) -> float | None:

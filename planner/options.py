@@ -447,7 +447,7 @@ def stage_options(w: Workload, pool: Pool, chip: Chip, site: Site, pricing: Pric
         try:  # a size the batch cannot feed after all (it does not split into power-of-two groups)
             est = _estimate(w, chip, gpus, precision, pool.spot_interruptions_per_node_day, site.pue,
                             site.carbon_g_per_kwh, pool.gpus_per_node, pricing.failures_per_node_day,
-                            pool.scaleout_gbps_per_node)
+                            pool.scaleout_gbps_per_node, first_start=pool.startup_hours == 0)
         except ValueError:
             continue
         days = est.wall_clock_days  # one run: each run of a program has its own window
@@ -473,11 +473,12 @@ def stage_options(w: Workload, pool: Pool, chip: Chip, site: Site, pricing: Pric
 
 
 @functools.lru_cache(maxsize=100_000)
-def _estimate(w, chip, gpus, precision, spot_rate, pue, carbon, gpus_per_node, failures, scaleout=None):
+def _estimate(w, chip, gpus, precision, spot_rate, pue, carbon, gpus_per_node, failures, scaleout=None,
+              first_start=True):
     """compute.estimate, memoised: many offers share a chip, node size and site, and coalitions share stages."""
     return compute.estimate(w, chip, gpus, precision=precision, spot_interruptions_per_node_day=spot_rate,
                             pue=pue, carbon_g_per_kwh=carbon, gpus_per_node=gpus_per_node,
-                            failures_per_node_day=failures, scaleout_gbps_per_node=scaleout)
+                            failures_per_node_day=failures, scaleout_gbps_per_node=scaleout, first_start=first_start)
 
 
 @functools.lru_cache(maxsize=100_000)

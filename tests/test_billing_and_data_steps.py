@@ -57,8 +57,11 @@ def test_start_up_is_time_and_money_per_segment():
     offer = catalog.offers[seg.offer]
     price = offer.spot_usd_per_gpu_hour if seg.source == "spot" else offer.on_demand_usd_per_gpu_hour
     st = plan.stages[-1]
-    est = segment_estimate(stage_workload(st), seg, scenario, catalog)
+    est = segment_estimate(stage_workload(st), seg, scenario, catalog, first_start=False)
     assert seg.end_day - seg.start_day == pytest.approx(10 / 1440 + est.wall_clock_days)
+    # the start-up billed is the job's first start: goodput's own first start (R = 10 min) is not added again
+    counted_twice = segment_estimate(stage_workload(st), seg, scenario, catalog)
+    assert counted_twice.wall_clock_days > est.wall_clock_days + 0.9 * 10 / 1440
     assert seg.cost_usd == pytest.approx(seg.gpus * (10 / 60) * price + est.gpu_hours * price)
 
 

@@ -162,6 +162,15 @@ def test_goodput_without_failures_only_pays_the_first_start():
     assert goodput(8, 8, 1000.0, failures_per_node_day=0.0) == pytest.approx(1 / (1 + (1 / 60) / 1000 + (10 / 60) / 1000))
 
 
+def test_goodput_leaves_the_first_start_to_a_caller_that_bills_it():
+    """A rental segment bills its offer's start-up itself: without R/T the wall clock is one restart
+    R shorter (no failures: T(1 + δ/T + R/T) against T(1 + δ/T))."""
+    with_start = 1000.0 / goodput(8, 8, 1000.0, failures_per_node_day=0.0)
+    without = 1000.0 / goodput(8, 8, 1000.0, failures_per_node_day=0.0, first_start=False)
+    assert with_start - without == pytest.approx(10 / 60)
+    assert without == pytest.approx(1000.0 + 1 / 60)
+
+
 @pytest.mark.parametrize("args", [(0, 8, 10.0), (8, 8, 0.0), (8, 8, float("nan")), (8, 8, 10.0, -0.1)])
 def test_goodput_rejects_bad_values(args):
     with pytest.raises(ValueError):

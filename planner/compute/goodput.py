@@ -10,6 +10,8 @@ Young/Daly model (Young 1974; Daly 2006), overhead per hour of useful work:
 
 with T the job's useful (compute) hours, τ the lost-time-optimal interval √(2δ·MTBF) (capped at
 T) and R/T the job's first start, which so costs R once: wall-clock hours = T·(1 + W) = T/goodput.
+Where the caller counts the first start itself (a rental segment bills its offer's start-up
+minutes, planner.billing), first_start=False leaves R/T out so it is not counted twice.
 goodput = 1/(1 + W), in (0, 1]; it falls as n_nodes or r_spot rise, and for jobs of minutes the
 first start dominates (a 15-minute job spends 10 of its 25 minutes starting).
 
@@ -48,9 +50,10 @@ def goodput(
     failures_per_node_day: float = FAILURES_PER_NODE_DAY,
     checkpoint_write_hours: float = CHECKPOINT_WRITE_HOURS,
     restart_hours: float = RESTART_HOURS,
+    first_start: bool = True,
 ) -> float:
     """Fraction of wall-clock time spent on useful training steps of a job needing `useful_hours`
-    of compute (formula in module doc)."""
+    of compute (formula in module doc); first_start=False: without the first start's R/T."""
     check_count("n_gpus", n_gpus, MAX_GPUS)
     check_count("gpus_per_node", gpus_per_node, 1024)
     hours = check_range("useful_hours", useful_hours, 0.0, math.inf, low_open=True)
@@ -62,5 +65,5 @@ def goodput(
     rate_per_hour = n_nodes * (fail + spot) / 24.0
     interval = hours if rate_per_hour == 0 else min(math.sqrt(2.0 * delta / rate_per_hour), hours)
     checkpoint_share = delta / interval if interval > 0 else 0.0
-    overhead = checkpoint_share + rate_per_hour * (restart + interval / 2.0) + restart / hours
+    overhead = checkpoint_share + rate_per_hour * (restart + interval / 2.0) + (restart / hours if first_start else 0.0)
     return 1.0 / (1.0 + overhead)

@@ -176,11 +176,14 @@ def estimate(
     scaleout_gbps_per_node: float | None = None,
     efficiency: dict[str, float] | None = None,
     pin: tuple[tuple[str, int], ...] = (),
+    first_start: bool = True,
 ) -> Estimate:
     """Layout, time, energy and carbon of stage `w` on `n_gpus` devices of `chip` (module doc);
     failures_per_node_day is goodput's r_f (planner.compute.goodput); efficiency overrides the
     calibrated η table (used by the leave-one-out fit); pin fixes layout fields (("tp", 4),
-    ("pp", 12), ("recompute", 1)) to a published configuration, pp not limited to powers of two.
+    ("pp", 12), ("recompute", 1)) to a published configuration, pp not limited to powers of two;
+    first_start=False leaves the job's first start out of goodput, for callers that bill it
+    themselves (a rental segment's start-up minutes).
 
     Raises ValueError for inputs outside the model's range, for FP8 on a chip without FP8, when
     no layout fits in memory, and when the batch cannot use `n_gpus` devices.
@@ -194,7 +197,7 @@ def estimate(
     steps = w.tokens / (choice.tokens_per_step * w.seq_len)
     compute_hours = steps * choice.step.total / 3600.0
     good = goodput_fraction(n_gpus, fab.node, compute_hours, spot_interruptions_per_node_day,
-                            failures_per_node_day=failures_per_node_day)
+                            failures_per_node_day=failures_per_node_day, first_start=first_start)
     wall_hours = compute_hours / good
     gpu_hours = n_gpus * wall_hours
     kwh = energy_kwh(chip, gpu_hours, pue)

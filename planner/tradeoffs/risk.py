@@ -145,8 +145,8 @@ def outcome_under(plan: Plan, scenario: Scenario, catalog: Catalog, m: Multiplie
         segments = []
         for seg in sorted(stage.segments, key=lambda s: s.start_day):
             start = max(clock, delivery.get(seg.offer, 0.0), ready.get(stage.name, 0.0))
-            days = segment_estimate(w, seg, scenario, moved).wall_clock_days
             startup = moved.offers[seg.offer].startup_minutes / 1440.0 if seg.source in ("on_demand", "spot") else 0.0
+            days = segment_estimate(w, seg, scenario, moved, first_start=startup == 0).wall_clock_days
             clock = start + startup + days * seg.fraction
             segments.append(seg.model_copy(update={"start_day": start, "end_day": clock}))
         stages.append(stage.model_copy(update={"segments": segments}))
