@@ -90,3 +90,12 @@ def test_a_looser_domain_target_never_costs_more():
         assert plan.status == "optimal", loss
         costs.append(plan.total_cost_usd)
     assert costs == sorted(costs, reverse=True)
+
+
+def test_the_gap_can_be_overridden_by_the_scenario():
+    scenario, _ = load_inputs(STARTUP)
+    assert quality.scenario_domain(scenario).gap == 0.25
+    measured = scenario.model_copy(update={"target": scenario.target.model_copy(update={"domain_gap_nats": 0.1})})
+    assert quality.scenario_domain(measured).gap == 0.1
+    law = scenario.quality_law.model_copy(update={"overrides": {"domains.legal": 0.3}})
+    assert quality.scenario_domain(scenario.model_copy(update={"quality_law": law})).gap == 0.3
