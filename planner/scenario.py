@@ -172,7 +172,9 @@ class Policy(Strict):
     commercial_use: bool = Field(True, description="The model will be used commercially: licences must allow it.")
     carbon_cap_tco2e: float | None = Field(None, gt=0, description="Cap on training emissions, tonnes CO2e.")
     max_provider_share: float | None = Field(None, gt=0, le=1, description="Cap on any one provider's share of "
-                                                                         "compute spend, fraction 0-1.")
+                                                                         "compute spend (rental; reserved nodes at "
+                                                                         "their reservation price per GPU-hour "
+                                                                         "used), fraction 0-1.")
     max_nodes_per_provider: dict[str, NonNegativeInt] | None = Field(None, description="Quota: most nodes per provider.")
     paths: list[PathKindName] | None = Field(None, min_length=1, description="Path kinds to consider (null = all).")
     precision: Literal["bf16", "fp8"] = Field("bf16", description="Training number format: bf16, or fp8 on chips "
