@@ -3,18 +3,17 @@
 Each rental segment spends the offer's start-up time on every node, billed, and is billed at least
 its minimum (catalogs/offers.csv startup_minutes, min_billed_minutes). A larger cluster finishes
 the work sooner but pays start-up on more nodes; these notes compare the chosen cluster with one
-twice its size, priced by the same rule as the optimiser (planner.problem.Option.rental_usd).
+half and one twice its size, priced by the same rule as the optimiser (planner.problem.Option.rental_usd)
+on the evaluator's estimate of the stage (its batch, shape and the offer's network).
 """
 
 from __future__ import annotations
 
-from planner import compute
 from planner.catalog import Catalog
 from planner.compute.chip import MAX_GPUS
-from planner.options import failures_per_node_day
+from planner.evaluate import segment_estimate, stage_workload
 from planner.results import Plan
 from planner.scenario import Scenario
-from planner.workload import Workload
 
 NOTABLE_SHARE = 0.01  # explain when start-up is at least this share of the segment's rental
 
@@ -27,8 +26,9 @@ def rental_usd(gpus: int, hours: float, usd_per_gpu_hour: float, startup_hours: 
 
 def cluster_size_notes(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[str]:
     """For each whole stage on a rental where start-up is a notable share of the rental: what it
-    costs (all runs), and what twice the nodes would change: hours per run, rental, and staff (paid
-    to the last run's end, at least staff_min_days)."""
+    costs (all runs), and what half and twice the nodes would change: hours per run, rental, and
+    staff (paid to the last run's end, at least staff_min_days). The half-size line shows why the
+    plan did not take fewer nodes (often staff by the day), the double-size line why not more."""
     notes = []
     runs = scenario.program.runs
     staff_per_day = scenario.staff_usd_per_month * 12 / 365
@@ -39,35 +39,34 @@ def cluster_size_notes(plan: Plan, scenario: Scenario, catalog: Catalog) -> list
         offer = catalog.offers[seg.offer]
         price = offer.spot_usd_per_gpu_hour if seg.source == "spot" else offer.on_demand_usd_per_gpu_hour
         startup, least = offer.startup_minutes / 60.0, offer.min_billed_minutes / 60.0
-        w = Workload(stage.method, stage.params, stage.active_params, stage.tokens, stage.teacher_params, stage.seq_len)
+        w = stage_workload(stage)
 
-        def at(gpus: int) -> tuple[float, float]:
-            est = compute.estimate(
-                w, catalog.chips[offer.chip], gpus, precision=_precision(scenario, catalog, offer.chip),
-                spot_interruptions_per_node_day=offer.spot_interruptions_per_node_day if seg.source == "spot" else 0.0,
-                pue=catalog.sites[offer.site].pue, carbon_g_per_kwh=catalog.sites[offer.site].carbon_g_per_kwh,
-                gpus_per_node=offer.gpus_per_node, failures_per_node_day=failures_per_node_day(scenario))
+        def at(nodes: int) -> tuple[float, float] | None:
+            """(rental of all runs, days per run) on `nodes` nodes; None when the stage cannot use them."""
+            gpus = nodes * offer.gpus_per_node
+            try:
+                est = segment_estimate(w, seg.model_copy(update={"nodes": nodes, "gpus": gpus}), scenario, catalog,
+                                       first_start=offer.startup_minutes == 0)
+            except ValueError:
+                return None
             hours = est.wall_clock_days * 24
             return rental_usd(gpus, hours, price, startup, least) * runs, (startup + hours) / 24
 
-        cost, days = at(seg.gpus)
+        cost, days = at(seg.nodes)
         startup_usd = seg.gpus * startup * price * runs
         if cost <= 0 or startup_usd < NOTABLE_SHARE * cost:
             continue
         note = (f"{stage.name} on {seg.nodes} x {offer.offer_id} ({seg.source}): start-up of {offer.startup_minutes:g} "
                 f"minutes on every node costs {startup_usd:,.0f} USD of its {cost:,.0f} USD rental")
-        bigger = 2 * seg.gpus
-        if bigger // offer.gpus_per_node <= offer.max_nodes and bigger <= MAX_GPUS:
-            cost2, days2 = at(bigger)
-            saved = (days - days2) * 24
-            staffed = lambda end: staff_per_day * max(end, scenario.staff_min_days)  # noqa: E731
-            staff = staffed(plan.end_day - (days - days2)) - staffed(plan.end_day)
-            note += (f"; on {2 * seg.nodes} nodes it would end {saved:.2g} hours sooner for {cost2 - cost:+,.0f} USD "
-                     f"of rental and {staff:+,.0f} USD of staff")
+        staffed = lambda end: staff_per_day * max(end, scenario.staff_min_days)  # noqa: E731
+        for nodes in (seg.nodes // 2, 2 * seg.nodes):
+            other = at(nodes) if nodes >= 1 and nodes <= offer.max_nodes and nodes * offer.gpus_per_node <= MAX_GPUS else None
+            if other is None or nodes == seg.nodes:
+                continue
+            later = other[1] - days
+            staff = round(staffed(plan.end_day + later) - staffed(plan.end_day))
+            when = f"end {abs(later) * 24:.2g} hours {'later' if later > 0 else 'sooner'}"
+            note += (f"; on {nodes} node{'s' if nodes > 1 else ''} it would {when} for {round(other[0] - cost):+,} USD "
+                     f"of rental and {staff:+,} USD of staff")
         notes.append(note + ".")
     return notes
-
-
-def _precision(scenario: Scenario, catalog: Catalog, chip: str) -> str:
-    p = scenario.policy.precision
-    return p if p == "bf16" or catalog.chips[chip].fp8_tflops else "bf16"

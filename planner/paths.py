@@ -33,6 +33,7 @@ import numpy as np
 
 from planner import quality
 from planner.compute import memory_per_gpu_bytes, stage_flops
+from planner.compute.batch import batch_sequences
 from planner.quality import QualityLaws, QualityRangeError
 from planner.workload import Candidate, Method, PathKind, Stage, Workload
 
@@ -96,37 +97,80 @@ def memory_need_bytes(candidate: Candidate) -> float:
     return max((memory_per_gpu_bytes(s.workload, 1) for s in candidate.stages), default=0.0)
 
 
+SMALL_MODEL_PARAMS = 1e9
+
+
+def cross_model_margin(dominator_params, other_params):
+    """How many times the FLOPs (of each method) a candidate must need before one with another
+    model size may dominate it. Under the step-time model the GPU-hours per FLOP at each model's
+    cheapest cluster, a smaller model's against a larger one's, differ by at most 1.15x when the
+    smaller has ≥ 1e9 parameters, and below that by 1.45x at size ratio r = 3, 1.63x at r = 10,
+    1.87x at any r (sizes 1e8..1e12 on every calibrated chip): the margin is min(2, 1.05·r^0.36),
+    at most 1.2 from 1e9 parameters (the 5 % covers the same model at another batch), and 2 when
+    the dominator is the larger model. tests/test_paths_prune.py checks it on that grid."""
+    d, c = np.asarray(dominator_params, dtype=float), np.asarray(other_params, dtype=float)
+    small = np.minimum(2.0, 1.05 * (c / d) ** 0.36)
+    return np.where(d > c, 2.0, np.where(d >= SMALL_MODEL_PARAMS, np.minimum(1.2, small), small))
+
+
+def _structure_key(c: Candidate) -> tuple | None:
+    """What fixes the step of each stage but its model's size: method, context, catalog shape
+    and global batch in sequences (compute.batch_sequences). None when a stage is outside the
+    batch law's range (the compute model refuses it anyway): then no same-step comparison."""
+    try:
+        return tuple((s.workload.method, s.workload.seq_len, s.workload.shape, batch_sequences(s.workload))
+                     for s in c.stages)
+    except ValueError:
+        return None
+
+
 def prune(candidates: list[Candidate]) -> list[Candidate]:
     """Drop candidates another candidate dominates.
 
-    d dominates c when d is no worse on every count and better on one: predicted loss, training
-    FLOPs of each method (full, LoRA, QLoRA are compared separately since a FLOP of each costs a
-    different amount), data + labelling cost, inference cost and memory need. Under any positive
-    linear price on these counts a dominated candidate costs strictly more than its dominator, so
-    the cheapest candidate always survives. Order of the survivors is kept.
+    d dominates c when d is no worse on predicted loss, data + labelling cost, inference cost and
+    memory need, better on one of these or on compute, and either
+    * same step: both have stages of the same structure (_structure_key) and each of d's stages
+      has no more parameters, active parameters, teacher parameters and tokens: with no larger a
+      model at the same batch, d's step is no slower on any cluster, and hours grow with tokens
+      (goodput's first start is paid once), so d costs no more and ends no later anywhere; or
+    * fewer FLOPs by a margin: for each method (full, LoRA, QLoRA) d needs at most
+      1/cross_model_margin(d, c) of c's training FLOPs (1.2 to 2 by model sizes). FLOPs alone
+      no longer order cost: under the step-time model a FLOP of one model size costs up to 1.9x one
+      of another (GEMM efficiency, memory, batch limits), so a candidate with a few per cent more
+      FLOPs can be the cheaper one. The margin holds at each model's cheapest cluster. Limit: the
+      dominated larger model's larger batch lets it use more devices, so its fastest run can be
+      up to 45 % shorter (test grid), and at the large clusters a tight deadline forces it may
+      also cost less; a deadline that binds that hard (hours for these sizes) could need the
+      pruned candidate. Staff paid by the day weigh time the same way.
+    Order of the survivors is kept.
     """
     if not candidates:
         return []
     methods = get_args(Method)
-    rows = []
+    base, flops, sizes, keys = [], [], [], []
     for c in candidates:
-        flops = dict.fromkeys(methods, 0.0)
+        per_method = dict.fromkeys(methods, 0.0)
         for s in c.stages:
-            flops[s.workload.method] += stage_flops(s.workload)
-        rows.append([c.predicted_loss, *flops.values(), c.data_cost_usd + c.labelling_cost_usd,
-                     c.inference_cost_usd, memory_need_bytes(c)])
-    values = np.array(rows)
-    order = np.lexsort(values.T[::-1])  # a dominator sorts before what it dominates
-    front = np.empty_like(values)
-    size = 0
-    keep = np.zeros(len(candidates), dtype=bool)
-    for i in order:
-        row = values[i]
-        kept = front[:size]
-        if not np.any(np.all(kept <= row, axis=1) & np.any(kept < row, axis=1)):
-            front[size] = row
-            size += 1
-            keep[i] = True
+            per_method[s.workload.method] += stage_flops(s.workload)
+        base.append([c.predicted_loss, c.data_cost_usd + c.labelling_cost_usd, c.inference_cost_usd, memory_need_bytes(c)])
+        flops.append(list(per_method.values()))
+        sizes.append([x for s in c.stages for x in (s.workload.params, s.workload.active_params,
+                                                    s.workload.teacher_params, s.workload.tokens)])
+        keys.append(_structure_key(c))
+    base, flops = np.array(base), np.array(flops)
+    params = np.array([c.params for c in candidates], dtype=float)
+    keep = []
+    for i in range(len(candidates)):
+        no_worse = np.all(base <= base[i], axis=1)
+        better = np.any(base < base[i], axis=1)
+        margin = cross_model_margin(params, params[i])
+        far_fewer = np.all(flops * margin[:, None] <= flops[i], axis=1)
+        dominated = no_worse & (better | np.any(flops < flops[i], axis=1)) & far_fewer
+        for j in np.flatnonzero(no_worse):
+            if j != i and keys[i] is not None and keys[j] == keys[i] and not dominated[j]:
+                small = np.array(sizes[j]) <= np.array(sizes[i])
+                dominated[j] = small.all() and (better[j] or np.any(np.array(sizes[j]) < np.array(sizes[i])))
+        keep.append(not dominated.any())
     return [c for c, k in zip(candidates, keep) if k]
 
 

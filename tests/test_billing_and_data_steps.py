@@ -48,6 +48,25 @@ def test_a_lora_runs_on_few_nodes_because_start_up_is_billed_per_node():
     assert evaluate(plan, scenario, catalog).violations == []
 
 
+def test_the_plan_says_why_it_did_not_take_half_the_nodes():
+    """The distillation plan trains a 500M model on rented nodes with staff paid by the day
+    (40,000 USD a month = 1,315.07 USD a day, no minimum): its note prices half the nodes. Half
+    the nodes must end later, save rental, and cost staff for the extra hours at the daily rate
+    (hand formula: 1,315.07 × hours / 24, hours printed to two significant figures); the plan
+    being cheapest, the staff added is at least the rental saved."""
+    scenario, catalog = load_inputs(ROOT / "scenarios" / "distillation.yaml")
+    plan = make_plan(scenario, catalog)
+    seg = plan.stages[-1].segments[0]
+    note = next(e for e in plan.explanations if "start-up of" in e)
+    half = re.search(rf"on {seg.nodes // 2} nodes? it would end ([\d.e+-]+) hours later for ([+-][\d,]+) USD of rental "
+                     r"and ([+-][\d,]+) USD of staff", note)
+    assert half, note
+    hours, rental, staff = (float(g.replace(",", "")) for g in half.groups())
+    assert rental < 0 < staff
+    assert staff == pytest.approx(40000 * 12 / 365 * hours / 24, rel=0.05, abs=1)
+    assert staff >= -rental - 1
+
+
 def test_start_up_is_time_and_money_per_segment():
     """The segment lasts start-up + work and is billed start-up on every GPU's node plus the work,
     recomputed by hand from the offer row and the compute model's hours."""

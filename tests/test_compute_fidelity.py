@@ -29,12 +29,8 @@ def test_model_constants_are_the_calibration_result():
     assert UNCALIBRATED_EFFICIENCY == pytest.approx(statistics.geometric_mean(from_runs.values()), abs=5e-4)
 
 
-def test_mlperf_relative_speeds_within_20_percent_on_rows_not_fitted():
-    """Per-chip speed ratios on the same benchmark (chip-minutes relative to another row),
-    predicted against measured, for the pairs where neither side was fitted to its own time:
-    H100 at 1,536 vs 3,584 (v3.0; the anchors fix the level from both, not their ratio) and
-    B200 vs H200 on Llama 2 70B LoRA (B200's η comes from GPT-3). H100 at 11,616 is outside:
-    docs/fidelity.md."""
+def _chip_minute_ratio(a: str, b: str) -> tuple[float, float]:
+    """(measured, predicted) chip-minutes of row a over row b, at MLPerf's tuning level."""
     by_id = {row.id: row for row in EVIDENCE}
     mlperf = evidence.mlperf_efficiency(EVIDENCE, CHIPS, EFFICIENCY)
 
@@ -43,11 +39,45 @@ def test_mlperf_relative_speeds_within_20_percent_on_rows_not_fitted():
         minutes = evidence.predicted_minutes(row, CHIPS[row.chip], mlperf) if predicted else row.minutes
         return minutes * row.chips
 
-    for a, b in (("mlperf-v3.0-gpt3-coreweave-h100-1536", "mlperf-v3.0-gpt3-coreweave-h100-3584"),
-                 ("mlperf-v4.1-llama2-lora-h200-8", "mlperf-v4.1-llama2-lora-nvidia-b200-8")):
-        measured = chip_minutes(a, False) / chip_minutes(b, False)
-        predicted = chip_minutes(a, True) / chip_minutes(b, True)
-        assert predicted == pytest.approx(measured, rel=0.20), (a, b)
+    return chip_minutes(a, False) / chip_minutes(b, False), chip_minutes(a, True) / chip_minutes(b, True)
+
+
+@pytest.mark.parametrize("a, b", [
+    ("mlperf-v4.0-gpt3-nvidia-h100-11616", "mlperf-v4.0-gpt3-nvidia-h100-512"),
+    ("mlperf-v3.0-gpt3-nvidia-h100-512", "mlperf-v3.0-gpt3-coreweave-h100-3584"),
+    ("mlperf-v3.0-gpt3-coreweave-h100-1536", "mlperf-v3.0-gpt3-coreweave-h100-3584"),
+    ("mlperf-v4.0-gpt3-google-tpu-v5p-512", "mlperf-v4.1-gpt3-google-tpu-v5p-2048"),
+    ("mlperf-v4.1-gpt3-google-tpu-v5p-4096", "mlperf-v4.1-gpt3-google-tpu-v5p-2048"),
+    ("mlperf-v4.1-gpt3-google-tpu-v6e-512", "mlperf-v4.1-gpt3-google-tpu-v6e-2048"),
+    ("mlperf-v4.1-gpt3-google-tpu-v6e-1024", "mlperf-v4.1-gpt3-google-tpu-v6e-2048"),
+])
+def test_mlperf_scaling_within_20_percent_in_one_software_round(a, b):
+    """Per-chip speed at two cluster sizes of one chip, each row with its submission's own batch
+    and tokens (MLCommons results), where at most one side was fitted (the anchors fix the
+    level from both H100 v3.0 rows, not their ratio). Pairs across software rounds or
+    precisions (H100 v4.0 vs v3.0, Gaudi 2 BF16 vs FP8) and B200 vs H200 on LoRA (+22 %) miss:
+    docs/fidelity.md lists them with causes."""
+    measured, predicted = _chip_minute_ratio(a, b)
+    assert predicted == pytest.approx(measured, rel=0.20)
+
+
+def test_second_rows_are_checks_never_fitted():
+    """The rows added to check a family's single calibration row stay out of every fit."""
+    added = {"mlperf-v3.0-gpt3-intel-gaudi2-256", "mlperf-v3.0-gpt3-intel-gaudi2-384",
+             "mlperf-v4.0-gpt3-google-tpu-v5p-512", "mlperf-v4.1-gpt3-google-tpu-v5p-4096",
+             "mlperf-v4.1-gpt3-google-tpu-v6e-512", "mlperf-v4.1-gpt3-google-tpu-v6e-1024",
+             "mlperf-v3.0-gpt3-nvidia-h100-512", "mlperf-v4.0-gpt3-nvidia-h100-512"}
+    assert {row.id for row in EVIDENCE if row.use == "check"} >= added
+
+
+def test_each_gpt3_row_carries_its_submissions_batch_and_tokens():
+    """MLPerf GPT-3 submissions choose their batch; a larger one needs more tokens (MLLOG)."""
+    for row in EVIDENCE:
+        if row.benchmark == "mlperf-gpt3-175b":
+            assert row.batch_sequences and 1e9 < row.tokens < 1.6e9, row.id
+            assert row.workload.batch_tokens == row.batch_sequences * 2048
+    by_id = {row.id: row for row in EVIDENCE}
+    assert by_id["mlperf-v4.0-gpt3-nvidia-h100-11616"].batch_sequences == 2904
 
 
 def test_leave_one_out_error_is_within_the_bound():

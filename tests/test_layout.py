@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from planner.catalog import load_catalog
 from planner.compute import deepseek_batch_tokens, estimate
 from planner.compute.fidelity import load_runs
-from planner.compute.layout import Fabric, Layout, best_layout, memory_bytes, step_time
+from planner.compute.layout import Fabric, Layout, _ring_latency_s, best_layout, memory_bytes, step_time
 from planner.compute.shape import model_shape
 from planner.compute.stage import fabric
 from planner.workload import Workload
@@ -110,16 +110,47 @@ def test_pipeline_bubble_is_p_minus_1_over_m():
 def test_data_parallel_reduce_over_the_network_and_its_overlap():
     """ZeRO-1 across 4 nodes with 8-way TP inside each (one DP rank per node): each device holds
     6.4e9/8 = 0.8e9 parameters and moves (4 + 2) B each (fp32 reduce-scatter, bf16 all-gather),
-    3/4 of it, over its 1/8 share of 3,200 Gbit/s = 50 GB/s: 0.8e9·6·0.75/50e9 = 72 ms. What is
-    not hidden behind one micro-batch's compute is exposed."""
+    3/4 of it, over its 1/8 share of 3,200 Gbit/s = 50 GB/s: 0.8e9·6·0.75/50e9 = 72 ms. Latency:
+    buckets of max(4e7, 1e6·4) = 4e7 parameters → 20 buckets, each a reduce-scatter and an
+    all-gather over a 4-rank ring with all 3 steps across nodes: 8.4 + 3 × 9.6 = 37.2 µs (NCCL
+    ring/Simple), 2 × 20 × 37.2 µs = 1.488 ms. What is not hidden behind one micro-batch's
+    compute is exposed."""
     w = Workload("full", 6.4e9, 6.4e9, 1e10, seq_len=2048)
     shape = model_shape(w.params, w.active_params)
     step = step_time(w, shape, Layout(8, 1, 4, 1, 1, 1, 1, False), 2048, fab())
     reduce = 0.8e9 * 6 * 0.75 / 50e9
     assert reduce == pytest.approx(0.072)
-    assert float(step.dp_comm) == pytest.approx(max(0.0, reduce - float(step.compute)))
+    latency = 2 * 20 * 37.2e-6
+    assert float(step.dp_comm) == pytest.approx(max(0.0, reduce + latency - float(step.compute)))
     slow = step_time(w, shape, Layout(8, 1, 4, 1, 1, 1, 1, False), 2048, fab(scaleout_bytes_per_s=25e9 / 8 * 8))
-    assert float(slow.dp_comm) == pytest.approx(0.8e9 * 6 * 0.75 / (25e9 / 8) - float(slow.compute))
+    assert float(slow.dp_comm) == pytest.approx(0.8e9 * 6 * 0.75 / (25e9 / 8) + latency - float(slow.compute))
+
+
+def test_collective_latency_grows_with_the_ring():
+    """NCCL's ring/Simple latency (tuning.cc: 8.4 µs base, 3.4 µs per NVLink step, 9.6 µs per
+    network step): a reduce-scatter over 512 ranks on 64 nodes of 8 takes 511 steps, 63 across
+    nodes: 8.4 + 448 × 3.4 + 63 × 9.6 = 2,136.4 µs; over 8 ranks in one node 8.4 + 7 × 3.4 =
+    32.2 µs; one rank none. On TPU ICI (1 µs per hop) 256 chips in one pod: 8.4 + 255 = 263.4 µs."""
+    assert float(_ring_latency_s(512, 1, fab())) == pytest.approx(2136.4e-6)
+    assert float(_ring_latency_s(8, 1, fab())) == pytest.approx(32.2e-6)
+    assert float(_ring_latency_s(1, 1, fab())) == 0.0
+    tpu = fab(domain=256, scaleup_latency_s=1e-6)
+    assert float(_ring_latency_s(256, 1, tpu)) == pytest.approx(263.4e-6)
+
+
+def test_small_model_on_many_ranks_pays_latency_per_step():
+    """A 5e8-parameter model at DP 512, micro-batch 1 (one 2,048-token sequence per device): one
+    bucket (5e8 ≤ max(4e7, 512e6) parameters), so 2 × 2,136.4 µs of ring latency per step on top
+    of the 3 GB of gradient traffic; on 8 × 200 Gbit/s per node the exposed part equals bytes +
+    latency − one micro-batch's compute (hand formula), about 7 ms."""
+    w = Workload("full", 5e8, 5e8, 1e10, seq_len=2048)
+    shape = model_shape(w.params, w.active_params)
+    lay = Layout(1, 1, 512, 1, 1, 1, 1, False)
+    step = step_time(w, shape, lay, 2048, fab(scaleout_bytes_per_s=1600e9 / 8))
+    per_byte = 7 / 8 / 450e9 + (64 - 1) / 64 / 8 / (1600e9 / 8 / 8)  # hierarchical ring (module doc)
+    expected = 5e8 * 6 * per_byte + 2 * 2136.4e-6 - float(step.compute)
+    assert expected > 0.005
+    assert float(step.dp_comm) == pytest.approx(expected)
 
 
 def test_compute_term_is_the_soft_roofline():

@@ -3,12 +3,15 @@
 that no published run covers and to check relative speeds across chips.
 
 Benchmarks, as workloads:
-  mlperf-gpt3-175b: GPT-3 175B continued from a fixed checkpoint to a target log-perplexity.
-    "about 0.4 % of the total training workload for GPT-3" (EE Times, June 2023): 0.004 × 300B
-    = 1.2e9 tokens at 2,048-token context. Global batch 1,536 sequences, the MLPerf reference
-    configuration (assumption: submissions may use other batches and then need other token counts).
-  mlperf-llama2-70b-lora: LoRA of Llama 2 70B at 8,192-token context, batch 8 sequences. Its
-    token count is not used: only the B200/H200 time ratio on the same work is checked, so
+  mlperf-gpt3-175b: GPT-3 175B continued from a fixed checkpoint to a target log-perplexity, at
+    2,048-token context. Submitters choose the global batch (1,536 to 6,144 sequences in v3.0 to
+    v4.1), and a larger batch needs more tokens to reach the target: each row carries its
+    submission's batch and the tokens its runs consumed (median over its runs; MLLOG
+    global_batch_size and the epoch_num of the last eval in the MLCommons results files,
+    result_source column). A row without them uses 1,536 sequences and 0.004 × 300B = 1.2e9 tokens
+    ("about 0.4 % of the total training workload for GPT-3", EE Times, June 2023).
+  mlperf-llama2-70b-lora: LoRA of Llama 2 70B at 8,192-token context, batch 8 sequences (MLLOG).
+    Its token count is not logged: only the B200/H200 time ratio on the same work is checked, so
     1e8 tokens stand in (assumption; it cancels).
 Benchmark minutes exclude failures and start-up, so they are compared with the model's compute
 hours (GPU-hours × goodput, less the first start).
@@ -24,6 +27,7 @@ MLPerf speeds mean). 'check' rows are never fitted.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 import statistics
 from collections.abc import Mapping
@@ -56,6 +60,16 @@ class Evidence:
     use: str  # anchor | calibrate | check
     source: str
     as_of: str
+    batch_sequences: int | None = None
+    tokens: float | None = None
+
+    @property
+    def workload(self) -> Workload:
+        """The benchmark as this submission ran it: its global batch and the tokens it consumed."""
+        base = BENCHMARKS[self.benchmark]
+        return dataclasses.replace(
+            base, tokens=self.tokens or base.tokens,
+            batch_tokens=self.batch_sequences * base.seq_len if self.batch_sequences else base.batch_tokens)
 
 
 def load_evidence(path: Path) -> list[Evidence]:
@@ -67,13 +81,15 @@ def load_evidence(path: Path) -> list[Evidence]:
         if row["benchmark"] not in BENCHMARKS or row["use"] not in ("anchor", "calibrate", "check"):
             raise ValueError(f"{path}: row {row['id']!r}: unknown benchmark or use")
         out.append(Evidence(row["id"], row["benchmark"], row["chip"], int(row["chips"]), float(row["minutes"]),
-                            row["precision"], row["use"], row["source"], row["as_of"]))
+                            row["precision"], row["use"], row["source"], row["as_of"],
+                            int(row["batch_sequences"]) if row.get("batch_sequences") else None,
+                            float(row["tokens"]) if row.get("tokens") else None))
     return out
 
 
 def predicted_minutes(row: Evidence, chip: ChipSpec, efficiency: Mapping[str, float] | None = None) -> float:
     """The model's time for the benchmark on the row's system: compute hours, no failures or start."""
-    est = estimate(BENCHMARKS[row.benchmark], chip, row.chips, row.precision,
+    est = estimate(row.workload, chip, row.chips, row.precision,
                    efficiency=dict(efficiency) if efficiency else None, failures_per_node_day=0.0)
     return est.wall_clock_days * 24.0 * est.goodput * 60.0  # compute hours: wall-clock × goodput
 

@@ -37,7 +37,22 @@ on one device:
     links: the scale-up link (NVLink/ICI/Infinity Fabric, per direction = catalog bidirectional
       figure / 2) inside the scale-up domain; beyond it the node's scale-out network shared by
       its devices (hierarchical ring: reduce inside the domain, then across domains on 1/k of
-      the data, k = group members per domain). Ideal ring bandwidth; latency ignored.
+      the data, k = group members per domain). Ideal ring bandwidth.
+    DP latency (α–β model, Hockney 1994; Thakur, Rabenseifner & Gropp 2005): each ring
+      reduce-scatter or all-gather over g ranks on N domains costs, besides its bytes,
+          α = α_base + (g − N)·α_up + (N − 1)·α_out
+      NCCL's own cost model for a ring with the Simple protocol (src/graph/tuning.cc, NVIDIA/nccl
+      commit 01afd20: base 8.4 µs, 3.4 µs per NVLink step, 9.6 µs per network step; nsteps
+      g − 1 of which N − 1 cross nodes). TPU ICI hops take 1 µs (ASTRA-sim's TPU v3 validation,
+      "link latency 1 us as per TPU research team"); beyond the domain every chip uses the
+      network figure (assumption for TPU DCN and non-NVIDIA fabrics). Gradients go in buckets
+      of max(4e7, 1e6·d) parameters, Megatron-core's default (DistributedDataParallelConfig:
+      "larger DP sizes need larger buckets to ensure collectives do not become latency-bound"),
+      ZeRO-1 one reduce-scatter and one all-gather per bucket and step, ZeRO-3 three collectives
+      per layer and micro-batch; the latency adds to the bytes' time before the overlap. It grows
+      linearly with the ring (g ≤ 131,072; tree algorithms, used by NCCL for some all-reduces,
+      would grow as log N: the ring is the pessimistic bound). TP, MoE and PP latency ignored
+      (their groups do not grow with the cluster; calibration absorbs them).
 
 Pipelines may interleave v ∈ {1, 2, 4, 8} model chunks per rank (ga rounded down to a multiple
 of p). A published configuration can be pinned (tp, pp, recompute; any pp) to score a run on it.
@@ -62,6 +77,10 @@ ACTIVATION_BYTES_PER_TOKEN_WIDTH = 34.0  # Korthikanti et al. 2022 Eq. 2, FlashA
 ELEMENTWISE_PASSES = 3.0  # written forward, read + written backward (assumption)
 OPTIMIZER_BYTES_PER_PARAM = 30.0
 GRAD_REDUCE_BYTES, WEIGHT_GATHER_BYTES = 4.0, 2.0
+# α–β latencies (module doc): NCCL ring/Simple, seconds per collective and per ring step
+NCCL_BASE_LATENCY_S, NVLINK_STEP_LATENCY_S, NETWORK_STEP_LATENCY_S = 8.4e-6, 3.4e-6, 9.6e-6
+ICI_HOP_LATENCY_S = 1.0e-6
+BUCKET_MIN_PARAMS, BUCKET_PARAMS_PER_DP_RANK = 4e7, 1e6
 MICRO_BATCHES = (1, 2, 4, 8)
 
 
@@ -72,7 +91,8 @@ class Fabric:
     peak_flops_per_s: effective dense peak at the run's precision; efficiency: η (GEMM fraction);
     hbm_bytes_per_s, memory_bytes: per device; scaleup_bytes_per_s: per device per direction;
     domain: devices sharing the scale-up link; node: devices per server (share its NICs);
-    scaleout_bytes_per_s: per node per direction.
+    scaleout_bytes_per_s: per node per direction; scaleup_latency_s, scaleout_latency_s: α per
+    ring step inside and across scale-up domains (module doc).
     """
 
     peak_flops_per_s: float
@@ -83,6 +103,8 @@ class Fabric:
     domain: int
     node: int
     scaleout_bytes_per_s: float
+    scaleup_latency_s: float = NVLINK_STEP_LATENCY_S
+    scaleout_latency_s: float = NETWORK_STEP_LATENCY_S
 
 
 @dataclass(frozen=True)
@@ -196,6 +218,15 @@ def _ring_seconds_per_byte(group, stride, fab: Fabric):
     return (k - 1) / k / fab.scaleup_bytes_per_s + (outer - 1) / outer / k / _nic(fab)
 
 
+def _ring_latency_s(group, stride, fab: Fabric):
+    """α of one ring reduce-scatter or all-gather over `group` ranks spaced `stride` apart: NCCL's
+    base latency plus one step latency per hop, g − N inside domains and N − 1 across (module doc)."""
+    k = np.minimum(group, np.maximum(1, fab.domain // stride))
+    outer = group // k
+    steps = (group - outer) * fab.scaleup_latency_s + (outer - 1) * fab.scaleout_latency_s
+    return np.where(group > 1, NCCL_BASE_LATENCY_S + steps, 0.0)
+
+
 def _link(span, fab: Fabric):
     """Bytes per second per device between ranks `span` apart: scale-up inside the domain."""
     return np.where(span < fab.domain, fab.scaleup_bytes_per_s, _nic(fab))
@@ -238,9 +269,10 @@ def step_time(w: Workload, shape: Shape, lay: Layout, seq_len: int, fab: Fabric)
     weights = shared / (t * p) + experts / (t * p * e)  # every weight on the device, frozen ones too
     trained = weights if w.method == "full" else ADAPTER_FRACTION * weights
     optimizer = OPTIMIZER_BYTES_PER_PARAM * trained / d / fab.hbm_bytes_per_s
-    per_byte = _ring_seconds_per_byte(d, t, fab)
-    zero3 = ga * np.maximum(0.0, 3 * WEIGHT_GATHER_BYTES * weights * per_byte - compute)
-    zero1 = np.maximum(0.0, (GRAD_REDUCE_BYTES + WEIGHT_GATHER_BYTES) * trained * per_byte - compute)
+    per_byte, alpha = _ring_seconds_per_byte(d, t, fab), _ring_latency_s(d, t, fab)
+    zero3 = ga * np.maximum(0.0, 3 * (WEIGHT_GATHER_BYTES * weights * per_byte + layers * alpha) - compute)
+    buckets = np.ceil(trained / np.maximum(BUCKET_MIN_PARAMS, BUCKET_PARAMS_PER_DP_RANK * d))
+    zero1 = np.maximum(0.0, (GRAD_REDUCE_BYTES + WEIGHT_GATHER_BYTES) * trained * per_byte + 2 * buckets * alpha - compute)
     return StepTime(compute=ga * compute, memory=ga * memory + optimizer, tp_comm=ga * tp_comm,
                     moe_comm=ga * moe_comm, pp_comm=ga * pp_comm, dp_comm=np.where(np.equal(lay.zero, 3), zero3, zero1),
                     bubble=(p - 1) / v * micro)

@@ -31,11 +31,11 @@ FAMILY_PREFIXES = (
 # MLPerf results scaled to production level (evidence.calibrate_from_evidence);
 # tests/test_compute_fidelity.py checks these against a fresh calibration.
 EFFICIENCY = {
-    "ampere": 0.479, "hopper": 0.492, "tpu-v4": 0.526,  # published runs
-    "blackwell": 0.469, "gaudi2": 0.516, "tpu-v5p": 0.558, "tpu-v6e": 0.435,  # MLPerf Training
+    "ampere": 0.480, "hopper": 0.504, "tpu-v4": 0.526,  # published runs
+    "blackwell": 0.526, "gaudi2": 0.606, "tpu-v5p": 0.662, "tpu-v6e": 0.486,  # MLPerf Training
 }
 # Geometric mean of the families calibrated on published runs.
-UNCALIBRATED_EFFICIENCY = 0.499
+UNCALIBRATED_EFFICIENCY = 0.503
 FP8_SPEEDUP = 1.3
 
 

@@ -26,7 +26,9 @@ from planner.compute.energy import accelerator_energy_kwh, energy_kwh, system_po
 from planner.compute.flops import stage_flops
 from planner.compute.goodput import FAILURES_PER_NODE_DAY
 from planner.compute.goodput import goodput as goodput_fraction
-from planner.compute.layout import Choice, Fabric, Layout, best_layout, fits, max_useful_gpus, splits_exist
+from planner.compute.layout import (
+    ICI_HOP_LATENCY_S, NVLINK_STEP_LATENCY_S, Choice, Fabric, Layout, best_layout, fits, max_useful_gpus, splits_exist,
+)
 from planner.compute.mfu import calibrated, chip_family, effective_peak_flops_per_s, gemm_efficiency
 from planner.workload import Workload
 
@@ -91,7 +93,8 @@ def _fabric(chip: ChipSpec, precision: str, gpus_per_node: int | None, scaleout_
     up = chip.scaleup_bw_gbps * 1e9 / 2 if chip.scaleup_bw_gbps else out / node
     return Fabric(peak_flops_per_s=effective_peak_flops_per_s(chip, precision), efficiency=gemm_efficiency(chip, efficiency),
                   hbm_bytes_per_s=chip.memory_bw_tbps * 1e12, memory_bytes=chip.memory_gb * 1e9,
-                  scaleup_bytes_per_s=up, domain=chip.scaleup_domain or node, node=node, scaleout_bytes_per_s=out)
+                  scaleup_bytes_per_s=up, domain=chip.scaleup_domain or node, node=node, scaleout_bytes_per_s=out,
+                  scaleup_latency_s=ICI_HOP_LATENCY_S if chip.id.startswith("tpu") else NVLINK_STEP_LATENCY_S)
 
 
 def choose_layout(w: Workload, chip: ChipSpec, n_gpus: int, fab: Fabric, pin: tuple = ()) -> Choice:
