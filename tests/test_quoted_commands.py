@@ -58,7 +58,7 @@ CLAIMS = {
 }
 # Frontiers the comments describe: at least three distinct points, and the path kinds they show.
 FRONTIERS = {
-    "plan frontier scenarios/startup_7b.yaml --vary deadline --min 2 --max 12 --points 6": (3, {"continue"}),
+    "plan frontier scenarios/startup_7b.yaml --vary deadline --min 1 --max 5 --points 5": (3, {"continue"}),
     "plan frontier scenarios/startup_7b.yaml --vary budget": (3, {"continue"}),
     "plan frontier scenarios/small_lab_finetune.yaml --vary budget": (3, {"continue"}),
     "plan frontier scenarios/distillation.yaml --vary budget --min 25000 --max 125000 --points 5":
@@ -76,7 +76,7 @@ def frontier_points(output: str) -> list[tuple[str, str]]:
 
 def test_the_commands_are_found():
     assert "plan scenarios/startup_7b.yaml" in COMMANDS
-    assert "plan frontier scenarios/startup_7b.yaml --vary deadline --min 2 --max 12 --points 6" in COMMANDS
+    assert "plan frontier scenarios/startup_7b.yaml --vary deadline --min 1 --max 5 --points 5" in COMMANDS
     assert any(c.startswith("plan scenarios/small_lab_finetune.yaml") for c in COMMANDS)
 
 
