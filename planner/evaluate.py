@@ -333,9 +333,15 @@ def recompute_loss(plan: Plan, scenario: Scenario, catalog: Catalog) -> float:
     laws = quality.laws_for(scenario)
     law = laws.pretrain
     kind = plan.path.kind
+    domain = quality.scenario_domain(scenario)
+    models = quality.on_domain(catalog.models, domain, law)  # on a domain: tokens worth on the domain
     trained = [s for s in plan.stages if s.name != "sft"]
-    if not trained:  # open weights as released, perhaps task-tuned (task tuning leaves the loss as it is)
-        base = catalog.models[plan.path.base]
+    if not trained:  # open weights as released, perhaps task-tuned (on general text tuning leaves the loss)
+        base = models[plan.path.base]
+        tuned = [s for s in plan.stages if s.name == "sft"]
+        if domain and tuned and kind in ("finetune", "lora"):
+            return quality.tuned_loss(base.params_active, base.training_tokens, tuned[0].tokens, tuned[0].method,
+                                      domain, law)
         return quality.loss(base.params_active, base.training_tokens, law)
     main = trained[0]
     pool = scenario.data.unique_tokens + plan.path.unique_tokens_bought
@@ -343,9 +349,9 @@ def recompute_loss(plan: Plan, scenario: Scenario, catalog: Catalog) -> float:
     if kind == "scratch":
         return quality.loss(main.active_params, effective, law)
     if kind == "continue":
-        base = catalog.models[plan.path.base]
+        base = models[plan.path.base]
         return quality.continued_loss(base.params_active, base.training_tokens, effective, law)
-    teacher = catalog.models[plan.path.teacher]
+    teacher = models[plan.path.teacher]
     return quality.distilled_loss(teacher.params_active, teacher.training_tokens, main.active_params, effective,
                                   law, laws.distillation)
 

@@ -48,6 +48,7 @@ class Pool:
     startup_hours: float = 0.0  # rentals: provisioning and start-up per segment, billed per node
     min_billed_hours: float = 0.0  # rentals: least time billed per node for a segment
     scaleout_gbps_per_node: float | None = None  # None: the chip's reference network
+    reserved_usd_per_gpu_hour: float = 0.0  # reservations: the term's price per GPU-hour (share cap only)
 
 
 def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candidate], objective: str = "cost",
@@ -351,7 +352,8 @@ def _reserved_pools(offer: CloudOffer, common: dict, later_runs_days: float) -> 
             available_until_day=until,
         )
         pools.append(Pool(id=cap_id, source="reserved", usd_per_gpu_hour=0.0,
-                          spot_interruptions_per_node_day=0.0, capacity=capacity, **common))
+                          spot_interruptions_per_node_day=0.0, capacity=capacity, reserved_usd_per_gpu_hour=price,
+                          **common))
     return pools
 
 
@@ -472,6 +474,7 @@ def stage_options(w: Workload, pool: Pool, chip: Chip, site: Site, pricing: Pric
             min_billed_usd=billed_hour * pool.min_billed_hours,
             capacity=pool.capacity.id if pool.capacity else None,
             gpu_hours=est.gpu_hours * runs, mfu=est.mfu, goodput=est.goodput, layout=compute.layout_summary(est),
+            reserved_usd=est.gpu_hours * runs * pool.reserved_usd_per_gpu_hour,
         ))
     return options
 
@@ -505,7 +508,9 @@ def prune_options(options: list[Option], carbon_matters: bool = False,
     Cloud options (no shared capacity) are interchangeable across offers: a dominates b when it is
     no slower, no dearer (and, under a carbon cap, emits no more; under a provider-share cap, is
     from the same provider). Options on a shared capacity compete only within it, and a must also
-    need no more nodes. Any plan using b then does at least as well with a in its place.
+    need no more nodes (and, under a provider-share cap, count the same reserved spend: more of it
+    weighs on its provider's cap but lightens every other's). Any plan using b then does at least as
+    well with a in its place.
     """
     groups: dict[tuple, list[Option]] = {}
     for o in options:
@@ -513,7 +518,8 @@ def prune_options(options: list[Option], carbon_matters: bool = False,
         groups.setdefault(key, []).append(o)
     kept = []
     for (kind, _), group in groups.items():
-        extra = [] if kind == "cloud" else ["nodes"]
+        extra = [] if kind == "cloud" else ["nodes"] + (["reserved_usd", "reserved_usd_negated"]
+                                                        if provider_matters else [])
         kept.extend(_pareto(group, carbon_matters, extra))
     return kept
 
@@ -530,7 +536,7 @@ def _pareto(options: list[Option], carbon_matters: bool, extra: list[str]) -> li
             k.append(o.tco2e)
         if per_segment:
             k += [o.setup_days, o.setup_usd, o.min_billed_usd]
-        return tuple(k + [getattr(o, f) for f in extra])
+        return tuple(k + [-o.reserved_usd if f == "reserved_usd_negated" else getattr(o, f) for f in extra])
 
     ranked = sorted(options, key=key)
     if not carbon_matters and not extra and not per_segment:  # two criteria: one sweep by days keeping falling cost

@@ -187,6 +187,8 @@ class _Context:
     sft: tuple[float, float]  # (tokens, labelling USD); tokens 0 when no task tuning is needed
     serve_usd_per_flop: float
     kinds: frozenset = frozenset(ALL_KINDS)
+    domain: quality.Domain | None = None  # the target's domain: models' tokens are then domain tokens
+    general_tokens: dict = dataclasses.field(default_factory=dict)  # model id -> tokens as released
 
     @classmethod
     def build(cls, scenario, catalog, target: float | None) -> _Context:
@@ -206,8 +208,20 @@ class _Context:
             chip = catalog.chips[scenario.inference.chip]
             flops_per_gpu_hour = scenario.inference.mfu * chip.bf16_tflops * 1e12 * 3600.0
             serve = scenario.inference.usd_per_gpu_hour / flops_per_gpu_hour
-        return cls(scenario, laws, dict(catalog.models), target, tuple(sorted(params)),
-                   tuple(search.tokens_per_param_grid or DEFAULT_TOKENS_PER_PARAM_GRID), sft, serve)
+        domain = quality.scenario_domain(scenario)
+        models = quality.on_domain(catalog.models, domain, laws.pretrain)
+        return cls(scenario, laws, models, target, tuple(sorted(params)),
+                   tuple(search.tokens_per_param_grid or DEFAULT_TOKENS_PER_PARAM_GRID), sft, serve, domain=domain,
+                   general_tokens={k: m.training_tokens for k, m in catalog.models.items()})
+
+    def domain_notes(self, base) -> tuple[str, ...]:
+        """How a base's general pretraining counts on the target's domain, and extrapolation notes."""
+        if self.domain is None:
+            return ()
+        general = self.general_tokens[base.id]
+        return self.domain.notes(base.params_active, general, f"{base.id} on {self.domain.name} text") + (
+            f"{base.id}'s {format_count(general)} general tokens are worth {format_count(base.training_tokens)} "
+            f"{self.domain.name} tokens (gap {self.domain.gap:g} nats; planner mechanism, docs/quality.md)",)
 
     def meets(self, loss: float) -> bool:
         return self.target is None or loss <= self.target + LOSS_TOLERANCE
@@ -345,8 +359,10 @@ def _continue(ctx: _Context):
             except QualityRangeError as exc:
                 yield f"continue {base.id} on {format_count(effective)}: {exc}"
                 continue
-            notes += _moe_note(base) + (
-                "continued pretraining predicted as L(N, D0 + D_new) on the pretraining law (a planner heuristic)",)
+            notes += _moe_note(base) + ctx.domain_notes(base) + ((
+                f"continued pretraining on {ctx.domain.name} tokens predicted as L(N, D_T + D_new) (a planner mechanism)",)
+                if ctx.domain else
+                ("continued pretraining predicted as L(N, D0 + D_new) on the pretraining law (a planner heuristic)",))
             for real, pool, bought in ways:
                 yield ctx.finish(
                     "continue", _ident(f"continue-{base.id}", real, bought), loss,
@@ -405,12 +421,16 @@ def _tuned(ctx: _Context):
             continue
         try:
             loss = quality.loss(base.params_active, base.training_tokens, ctx.laws.pretrain)
-            notes = quality.pretrain_notes(base.params_active, base.training_tokens, ctx.laws.pretrain, _released(base))
+            notes = quality.pretrain_notes(base.params_active, base.training_tokens, ctx.laws.pretrain,
+                                           _released(ctx, base)) + ctx.domain_notes(base)
         except QualityRangeError as exc:
             yield f"finetune {base.id}: {exc}"
             continue
         for kind, method, prefix in (("finetune", "full", "finetune"), ("lora", "lora", "lora"),
                                      ("lora", "qlora", "qlora")):
+            if ctx.domain:  # the examples are domain text: they move the domain loss
+                loss = quality.tuned_loss(base.params_active, base.training_tokens, sft_tokens, method, ctx.domain,
+                                          ctx.laws.pretrain)
             stage = Stage("sft", Workload(method, base.params_total, base.params_active, sft_tokens,
                                           shape=getattr(base, "shape", None)))
             yield ctx.finish(kind, f"{prefix}-{base.id}", loss, [stage], base.params_total, base.params_active,
@@ -433,15 +453,16 @@ def _as_released(ctx: _Context, base, kind: str, ident: str, notes: tuple[str, .
     try:
         loss = quality.loss(base.params_active, base.training_tokens, ctx.laws.pretrain)
         notes = quality.pretrain_notes(base.params_active, base.training_tokens, ctx.laws.pretrain,
-                                       _released(base)) + notes
+                                       _released(ctx, base)) + ctx.domain_notes(base) + notes
     except QualityRangeError as exc:
         return f"{kind} {base.id}: {exc}"
     return ctx.finish(kind, ident, loss, [], base.params_total, base.params_active, 0.0, 0.0,
                       notes + _moe_note(base), base=base.id, licence=base.licence)
 
 
-def _released(base) -> str:
-    return f"{base.id} as released ({format_count(base.training_tokens)} tokens)"
+def _released(ctx: _Context, base) -> str:
+    on = f" {ctx.domain.name}" if ctx.domain else ""
+    return f"{base.id} as released ({format_count(base.training_tokens)}{on} tokens)"
 
 
 def _moe_note(model) -> tuple[str, ...]:

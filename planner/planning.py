@@ -23,6 +23,10 @@ from planner.solve import Solution, solve
 from planner.workload import Candidate
 
 
+# A diagnosis re-plan stops after this long unless the plan has a time limit of its own: a relaxed
+# bound can leave a hard MIP (the startup under a 30% provider-share cap, relaxing the target to the
+# quality objective: 342 s), and a re-plan stopped so is reported as advice not found.
+DIAGNOSIS_TIME_LIMIT_S = 20.0
 MAX_DEADLINE_DAYS = 3650.0  # the scenario schema's upper bound; used to find how many days a plan needs
 
 
@@ -189,10 +193,12 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
     (candidates and options are rebuilt, since bounds also shape them upstream), then narrowed by
     bisection with re-plans (_smallest_change) so that the change suggested works and
     MINIMAL_FIX_PRECISION times it does not. Relaxing a bound only adds plans (the paths are monotone
-    in the target), which is what the bisection relies on. Each re-plan gets the plan's time limit;
-    one stopped by it before any plan counts as no plan.
+    in the target), which is what the bisection relies on. Each re-plan gets the plan's time limit
+    (DIAGNOSIS_TIME_LIMIT_S when it has none); one stopped by it before any plan counts as no plan.
+    The carbon cap and the provider-share cap are reported as the relaxed plan needs them (not narrowed).
     """
     stopped: list[dict] = []
+    time_limit_s = DIAGNOSIS_TIME_LIMIT_S if time_limit_s is None else time_limit_s
 
     def relaxed(**changes) -> Plan | None:
         """The re-plan, or None when it has no plan (or the time limit stopped it before one)."""
@@ -212,7 +218,7 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
     extra_budget = extra_days = looser = quota_nodes = None
     quota = carbon = None
     # The quality objective does not enforce the target: any model within the bounds is a plan.
-    any_loss = {"target": Target(**scenario.target.size_limits())} if scenario.objective == "quality" else {}
+    any_loss = {"target": Target(**scenario.target.kept_fields())} if scenario.objective == "quality" else {}
     if scenario.budget_usd is not None:
         p = relaxed(budget_usd=None, objective="cost", **any_loss)
         if p is not None and p.total_cost_usd > scenario.budget_usd:
@@ -227,7 +233,7 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
     if target is not None and scenario.objective != "quality":
         p = relaxed(objective="quality")
         if p is not None and p.predicted_loss > target:
-            limits = scenario.target.size_limits()
+            limits = scenario.target.kept_fields()
             looser = _up(_smallest_change(lambda c: feasible(target=Target(**limits, loss=target + c)),
                                           p.predicted_loss - target), decimals=6)
     caps = scenario.policy.max_nodes_per_provider
@@ -246,6 +252,16 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
         p = relaxed(policy=scenario.policy.model_copy(update={"carbon_cap_tco2e": None}))
         if p is not None and p.tco2e > cap:
             carbon = p.tco2e
+    share = top = None
+    if scenario.policy.max_provider_share is not None:
+        p = relaxed(policy=scenario.policy.model_copy(update={"max_provider_share": None}))
+        if p is not None:
+            spend: dict[str, float] = {}
+            for seg in (seg for st in p.stages for seg in st.segments if seg.source not in ("owned", "held")):
+                spend[seg.provider] = spend.get(seg.provider, 0.0) + seg.cost_usd
+            if sum(spend.values()) > 0:
+                top = max(spend, key=spend.get)
+                share = _up(spend[top] / sum(spend.values()), decimals=2)
     parts = []
     if extra_budget is not None:
         parts.append(f"raise the budget by {extra_budget:,.0f} USD")
@@ -258,14 +274,18 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
         parts.append(quota)
     if carbon is not None:
         parts.append(f"raise the carbon cap to {carbon:,.3g} tCO2e")
+    if share is not None and share > scenario.policy.max_provider_share:
+        parts.append(f"raise max_provider_share to {share:g} (the plan without the cap puts that share of its "
+                     f"rental spend with {top})")
     message = ("No plan meets every bound. Smallest single changes that make one exist: " + "; ".join(parts)
                if parts else "No plan exists, and relaxing budget, deadline, target or quota alone does not help: "
-               "check the policy (providers, chips, paths, carbon cap) and the data on hand.")
+               "check the policy (providers, chips, paths, carbon cap, provider share) and the data on hand.")
     if stopped:
         message += (f" ({len(stopped)} of these re-plans stopped at the time limit before finding a plan; "
                     "a longer --time-limit may find more advice.)")
     return Diagnosis(extra_budget_usd=extra_budget, extra_days=extra_days, looser_target_loss=looser,
-                     more_quota=quota, quota_nodes=quota_nodes, carbon_cap_tco2e=carbon, message=message)
+                     more_quota=quota, quota_nodes=quota_nodes, carbon_cap_tco2e=carbon,
+                     provider_share=share, message=message)
 
 
 def _smallest_change(works: Callable[[float], bool], found: float) -> float | None:
@@ -344,9 +364,12 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
     by_id = {c.id: c for c in [*(generated or []), *candidates]}
     target = plan.scenario.target_loss
     laws = quality.laws_for(scenario)
-    said = f"Path '{plan.path.id}' predicts loss {plan.predicted_loss:.4f} under the {laws.pretrain.title}"
+    domain = quality.scenario_domain(scenario)
+    on = f" on {domain.name} text (gap {domain.gap:g} nats, {domain.law.title})" if domain else ""
+    said = f"Path '{plan.path.id}' predicts loss {plan.predicted_loss:.4f}{on} under the {laws.pretrain.title}"
     said += f", against a target of {target:.4f}." if target is not None else "."
-    estimate = quality.benchmark_estimate(plan.predicted_loss, "gadre-17", laws)
+    # Gadre et al.'s mapping is for general text: no accuracy for a domain loss
+    estimate = None if domain else quality.benchmark_estimate(plan.predicted_loss, "gadre-17", laws)
     if estimate is not None:
         accuracy, off = estimate
         said += (f" By the Gadre et al. 2024 mapping that is about {accuracy:.0%} average accuracy on their 17 "

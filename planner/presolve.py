@@ -263,7 +263,7 @@ def _simple_plan(problem: Problem, path: Path, plan, partial: bool = False) -> t
                 return miss
             variable += o.segment_usd(fraction)
             tco2e += fraction * o.tco2e
-            spend[o.provider] = spend.get(o.provider, 0.0) + fraction * o.compute_usd
+            spend[o.provider] = spend.get(o.provider, 0.0) + fraction * o.share_usd
             if o.capacity:
                 nodes[o.capacity] = max(nodes.get(o.capacity, 0), o.nodes)
     charges = 0.0

@@ -85,6 +85,8 @@ class Option:
     (rental_usd). A stage may be split across
     options: a fraction f of the stage costs, lasts and emits f times these figures. capacity names
     the Capacity whose nodes the option uses (None for on-demand and spot: usable any day).
+    reserved_usd is counted by the provider-share cap only (share_usd), never paid: the reservation
+    is paid through its Capacity.
     """
 
     id: str
@@ -109,9 +111,17 @@ class Option:
     setup_days: float = 0.0
     setup_usd: float = 0.0
     min_billed_usd: float = 0.0
+    reserved_usd: float = 0.0  # reserved nodes: the reservation's price for the GPU-hours used (share cap only)
 
     def __post_init__(self):
         _non_negative(f"option '{self.id}'", self)
+
+    @property
+    def share_usd(self) -> float:
+        """Spend with the provider that its share cap counts, for the whole stage: the rental for the
+        work, or on reserved nodes the reservation's price per GPU-hour times the GPU-hours used (its
+        fee is paid up front per node, but a reservation is spend with that provider all the same)."""
+        return self.compute_usd + self.reserved_usd
 
     @property
     def variable_usd(self) -> float:

@@ -133,6 +133,8 @@ class Diagnosis(_Out):
     more_quota: str | None = None
     quota_nodes: int | None = Field(None, description="Nodes every capped provider's quota must reach for a plan.")
     carbon_cap_tco2e: float | None = Field(None, description="The carbon cap, tCO2e, that would let a plan exist.")
+    provider_share: float | None = Field(None, description="The largest provider's share of rental spend, fraction "
+                                                           "0-1, in the plan found without the share cap.")
     message: str
 
 

@@ -91,19 +91,37 @@ class Target(Strict):
         None, ge=1e6, description="Largest finished model allowed, total parameters (e.g. what the serving "
                                   "hardware holds); null = any size.")
     min_params: float | None = Field(None, ge=1e6, description="Smallest finished model allowed, total parameters.")
+    domain: str | None = Field(
+        None, description="Text the target is stated on: a domain of catalogs/scaling_laws.yaml 'domains' "
+                          "(web, legal, medical, code); the loss is then that domain's loss, nats/token on the "
+                          "pretraining law's scale (docs/quality.md); null = the law's own text.")
+    domain_gap_nats: float | None = Field(
+        None, ge=0, le=2, description="Excess domain loss of a model trained on general text over one trained on "
+                                      "as many domain tokens, nats/token; null = the catalog's value for the domain.")
+
+    @field_validator("domain")
+    @classmethod
+    def _known_domain(cls, v: str | None) -> str | None:
+        from planner.quality.domain import domain_names  # the catalog's domains (scaling_laws.yaml)
+
+        if v is not None and v not in domain_names():
+            raise ValueError(f"unknown domain '{v}': give one of {', '.join(domain_names())}")
+        return v
 
     @model_validator(mode="after")
     def _one(self):
         given = [k for k in ("loss", "like", "benchmark") if getattr(self, k) is not None]
         if len(given) > 1:
             raise ValueError(f"give exactly one of loss, like, benchmark (got {', '.join(given)})")
+        if self.domain_gap_nats is not None and self.domain is None:
+            raise ValueError("domain_gap_nats needs a domain (e.g. domain: legal)")
         if self.max_params is not None and self.min_params is not None and self.min_params > self.max_params:
             raise ValueError(f"min_params {self.min_params:g} is above max_params {self.max_params:g}")
         return self
 
-    def size_limits(self) -> dict[str, float]:
-        """max_params / min_params as given (kept when the target itself is replaced)."""
-        return self.model_dump(include={"max_params", "min_params"}, exclude_none=True)
+    def kept_fields(self) -> dict[str, object]:
+        """max_params, min_params and the domain as given (kept when the target value is replaced)."""
+        return self.model_dump(include={"max_params", "min_params", "domain", "domain_gap_nats"}, exclude_none=True)
 
     def fits(self, params: float) -> bool:
         """Whether a finished model of `params` total parameters is within max_params / min_params."""
@@ -154,7 +172,9 @@ class Policy(Strict):
     commercial_use: bool = Field(True, description="The model will be used commercially: licences must allow it.")
     carbon_cap_tco2e: float | None = Field(None, gt=0, description="Cap on training emissions, tonnes CO2e.")
     max_provider_share: float | None = Field(None, gt=0, le=1, description="Cap on any one provider's share of "
-                                                                         "compute spend, fraction 0-1.")
+                                                                         "compute spend (rental; reserved nodes at "
+                                                                         "their reservation price per GPU-hour "
+                                                                         "used), fraction 0-1.")
     max_nodes_per_provider: dict[str, NonNegativeInt] | None = Field(None, description="Quota: most nodes per provider.")
     paths: list[PathKindName] | None = Field(None, min_length=1, description="Path kinds to consider (null = all).")
     precision: Literal["bf16", "fp8"] = Field("bf16", description="Training number format: bf16, or fp8 on chips "
@@ -368,9 +388,9 @@ def with_overrides(scenario: Scenario, **changes) -> Scenario:
         if value is None:
             continue
         if key == "target_loss":
-            data["target"] = {**scenario.target.size_limits(), "loss": value}
+            data["target"] = {**scenario.target.kept_fields(), "loss": value}
         elif key == "target_like":
-            data["target"] = {**scenario.target.size_limits(), "like": value}
+            data["target"] = {**scenario.target.kept_fields(), "like": value}
         else:
             data[key] = value
     try:

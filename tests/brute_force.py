@@ -115,8 +115,9 @@ def _rental(o, fraction):
 
 
 def _share_spend(o, fraction):
-    """Rental counted by the provider-share cap: compute for the work done, no per-segment charges."""
-    return o.compute_usd * fraction
+    """Spend counted by the provider-share cap: rental (or reserved nodes at their reservation price)
+    for the work done, no per-segment charges."""
+    return (o.compute_usd + o.reserved_usd) * fraction
 
 
 def _segment_cost(o, fraction):
@@ -203,7 +204,7 @@ def _linear_program(problem, cand, minimise, end_limit):
         at_most({f(q): o.tco2e for q, (_, o) in enumerate(segments)}, problem.carbon_cap_tco2e)
     if problem.max_provider_share is not None:
         for provider in {o.provider for _, o in segments}:
-            at_most({f(q): o.compute_usd * ((o.provider == provider) - problem.max_provider_share)
+            at_most({f(q): _share_spend(o, 1.0) * ((o.provider == provider) - problem.max_provider_share)
                      for q, (_, o) in enumerate(segments)}, 0)
     equal = np.zeros((len(cand.sequences), size))
     for q, (stage, _) in enumerate(segments):

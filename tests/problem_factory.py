@@ -64,8 +64,11 @@ def random_option(rng: random.Random, number: int, capacities: list[Capacity]) -
     owned = capacity is not None and capacity.kind == "owned" and rng.random() < 0.5
     capex = float(rng.randint(1, 40) * 1000) if owned else 0.0
     hosting = float(rng.randint(0, 10) * 500) if owned else 0.0
+    # reserved nodes count toward their provider's share at the reservation's price per GPU-hour used
+    reserved = float(rng.randint(1, 60) * 1000) if capacity is not None and capacity.kind == "reserved" else 0.0
     return Option(f"opt-{number}", f"{source}-offer", provider, "h100", source, nodes, 8 * nodes, days,
-                  compute, energy, energy_mwh, tco2e, capacity.id if capacity else None, capex, hosting)
+                  compute, energy, energy_mwh, tco2e, capacity.id if capacity else None, capex, hosting,
+                  reserved_usd=reserved)
 
 
 def random_path(rng: random.Random, number: int, capacities: list[Capacity], max_stages: int,

@@ -99,11 +99,19 @@ def test_spot_pools_offer_only_the_capacity_one_can_expect():
     assert evaluate(plan, scenario, capped).violations == []
 
 
-def test_labelling_gates_tuning_and_staff_covers_the_calendar():
-    """Startup: 20,000 − 2,000 = 18,000 examples to label, after a 14-day vendor lead time at 1,000 a
-    day: tuning starts no earlier than day 14 + 18 = 32, the plan ends after it, and staff is paid
-    90,000 USD a month from day 0 to that end, at least for the 45 days the team is hired."""
+def _startup(**data):
+    """The startup scenario with `data` fields changed."""
     scenario, catalog = load_inputs(STARTUP)
+    return scenario.model_copy(update={"data": scenario.data.model_copy(update=data)}), catalog
+
+
+def test_labelling_gates_tuning_and_staff_covers_the_calendar():
+    """Startup with 2,000 examples on hand: 20,000 − 2,000 = 18,000 to label, after a 14-day vendor lead
+    time at 1,000 a day: tuning starts no earlier than day 14 + 18 = 32, the plan ends after it, and
+    staff is paid 90,000 USD a month from day 0 to that end, at least for 45 days when hired for them."""
+    scenario, catalog = _startup(labelled_examples_on_hand=2000, labelled_example_usd=4.0,
+                                 labelling_lead_time_days=14.0, labelling_examples_per_day=1000.0)
+    scenario = scenario.model_copy(update={"staff_min_days": 45.0})
     plan = make_plan(scenario, catalog, explain=False)
     sft = next(st for st in plan.stages if st.name == "sft")
     assert [(d.name, d.end_day, d.feeds) for d in plan.data_steps if d.name == "labelling"] == [("labelling", 32.0, "sft")]
@@ -126,9 +134,9 @@ def test_small_lab_ends_after_its_labelling():
 
 
 def test_data_preparation_gates_pretraining():
-    """The startup buys tokens to continue pretraining: that stage waits tokens bought / 1e11 per
-    day (the scenario's preparation rate)."""
-    scenario, catalog = load_inputs(STARTUP)
+    """The startup with 20B legal tokens on hand buys tokens to continue pretraining: that stage waits
+    tokens bought / 1e11 per day (the scenario's preparation rate)."""
+    scenario, catalog = _startup(unique_tokens=2e10)
     plan = make_plan(scenario, catalog, explain=False)
     bought = plan.path.unique_tokens_bought
     assert bought > 0

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from planner.cli import cli
 from planner.consortium.coalition import coalition_scenario, member_target_losses
 from planner.consortium.share import share
+from planner.errors import InputError
 from planner.evaluate import evaluate
 from planner.inputs import load_inputs
 
@@ -66,3 +67,19 @@ def test_share_cli_json(method):
     assert math.isclose(total, data["grand_coalition_cost_usd"], rel_tol=1e-9)
     for m in data["members"]:
         assert {"name", "standalone_cost_usd", "allocated_usd", "saving_usd", "saving_pct", "budget_usd"} <= set(m)
+
+
+def test_coalition_keeps_the_strictest_size_limits_and_the_domain():
+    """Members' own targets ask at most 30B and 13B parameters (and one at least 7B): their coalition's
+    model must satisfy all of them, 7B-13B, on the members' common domain; different domains are refused."""
+    scenario, catalog = load_inputs(HEALTH)
+    members = list(scenario.members)
+    members[0] = members[0].model_copy(update={"target": members[0].target.model_copy(
+        update={"max_params": 3e10, "min_params": 7e9, "domain": "medical"})})
+    members[2] = members[2].model_copy(update={"target": members[2].target.model_copy(
+        update={"max_params": 1.3e10, "domain": "medical"})})
+    scenario = scenario.model_copy(update={"members": members})
+    pair = coalition_scenario(scenario, [0, 2], [2.10, 2.12, 2.15, 2.05])
+    assert (pair.target.max_params, pair.target.min_params, pair.target.domain) == (1.3e10, 7e9, "medical")
+    with pytest.raises(InputError, match="different domains"):
+        coalition_scenario(scenario, [0, 1], [2.10, 2.12, 2.15, 2.05])

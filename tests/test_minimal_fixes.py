@@ -80,3 +80,16 @@ def test_quota_fix_is_the_smallest():
     assert has_plan(with_quota(nodes))
     assert not has_plan(with_quota(int(0.99 * nodes)))  # at most nodes - 1
     assert not has_plan(with_quota(nodes - 1))
+
+
+def test_a_provider_share_cap_one_provider_cannot_meet_is_named():
+    """Lambda is the only provider allowed: its share of any plan's rental spend is 1, above a 0.5 cap.
+    The diagnosis names the cap and what the plan without it needs."""
+    raw = {"name": "one-provider", "target": {"loss": 2.3}, "deadline_days": 30, "budget_usd": 100_000,
+           "data": {"unique_tokens": 2e11},
+           "policy": {"paths": ["scratch"], "providers": ["Lambda"], "buy_allowed": False, "max_provider_share": 0.5},
+           "search": {"params_grid": [5e8, 1e9], "tokens_per_param_grid": [20]}}
+    plan = make_plan(Scenario.model_validate(raw), load_catalog(), explain=False)
+    assert plan.status == "infeasible"
+    assert plan.diagnosis.provider_share == 1.0
+    assert "raise max_provider_share to 1 " in plan.diagnosis.message and "Lambda" in plan.diagnosis.message

@@ -1,7 +1,7 @@
 """A looser target never costs more and never loses the plan (paths are monotone by construction).
 
 Small generated scenarios on the real catalog: any mix of path kinds, data on hand or bought,
-task tuning or none, serving or none, budget and deadline binding or not. Each example plans twice
+task tuning or none, serving or none, a target on general text or on a domain, budget and deadline binding or not. Each example plans twice
 (target t and a looser t + delta), so the scenarios use one provider and a short size grid to stay fast.
 """
 
@@ -27,7 +27,8 @@ def scenarios(draw):
         data |= {"labelled_examples_needed": 4000, "labelled_example_usd": 3.0}
     raw = {
         "name": "generated", "target": {"loss": draw(st.sampled_from([1.98, 2.02, 2.06, 2.1, 2.2, 2.3, 2.45])),
-                                        "max_params": draw(st.sampled_from([None, 8.1e9]))},
+                                        "max_params": draw(st.sampled_from([None, 8.1e9])),
+                                        "domain": draw(st.sampled_from([None, None, "legal", "code"]))},
         "deadline_days": draw(st.sampled_from([3.0, 20.0, 90.0])),
         "budget_usd": draw(st.sampled_from([None, 20_000.0, 300_000.0])),
         "data": data, "staff_usd_per_month": draw(st.sampled_from([0.0, 30_000.0])),

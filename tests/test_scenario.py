@@ -32,7 +32,11 @@ def _write(tmp_path, text):
     (GOOD.replace("budget_usd: 600000", "budget_usd: 0"), ["budget_usd", "0"]),
     (GOOD.replace("deadline_days: 45", "deadline_days: 90\ndeadline_dayz: 3"), ["deadline_dayz", "remove this field"]),
     (GOOD.replace("unique_tokens: 2.0e11", "unique_tokens: 200"), ["data.unique_tokens", "did you mean 200e9"]),
-    (GOOD.replace("loss: 2.018", "loss: 2.018\n  like: llama-2-7b"), ["target", "exactly one of"]),
+    (GOOD.replace("loss: 2.08", "loss: 2.08\n  like: llama-2-7b"), ["target", "exactly one of"]),
+    (GOOD.replace("\n  domain: legal ", "\n  domain: legl "), ["target.domain", "legl", "legal"]),
+    (GOOD.replace("\n  domain: legal ", "\n  domain_gap_nats: 0.3 "), ["domain_gap_nats needs a domain"]),
+    (GOOD.replace("\n  domain: legal ", "\n  domain: legal\n  domain_gap_nats: 3 "),
+     ["target.domain_gap_nats", "less than"]),
     (GOOD.replace("buy_allowed: false", "buy_allowed: false\n  cloud_allowed: false"), ["nothing can run"]),
     ("- just\n- a list\n", ["bad.yaml", "mapping"]),
     # every number must be finite, constants of a law positive, counts plausible

@@ -336,3 +336,20 @@ def test_known_cbc_failures_are_avoided(seed, objective):
     assert found.status == ("infeasible" if expected is None else "optimal")
     if expected is not None:
         assert found.objective_value == pytest.approx(expected.value, rel=1e-6)
+
+
+def test_reserved_nodes_count_toward_their_providers_share():
+    """A 1-year AWS reservation (fee 1,000 for its 4 nodes; the GPU-hours the stage uses are worth
+    1,000 at the reservation's price) and GCP on demand (3,000). Under a 60% cap the reservation alone
+    would put all spend with AWS. With f of the stage on it, AWS 1,000f <= 0.6(1,000f + 3,000(1-f))
+    gives f <= 18/22, and GCP 3,000(1-f) <= 0.6(...) gives f >= 2/3: the cheapest plan does 18/22 on
+    the reservation, costing 1,000 + 3,000 x 4/22 = 1,545.45."""
+    term = Capacity("term", "reserved", "h100", "aws", 250.0, 0.0, 250.0, 0, 4, 0.0, 365.0)  # 250 per node
+    reserved = dataclasses.replace(on_pool("res", 10, 0.0, "term", source="reserved"), provider="aws",
+                                   reserved_usd=1_000.0)
+    problem = Problem([one_stage(reserved, cloud("gcp", 10, 3_000, "gcp"))], [term], max_provider_share=0.6,
+                      staff_usd_per_day=0)
+    s = checked(problem)
+    assert s.total_cost_usd == pytest.approx(1_000 + 3_000 * 4 / 22)
+    assert brute_force(problem, "cost").value == pytest.approx(1_000 + 3_000 * 4 / 22)
+    assert checked(dataclasses.replace(problem, max_provider_share=None)).total_cost_usd == pytest.approx(1_000)

@@ -31,13 +31,13 @@ def candidates(scenario_path, sets, target_loss, target_like, every, no_prune, l
     from planner.errors import InputError
     from planner.inputs import load_inputs
     from planner.paths import format_count, memory_need_bytes, prune, search_candidates
-    from planner.quality import QualityRangeError, laws_for, resolve_target
+    from planner.quality import QualityRangeError, laws_for, resolve_target, scenario_domain
     from planner.scenario import with_overrides
 
     scenario, catalog = load_inputs(scenario_path, catalog_dir, scenario_sets(sets))
     scenario = with_overrides(scenario, target_loss=target_loss, target_like=target_like)
     try:
-        target = resolve_target(scenario.target, laws_for(scenario), catalog.models)
+        target = resolve_target(scenario.target, laws_for(scenario), catalog.models, scenario_domain(scenario))
     except QualityRangeError as exc:
         raise InputError(f"{scenario_path}: target", str(exc), "choose a target the law can reach") from None
     solve_for = None if every or target is None or scenario.objective == "quality" else target.loss

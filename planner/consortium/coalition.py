@@ -47,7 +47,8 @@ def coalition_scenario(scenario: Scenario, coalition: Iterable[int], losses: lis
     raw = scenario.model_dump()
     raw.update(
         name=f"{scenario.name}[{'+'.join(m.name for m in members)}]",
-        target={"loss": min(wanted)} if wanted else scenario.target.model_dump(exclude_none=True),
+        target={**_shared_limits(scenario, members), "loss": min(wanted)} if wanted
+        else scenario.target.model_dump(exclude_none=True),
         deadline_days=min(m.deadline_days or scenario.deadline_days for m in members),
         budget_usd=(sum(budgets) + sum(m.brings_cash_usd for m in members)) if None not in budgets else None,
         data=data,
@@ -61,6 +62,28 @@ def coalition_scenario(scenario: Scenario, coalition: Iterable[int], losses: lis
         return Scenario.model_validate(raw)
     except ValidationError as exc:  # e.g. pooled tokens a member's own entry left implausible
         raise pydantic_errors(f"scenario {scenario.name}, coalition {[m.name for m in members]}", exc) from None
+
+
+def _shared_limits(scenario: Scenario, members) -> dict[str, object]:
+    """What every member's target (its own, or the consortium's) asks of the model besides its loss: the
+    smallest max_params, the largest min_params and their common domain (members on different domains
+    cannot share one model's loss)."""
+    targets = [scenario.target if m.target.empty else m.target for m in members]
+    kept = [t.kept_fields() for t in targets]
+    out: dict[str, object] = {}
+    highs = [k["max_params"] for k in kept if "max_params" in k]
+    lows = [k["min_params"] for k in kept if "min_params" in k]
+    if highs:
+        out["max_params"] = min(highs)
+    if lows:
+        out["min_params"] = max(lows)
+    domains = {(k.get("domain"), k.get("domain_gap_nats")) for k in kept}
+    if len(domains) > 1:
+        raise InputError(f"scenario members {[m.name for m in members]}", "state targets on different domains",
+                         "give every member's target the same domain (or none)")
+    domain, gap = domains.pop()
+    out.update({k: v for k, v in (("domain", domain), ("domain_gap_nats", gap)) if v is not None})
+    return out
 
 
 def coalition_cost(job: tuple[Scenario, Catalog, str]) -> float:

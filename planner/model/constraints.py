@@ -335,22 +335,24 @@ def provider_share_per_stage(m: PlanModel) -> None:
 
 
 def _rental_terms(m: PlanModel, choice, o) -> list[tuple[pulp.LpVariable, float]]:
-    """Option i's rental spend on work, compute_i·x. Per-segment charges (start-up g·u, top-up z) are
-    left out: counted, they could be paid for a segment doing no work (u = 1, x = 0), or padded, just
-    to meet the share cap."""
-    return [(m.fraction[choice], o.compute_usd)] if o.compute_usd else []
+    """Option i's spend with its provider on work, compute_i·x, where compute_i is Option.share_usd
+    (rental, or the reservation's price for the GPU-hours used on reserved nodes). Per-segment
+    charges (start-up g·u, top-up z) are left out: counted, they could be paid for a segment doing no
+    work (u = 1, x = 0), or padded, just to meet the share cap. Reservation fees are counted per
+    GPU-hour used, not per node reserved, so reserving nodes never used cannot dilute a share."""
+    return [(m.fraction[choice], o.share_usd)] if o.share_usd else []
 
 
 def provider_share(m: PlanModel) -> None:
     """∀ p: Σ_{i of p} compute_i·x_i ≤ max_provider_share · Σ_i compute_i·x_i.
 
-    Rental spend on work only (_rental_terms): per-segment charges, energy, capital and hosting
-    charges of owned hardware do not count.
+    Spend on work only (_rental_terms: rental, reserved nodes at their reservation price per GPU-hour):
+    per-segment charges, energy, capital and hosting charges of owned hardware do not count.
     """
     share = m.problem.max_provider_share
     if share is None:
         return
-    choices = [(c, o) for c, o in m.index.choices() if o.compute_usd > 0]
+    choices = [(c, o) for c, o in m.index.choices() if o.share_usd > 0]
     total = pulp.LpAffineExpression([t for c, o in choices for t in _rental_terms(m, c, o)])
     for provider in sorted({o.provider for _, o in choices}):
         own = pulp.LpAffineExpression([t for c, o in choices if o.provider == provider for t in _rental_terms(m, c, o)])

@@ -9,6 +9,7 @@ Plain functions over constants from catalogs/scaling_laws.yaml (see docs/quality
 * distillation: student loss from teacher loss (Busbridge et al. 2025), mapped to the
   pretraining law's scale;
 * finetune: continued pretraining, task-tuning data and licences;
+* domain: a target on the team's own text (legal, medical, code) and how domain tokens move it;
 * targets: loss, 'like an open model' and benchmark targets as one loss.
 
 Outside a law's trusted range a function raises QualityRangeError; outside its fitted range it
@@ -38,6 +39,7 @@ from planner.quality.distillation import (
     supervised_loss,
     tokens_for_distilled_loss,
 )
+from planner.quality.domain import Domain, load_domain, on_domain, scenario_domain, tuned_loss
 from planner.quality.finetune import (
     continued_loss,
     labelling_cost_usd,
@@ -51,7 +53,7 @@ from planner.quality.targets import Target, benchmark_estimate, loss_for_benchma
 from planner.quality.validity import Box, QualityRangeError
 
 __all__ = [
-    "Allocation", "Box", "Law", "QualityLaws", "QualityRangeError", "Target", "benchmark_estimate",
+    "Allocation", "Box", "Domain", "load_domain", "on_domain", "scenario_domain", "tuned_loss", "Law", "QualityLaws", "QualityRangeError", "Target", "benchmark_estimate",
     "cheapest_for_loss", "check_reachable", "compute_optimal", "continued_loss", "data_constrained_loss", "default_law",
     "default_laws", "distillation_notes", "distilled_loss", "effective_tokens", "inference_aware_allocation",
     "inference_flops", "labelling_cost_usd", "laws_for", "licence_allows", "load_laws", "loss",

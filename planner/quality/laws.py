@@ -107,7 +107,7 @@ def load_laws(pretrain: str = "epoch", overrides: Mapping[str, float] | None = N
     raw = _raw()
     if pretrain not in raw["pretrain"]:
         raise InputError("quality_law.pretrain", f"unknown law '{pretrain}'", did_you_mean(pretrain, raw["pretrain"]))
-    sections = {"repetition", "distillation", "finetune", *raw["pretrain"], *raw["benchmarks"]}
+    sections = {"repetition", "distillation", "finetune", "domains", *raw["pretrain"], *raw["benchmarks"]}  # domains: quality.domain
     nested: dict[str, dict[str, float]] = {}
     for key, value in (overrides or {}).items():
         section, _, constant = key.rpartition(".")

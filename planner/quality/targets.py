@@ -10,7 +10,9 @@
   D = M·N; the target is then L_ref(N, D). Fitted range: 17-task error 0.45-0.82, C4 loss
   2.38-6.1; outside it the target carries an extrapolation note.
 
-When a scenario gives several targets, the strictest (lowest loss) applies.
+When a scenario gives several targets, the strictest (lowest loss) applies. With ``domain`` set
+the loss is the domain's (planner.quality.domain): ``like`` then means the model's loss on that
+domain as released, and ``benchmark`` is refused (the mapping is for general text).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 
 from planner.errors import InputError, did_you_mean
 from planner.quality import chinchilla
+from planner.quality.domain import Domain, on_domain, scenario_domain
 from planner.quality.laws import Law, QualityLaws, default_laws, laws_for
 from planner.quality.validity import QualityRangeError
 
@@ -106,16 +109,20 @@ def benchmark_estimate(loss: float, name: str = "gadre-17",
     return 1.0 - error, notes
 
 
-def resolve_target(target, laws: QualityLaws | None, models: Mapping[str, object]) -> Target | None:
+def resolve_target(target, laws: QualityLaws | None, models: Mapping[str, object],
+                   domain: Domain | None = None) -> Target | None:
     """The scenario's target (fields .loss, .like, .benchmark with .name/.score) as one loss.
 
-    models: catalog open models by id (for ``like``). Returns None when no target is set.
+    models: catalog open models by id (for ``like``); domain: the scenario's target domain, if any
+    (scenario_domain). Returns None when no target is set.
     """
     laws = laws or default_laws()
+    released, models = models, on_domain(models, domain, laws.pretrain)
+    on = f" on {domain.name} text (gap {domain.gap:g} nats)" if domain else ""
     found = []
     if getattr(target, "loss", None) is not None:
         chinchilla.check_reachable(target.loss, laws.pretrain)
-        found.append(Target(float(target.loss), f"loss {target.loss:g} under the {laws.pretrain.title}"))
+        found.append(Target(float(target.loss), f"loss {target.loss:g}{on} under the {laws.pretrain.title}"))
     like = getattr(target, "like", None)
     if like is not None:
         if like not in models:
@@ -124,9 +131,14 @@ def resolve_target(target, laws: QualityLaws | None, models: Mapping[str, object
         notes = chinchilla.pretrain_notes(model.params_active, model.training_tokens, laws.pretrain,
                                           f"the target model {like}")
         loss = loss_like(model, laws.pretrain)
-        found.append(Target(loss, f"like {like}: loss {loss:.4g} under the {laws.pretrain.title}", notes))
+        if domain:
+            notes += domain.notes(model.params_active, released[like].training_tokens, f"the target model {like}")
+        found.append(Target(loss, f"like {like}{on}: loss {loss:.4g} under the {laws.pretrain.title}", notes))
     benchmark = getattr(target, "benchmark", None)
     if benchmark is not None:
+        if domain:
+            raise InputError("target.benchmark", f"a benchmark score is not a loss on {domain.name} text",
+                             "state a domain target as a loss or like an open model")
         found.append(loss_for_benchmark(benchmark.name, float(benchmark.score), laws))
     return min(found, key=lambda t: t.loss) if found else None
 
@@ -137,7 +149,7 @@ def target_loss(scenario, catalog) -> float | None:
     A target the laws refuse (e.g. below the floor E) is bad input: InputError, not QualityRangeError.
     """
     try:
-        found = resolve_target(scenario.target, laws_for(scenario), catalog.models)
+        found = resolve_target(scenario.target, laws_for(scenario), catalog.models, scenario_domain(scenario))
     except QualityRangeError as exc:
         raise InputError("scenario target", str(exc), "choose a target the law can reach") from None
     return found.loss if found else None

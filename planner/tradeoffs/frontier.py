@@ -124,7 +124,7 @@ def point_scenario(scenario: Scenario, vary: Vary, value: float, objective: str)
     elif vary == "budget":
         data["budget_usd"] = value
     else:
-        data["target"] = {**scenario.target.size_limits(), "loss": value}
+        data["target"] = {**scenario.target.kept_fields(), "loss": value}
     if objective == "cost":
         data["budget_usd"] = None
     return Scenario.model_validate(data)
