@@ -59,9 +59,10 @@ CLAIMS = {
     # against renting
     "plan portfolio scenarios/portfolios/roadmap.yaml": [
         r"day 91.25: buy 24 × dgx-h100 .*delivered day 175.25.*for base-v2, base-v3, base-v4; 66% busy",
-        r"vs renting everything: \$9,51\d,\d{3} \(saves \$20\d,\d{3}\)", r"vs owning everything: no such plan",
+        r"vs renting everything: \$8,99\d,\d{3} \(saves \$20\d,\d{3}\)", r"vs owning everything: no such plan",
         r"base-v1 .* on_demand tpu-v6e ",
-        r"legal-adapt .* spot tpu-v6e", r"monthly-finetunes .* spot tpu-v6e"],
+        r"legal-adapt .* continue continue-llama-3-8b-141B .* spot tpu-v6e",
+        r"medical-adapt .* continue continue-llama-3-8b-141B .* spot tpu-v6e", r"monthly-finetunes .* spot tpu-v6e"],
 }
 # Frontiers the comments describe: at least three distinct points, and the path kinds they show.
 FRONTIERS = {
