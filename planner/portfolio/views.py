@@ -116,9 +116,9 @@ def capacity_svg(result: PortfolioPlan) -> str:
 def html(result: PortfolioPlan) -> str:
     title = f"Portfolio {result.name}"
     parts = [f"<h1>{escape(title)}</h1>",
-             f"<p class='sub'>status {escape(result.status)}; total {_usd(result.total_cost_usd)} "
-             f"(<span data-field='total_cost_usd' data-value='{result.total_cost_usd!r}'>"
-             f"{_usd(result.total_cost_usd)}</span>)</p>"]
+             f"<p class='sub'>status {escape(result.status)}; total "
+             f"<span data-field='total_cost_usd' data-value='{result.total_cost_usd!r}'>"
+             f"{_usd(result.total_cost_usd)}</span></p>"]
     if result.comparisons:
         parts.append("<ul>" + "".join(
             f"<li>{escape(c.sourcing.replace('_', ' '))}: {_usd(c.total_cost_usd)}"
