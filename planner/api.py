@@ -100,7 +100,7 @@ def estimate(params: float, tokens: float, chip: str, catalog: CatalogLike = Non
 def plan_portfolio(source: str | Mapping[str, Any], catalog: CatalogLike = None, *,
                    solver: Literal["cbc", "highs", "ortools"] = "cbc", time_limit_s: float | None = None,
                    method: Literal["auto", "mip", "decompose"] = "auto", compare: bool = True,
-                   what_if: bool = False):
+                   what_if: bool = False, server_price_factors: tuple[float, ...] = ()):
     """The procurement schedule and each project's plan for a roadmap (as `plan portfolio --format json`):
     a portfolio YAML path or a mapping of its fields (scenario paths relative to the working folder)."""
     from pathlib import Path
@@ -111,4 +111,4 @@ def plan_portfolio(source: str | Mapping[str, Any], catalog: CatalogLike = None,
     if not isinstance(catalog, Catalog):
         catalog = load_catalog(Path(catalog) if catalog else None)
     return run(source, catalog, solver=solver, time_limit_s=time_limit_s, compare=compare, method=method,
-               with_what_if=what_if)
+               with_what_if=what_if, server_price_factors=tuple(server_price_factors))

@@ -292,3 +292,32 @@ def test_a_project_budget_caps_its_own_spend():
     sol = solve_portfolio(capped)  # a must buy 8 (4.8 M), b rents (1 M) rather than buy 8 more
     assert sol.pools == {"buy": 8} and sol.total_cost_usd == pytest.approx(4.8e6 + 1e6)
     assert {p.project.id: p.cost_usd for p in sol.projects} == {"a": 0.0, "b": 1e6}
+
+
+def test_server_price_sweep_says_when_buying_stops_paying():
+    """The enterprise program alone buys 32 DGX H100. Under resale accounting the servers' charge
+    (value lost while held plus the resale haircut) is proportional to their list price, so while
+    the purchase stands the total rises linearly in the factor: the step from 1 to 1.3 is three
+    times the step from 1 to 1.1. At three times the price buying no longer pays and the plan is
+    the rent-everything plan (cloud-only 27.7 M against 23.7 M owned: it flips near ×1.5)."""
+    result = planner.plan_portfolio(
+        {"name": "one", "ownership": {"accounting": "resell", "site": "us-virginia"},
+         "projects": [{"name": "p", "scenario": "scenarios/enterprise_70b.yaml"}]},
+        CATALOG, server_price_factors=(1.0, 1.1, 1.3, 3.0))
+    sweep = {w.change: w for w in result.what_if}
+    assert list(sweep) == ["server prices × 1", "server prices × 1.1", "server prices × 1.3", "server prices × 3"]
+    at = {f: sweep[f"server prices × {f:g}"] for f in (1.0, 1.1, 1.3, 3.0)}
+    assert at[1.0].total_cost_usd == pytest.approx(result.total_cost_usd, rel=1e-9)
+    assert at[1.0].note == at[1.1].note == at[1.3].note == "the same purchases"
+    step = at[1.1].total_cost_usd - at[1.0].total_cost_usd
+    assert step > 0
+    assert at[1.3].total_cost_usd - at[1.0].total_cost_usd == pytest.approx(3 * step, rel=1e-6)
+    rent = next(c for c in result.comparisons if c.sourcing == "rent_everything")
+    assert at[3.0].procurement == {} and at[3.0].total_cost_usd == pytest.approx(rent.total_cost_usd, rel=1e-9)
+    assert "32 → 0 nodes" in at[3.0].note
+
+
+@pytest.mark.parametrize("factors", ["0,1.2", "abc", "1.2,nan", "11"])
+def test_server_price_factors_are_checked(two_labs, factors):
+    out = CliRunner().invoke(cli, ["portfolio", str(two_labs), "--server-price-factors", factors])
+    assert out.exit_code == 2 and "--server-price-factors" in out.output

@@ -25,15 +25,18 @@ from planner.solve import Solution
 
 
 METHODS = ("auto", "mip", "decompose")
+MAX_PRICE_FACTOR = 10.0
 
 
 def plan_portfolio(source, catalog: Catalog | None = None, solver: str = "cbc", time_limit_s: float | None = None,
-                   compare: bool = True, method: str = "auto", with_what_if: bool = False) -> PortfolioPlan:
+                   compare: bool = True, method: str = "auto", with_what_if: bool = False,
+                   server_price_factors: tuple[float, ...] = ()) -> PortfolioPlan:
     """source: a portfolio YAML path or a mapping of its fields (paths relative to the working folder).
     method: 'mip' solves the one MIP (within time_limit_s); 'decompose' fixes capacity from its LP
     relaxation and plans projects separately (planner.portfolio.decompose); 'auto' solves the MIP and
     decomposes when the time limit stops it before it beats every project's own cloud plan.
-    with_what_if: also re-plan without each purchase and without each project (planner.portfolio.whatif)."""
+    with_what_if: also re-plan without each purchase and without each project (planner.portfolio.whatif);
+    server_price_factors: also re-plan with every server's list price times each factor."""
     catalog = catalog or load_catalog()
     portfolio, scenarios = (load_portfolio(source) if isinstance(source, (str, Path))
                             else validate_portfolio(source, "portfolio"))
@@ -49,7 +52,21 @@ def plan_portfolio(source, catalog: Catalog | None = None, solver: str = "cbc", 
         cutoff_free = dataclasses.replace(built, cloud_plan_usd=math.inf)  # a changed problem: no known plan
         result.what_if = what_if(result, built, lambda problem: _solve(
             dataclasses.replace(cutoff_free, problem=problem), solver, time_limit_s, method))
+    if server_price_factors and sol.has_plan:
+        from planner.portfolio.whatif import price_sweep
+        result.what_if += price_sweep(result, server_price_factors, lambda factor: _solve(
+            build(portfolio, scenarios, _servers_priced(catalog, factor)), solver, time_limit_s, method))
     return result
+
+
+def _servers_priced(catalog: Catalog, factor: float) -> Catalog:
+    """The catalog with every server's list price (server and network share) times `factor`."""
+    if not 0 < factor <= MAX_PRICE_FACTOR:
+        raise InputError("--server-price-factors", f"{factor!r} is outside (0, {MAX_PRICE_FACTOR:g}]",
+                         "give factors such as 0.75,1.25")
+    return catalog.model_copy(update={"hardware": {k: h.model_copy(update={
+        "server_usd": h.server_usd * factor, "network_usd_per_node": h.network_usd_per_node * factor,
+        "capex_usd_per_node": h.capex_usd_per_node * factor}) for k, h in catalog.hardware.items()}})
 
 
 def _solve(built: Built, solver: str, time_limit_s: float | None, method: str) -> PortfolioSolution:

@@ -68,7 +68,7 @@ class Comparison(_Out):
 
 
 class WhatIf(_Out):
-    change: str = Field(description="What was changed: a purchase taken away, or a project dropped.")
+    change: str = Field(description="What was changed: a purchase taken away, a project dropped, or server list prices scaled.")
     status: str
     total_cost_usd: float | None = Field(description="The best plan after the change, USD (null: none).")
     procurement: dict[str, int] = Field(description="Its pools: item -> nodes bought or reserved.")
@@ -92,6 +92,7 @@ class PortfolioPlan(_Out):
     projects: list[ProjectResult] = Field(default_factory=list)
     comparisons: list[Comparison] = Field(default_factory=list)
     what_if: list[WhatIf] = Field(default_factory=list, description="With --what-if: each purchase taken away "
-                                  "and each project dropped, re-planned.")
+                                  "and each project dropped, re-planned; with --server-price-factors: the "
+                                  "portfolio re-planned at each factor of every server's list price.")
     solve_seconds: float = Field(0.0, description="Solver time, seconds.")
     model_size: dict[str, int] = Field(default_factory=dict, description="MIP variables and constraints.")

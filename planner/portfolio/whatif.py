@@ -1,5 +1,5 @@
-"""What changes a portfolio's answer: each purchase or reservation taken away, and each project
-dropped, re-planned with the same builder and method.
+"""What changes a portfolio's answer: each purchase or reservation taken away, each project
+dropped, and server list prices scaled, re-planned with the same builder and method.
 
 A purchase stays worth making while its net charge rises by less than the cost of the best plan
 without it, minus the chosen plan's cost: raising one pool's price raises the chosen plan's cost by
@@ -37,15 +37,33 @@ def what_if(result: PortfolioPlan, built: Built, solve) -> list[WhatIf]:
         if problem is None:
             continue
         sol = solve(problem)
-        before = {p.item: p.quantity_nodes for p in result.procurement}
-        after = sol.pools or {}
-        changed = [f"{item}: {before.get(item, 0)} → {after.get(item, 0)} nodes"
-                   for item in sorted(set(before) | set(after)) if before.get(item, 0) != after.get(item, 0)]
         found.append(WhatIf(
             change=f"drop project {project.name}", status=sol.status,
             total_cost_usd=sol.total_cost_usd if sol.has_plan else None, procurement=_summary(sol),
-            flips_above_usd=None, note="; ".join(changed) or "the same purchases"))
+            flips_above_usd=None, note=_changes(result, sol)))
     return found
+
+
+def price_sweep(result: PortfolioPlan, factors, replan) -> list[WhatIf]:
+    """The portfolio re-planned with every server's list price (server, network share, and so its
+    resale value) times each factor; replan: factor -> PortfolioSolution. Says which purchases change."""
+    found = []
+    for factor in factors:
+        sol = replan(factor)
+        found.append(WhatIf(
+            change=f"server prices × {factor:g}", status=sol.status,
+            total_cost_usd=sol.total_cost_usd if sol.has_plan else None, procurement=_summary(sol),
+            flips_above_usd=None, note=_changes(result, sol) if sol.has_plan else "no plan"))
+    return found
+
+
+def _changes(result: PortfolioPlan, sol: PortfolioSolution) -> str:
+    """The purchases that differ from the chosen plan's, or 'the same purchases'."""
+    before = {p.item: p.quantity_nodes for p in result.procurement}
+    after = sol.pools or {}
+    changed = [f"{item}: {before.get(item, 0)} → {after.get(item, 0)} nodes"
+               for item in sorted(set(before) | set(after)) if before.get(item, 0) != after.get(item, 0)]
+    return "; ".join(changed) or "the same purchases"
 
 
 def _words(sol: PortfolioSolution) -> str:
