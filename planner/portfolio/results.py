@@ -6,15 +6,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from planner.results import Plan
+from planner.results import Plan, _Out
 
 SCHEMA_VERSION = 1
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class PoolLine(_Out):
