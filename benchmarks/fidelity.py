@@ -3,9 +3,11 @@
     .venv/bin/python benchmarks/fidelity.py           # print the tables
     .venv/bin/python benchmarks/fidelity.py --write   # also refresh them in docs/fidelity.md
 
-The tables come from planner.compute.fidelity.report_markdown: each scored run predicted with
-η fitted on the other runs (leave-one-out), against the constant-MFU rule fitted with hindsight
-on all of them; then the MLPerf comparison (planner.compute.evidence).
+The tables come from planner.compute.fidelity: report_markdown predicts each scored fit run with
+η fitted on the other fit runs (leave-one-out), against the constant-MFU rule fitted with
+hindsight on all of them; holdout_markdown predicts the held-out runs with the current η table
+(no refit) against the same rule fitted on the fit runs only; then the MLPerf comparison
+(planner.compute.evidence).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from planner.catalog import default_catalog_dir, load_catalog
 from planner.compute.evidence import EVIDENCE_FILE, comparison_markdown, load_evidence
-from planner.compute.fidelity import RUNS_FILE, load_runs, report_markdown
+from planner.compute.fidelity import RUNS_FILE, holdout_markdown, load_runs, report_markdown
 from planner.compute.mfu import EFFICIENCY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,11 +32,12 @@ def replace_block(text: str, name: str, body: str) -> str:
 
 def main(argv: list[str]) -> None:
     runs, chips = load_runs(default_catalog_dir() / RUNS_FILE), load_catalog().chips
-    tables = report_markdown(runs, chips)
+    tables, holdout = report_markdown(runs, chips), holdout_markdown(runs, chips, EFFICIENCY)
     mlperf = comparison_markdown(load_evidence(default_catalog_dir() / EVIDENCE_FILE), chips, EFFICIENCY)
-    print(tables, mlperf, sep="\n\n")
+    print(tables, holdout, mlperf, sep="\n\n")
     if "--write" in argv:
         text = replace_block(DOC.read_text(encoding="utf-8"), "fidelity-tables", tables)
+        text = replace_block(text, "holdout-tables", holdout)
         DOC.write_text(replace_block(text, "mlperf-tables", mlperf), encoding="utf-8")
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from planner.catalog import default_catalog_dir, load_catalog
 from planner.compute import evidence, fidelity
-from planner.compute.mfu import EFFICIENCY, UNCALIBRATED_EFFICIENCY
+from planner.compute.mfu import EFFICIENCY, UNCALIBRATED_EFFICIENCY, chip_family
 
 CHIPS = load_catalog().chips
 RUNS = fidelity.load_runs(default_catalog_dir() / fidelity.RUNS_FILE)
@@ -123,3 +123,68 @@ def test_docs_show_the_current_tables():
     text = DOC.read_text(encoding="utf-8")
     assert fidelity.report_markdown(RUNS, CHIPS) in text
     assert evidence.comparison_markdown(EVIDENCE, CHIPS, EFFICIENCY) in text
+
+
+# --- Held-out runs (use = holdout): collected 2026-12-05, after η was fixed; never fitted. ---
+
+def _scaled(runs, name, factor):
+    """`runs` with run `name`'s reported GPU-hours multiplied by `factor`."""
+    return [type(r)(**{**r.__dict__, "gpu_hours": r.gpu_hours * factor}) if r.name == name else r for r in runs]
+
+
+HOLDOUT = [r for r in RUNS if r.use == "holdout"]
+
+
+def test_holdout_runs_are_scored_and_sourced():
+    assert len(HOLDOUT) >= 5 and all(r.scored and r.source and r.as_of for r in HOLDOUT)
+    assert {r.name for r in HOLDOUT}.isdisjoint(r.name for r in RUNS if r.use == "fit")
+    assert [c.run.name for c in fidelity.score_holdout(RUNS, CHIPS)] == [r.name for r in HOLDOUT]
+
+
+@pytest.mark.parametrize("factor", [2.0, 0.5])
+def test_holdout_hours_never_change_the_fit(factor):
+    """Scaling a held-out run's hours leaves η, the leave-one-out table and the baseline's MFU*
+    exactly as they were: no fit sees a holdout row."""
+    changed = _scaled(RUNS, HOLDOUT[0].name, factor)
+    assert fidelity.calibrate_efficiency(changed, CHIPS) == fidelity.calibrate_efficiency(RUNS, CHIPS)
+    assert fidelity.constant_mfu_errors(changed, CHIPS) == fidelity.constant_mfu_errors(RUNS, CHIPS)
+    assert fidelity.holdout_constant_mfu_errors(changed, CHIPS)[0] == fidelity.constant_mfu_errors(RUNS, CHIPS)[0]
+    before = {c.run.name: c.predicted_gpu_hours for c in fidelity.compare(RUNS, CHIPS)}
+    assert {c.run.name: c.predicted_gpu_hours for c in fidelity.compare(changed, CHIPS)} == before
+    assert fidelity.score_holdout(changed, CHIPS)[0].error == pytest.approx(
+        (fidelity.score_holdout(RUNS, CHIPS)[0].error + 1.0) / factor - 1.0)
+
+
+def test_holdout_is_scored_with_the_fixed_table_not_a_refit():
+    """Doubling a fit run's hours would move a refitted η; the held-out predictions use the
+    η table as it stands, so they do not move."""
+    before = [c.predicted_gpu_hours for c in fidelity.score_holdout(RUNS, CHIPS)]
+    changed = _scaled(RUNS, "MPT-7B", 2.0)
+    refit = fidelity.calibrate_efficiency(changed, CHIPS)["ampere"]
+    assert refit != pytest.approx(fidelity.calibrate_efficiency(RUNS, CHIPS)["ampere"], abs=5e-4)
+    assert [c.predicted_gpu_hours for c in fidelity.score_holdout(changed, CHIPS)] == before
+    for c in fidelity.score_holdout(RUNS, CHIPS):
+        assert c.fitted_efficiency == EFFICIENCY[chip_family(CHIPS[c.run.chip])]
+
+
+def test_llm_c_hours_are_the_scripts_step_times():
+    """karpathy/llm.c scripts (commit c6efd90): steps x seconds per step x 8 GPUs / 3600."""
+    hours = {r.name: r.gpu_hours for r in HOLDOUT}
+    assert hours["GPT-2 124M (llm.c)"] == pytest.approx(18_865 * 0.300 * 8 / 3600, abs=0.01)  # 12.58
+    assert hours["GPT-2 350M (llm.c)"] == pytest.approx(60_000 * 0.820 * 8 / 3600, abs=0.01)  # 109.33
+    assert hours["GPT-2 774M (llm.c)"] == pytest.approx(286_102 * 1.7 * 8 / 3600, abs=0.01)  # 1,080.83
+    assert hours["GPT-2 1558M (llm.c)"] == pytest.approx(32_000 * 2.80 * 8 / 3600, abs=0.01)  # 199.11
+    assert hours["GPT-2 124M (nanoGPT)"] == 8 * 4 * 24  # 8 A100 40GB for about 4 days
+
+
+def test_loader_rejects_an_unknown_use(tmp_path):
+    source = (default_catalog_dir() / fidelity.RUNS_FILE).read_text(encoding="utf-8").splitlines()
+    bad = tmp_path / "runs.csv"
+    bad.write_text("\n".join([source[0], source[1].rsplit(",", 1)[0] + ",train"]) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"runs\.csv: run 'PaLM 540B': use must be one of .*got 'train'"):
+        fidelity.load_runs(bad)
+
+
+def test_docs_show_the_current_holdout_table():
+    """Refresh with: .venv/bin/python benchmarks/fidelity.py --write"""
+    assert fidelity.holdout_markdown(RUNS, CHIPS, EFFICIENCY) in DOC.read_text(encoding="utf-8")

@@ -15,10 +15,15 @@ Where the run's source publishes its batch, tensor / pipeline degrees or activat
 recomputation (catalogs/training_runs.csv, layout_source), the model is scored on that
 configuration (the search keeps the rest free), not on the layout it would choose itself.
 
-Leave-one-out: each run is predicted with η fitted on the other runs of its family (on all
-other runs when it is its family's only one), so no run is scored by a constant it set.
-The baseline is the rule GPU-hours = 6·N·D / (MFU* · bf16 peak) with MFU* the geometric mean
-implied by *all* runs, the run itself included (fitted with hindsight).
+Each run is used for one purpose (column `use`): `fit` runs set η, `holdout` runs never do.
+Leave-one-out (fit runs): each run is predicted with η fitted on the other fit runs of its
+family (on all other fit runs when it is its family's only one), so no run is scored by a
+constant it set. The baseline is the rule GPU-hours = 6·N·D / (MFU* · bf16 peak) with MFU* the
+geometric mean implied by *all* fit runs, the run itself included (fitted with hindsight).
+
+Held out (holdout runs, collected after η was fixed): each run is predicted with the η table
+as it stands (`mfu.EFFICIENCY`), no refit, and the baseline's MFU* is the one fitted on the fit
+runs alone, so neither side has seen the run.
 """
 
 from __future__ import annotations
@@ -32,12 +37,13 @@ from pathlib import Path
 
 from planner.compute.chip import ChipSpec, peak_flops_per_s
 from planner.compute.flops import stage_flops
-from planner.compute.mfu import chip_family
+from planner.compute.mfu import EFFICIENCY, chip_family, gemm_efficiency
 from planner.compute.stage import estimate
 from planner.workload import Workload
 
 RUNS_FILE = "training_runs.csv"
 HOURS_BASES = ("wall_clock", "throughput")
+USES = ("fit", "holdout")
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class Run:
     notes: str
     batch_tokens: float | None = None
     pin: tuple[tuple[str, int], ...] = ()  # published layout: ("tp", 4), ("pp", 12), ("recompute", 1)
+    use: str = "fit"  # "fit": calibrates η; "holdout": only scored against the fixed table
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -94,22 +101,29 @@ def load_runs(path: Path) -> list[Run]:
         basis = row["hours_basis"].strip() or None
         if basis not in (None, *HOURS_BASES):
             raise ValueError(f"{path}: run {row['name']!r}: hours_basis must be one of {HOURS_BASES}, got {basis!r}")
+        if row["use"] not in USES:
+            raise ValueError(f"{path}: run {row['name']!r}: use must be one of {USES}, got {row['use']!r}")
         runs.append(Run(
             name=row["name"], params_total=float(row["params_total"]), params_active=number(row["params_active"]),
             tokens=number(row["tokens"]), seq_len=int(row["seq_len"]), chip=row["chip"].strip() or None,
             gpus=number(row["gpus"], int), gpu_hours=number(row["gpu_hours"]), hours_basis=basis,
             precision=row["precision"], as_of=row["as_of"], source=row["source"], notes=row["notes"],
             batch_tokens=number(row["batch_tokens"]),
-            pin=tuple((key, int(row[key])) for key in ("tp", "pp", "recompute") if row[key].strip()),
+            pin=tuple((key, int(row[key])) for key in ("tp", "pp", "recompute") if row[key].strip()), use=row["use"],
         ))
     return runs
 
 
-def predicted_gpu_hours(run: Run, chip: ChipSpec, efficiency: Mapping[str, float] | None = None) -> float:
-    """The model's GPU-hours for `run` on its hardware, on the run's hours basis."""
+def _predict(run: Run, chip: ChipSpec, efficiency: Mapping[str, float] | None) -> tuple[float, float]:
+    """(GPU-hours on the run's hours basis, model MFU) for `run` on its hardware."""
     est = estimate(run.workload, chip, run.gpus, run.precision, efficiency=dict(efficiency) if efficiency else None,
                    pin=run.pin)
-    return est.gpu_hours * (est.goodput if run.hours_basis == "throughput" else 1.0)
+    return est.gpu_hours * (est.goodput if run.hours_basis == "throughput" else 1.0), est.mfu
+
+
+def predicted_gpu_hours(run: Run, chip: ChipSpec, efficiency: Mapping[str, float] | None = None) -> float:
+    """The model's GPU-hours for `run` on its hardware, on the run's hours basis."""
+    return _predict(run, chip, efficiency)[0]
 
 
 def implied_efficiency(run: Run, chip: ChipSpec) -> float:
@@ -130,12 +144,13 @@ def implied_mfu(run: Run, chip: ChipSpec) -> float:
     return stage_flops(run.workload) / (run.gpu_hours * 3600.0 * peak_flops_per_s(chip, run.precision))
 
 
-def scored_runs(runs: list[Run]) -> list[Run]:
-    return [run for run in runs if run.scored]
+def scored_runs(runs: list[Run], use: str = "fit") -> list[Run]:
+    """The scored runs with the given use ('fit' or 'holdout')."""
+    return [run for run in runs if run.scored and run.use == use]
 
 
 def calibrate_efficiency(runs: list[Run], chips: Mapping[str, ChipSpec]) -> dict[str, float]:
-    """η per chip family: the geometric mean of the implied η of the family's scored runs."""
+    """η per chip family: the geometric mean of the implied η of the family's scored fit runs."""
     by_family: dict[str, list[float]] = {}
     for run in scored_runs(runs):
         chip = chips[run.chip]
@@ -162,7 +177,7 @@ class Comparison:
 
 
 def compare(runs: list[Run], chips: Mapping[str, ChipSpec]) -> list[Comparison]:
-    """Leave-one-out prediction of every scored run (module doc)."""
+    """Leave-one-out prediction of every scored fit run (module doc)."""
     scored = scored_runs(runs)
     implied = {run.name: implied_efficiency(run, chips[run.chip]) for run in scored}
     family = {run.name: chip_family(chips[run.chip]) for run in scored}
@@ -172,10 +187,22 @@ def compare(runs: list[Run], chips: Mapping[str, ChipSpec]) -> list[Comparison]:
         others = [o.name for o in scored if o is not run]
         same = [implied[name] for name in others if family[name] == family[run.name]]
         fitted = statistics.geometric_mean(same or [implied[name] for name in others])
-        est = estimate(run.workload, chip, run.gpus, run.precision, efficiency={family[run.name]: fitted}, pin=run.pin)
-        hours = est.gpu_hours * (est.goodput if run.hours_basis == "throughput" else 1.0)
-        out.append(Comparison(run, hours, implied_mfu(run, chip), est.mfu, implied[run.name], fitted,
+        hours, mfu = _predict(run, chip, {family[run.name]: fitted})
+        out.append(Comparison(run, hours, implied_mfu(run, chip), mfu, implied[run.name], fitted,
                               moe=run.workload.active_params < run.workload.params))
+    return out
+
+
+def score_holdout(runs: list[Run], chips: Mapping[str, ChipSpec],
+                  efficiency: Mapping[str, float] = EFFICIENCY) -> list[Comparison]:
+    """Every scored holdout run predicted with the fixed η table `efficiency` (no refit)."""
+    out = []
+    for run in scored_runs(runs, "holdout"):
+        chip = chips[run.chip]
+        hours, mfu = _predict(run, chip, efficiency)
+        moe = run.workload.active_params < run.workload.params
+        out.append(Comparison(run, hours, implied_mfu(run, chip), mfu, implied_efficiency(run, chip),
+                              gemm_efficiency(chip, dict(efficiency)), moe=moe))
     return out
 
 
@@ -190,11 +217,17 @@ def six_nd_mfu(run: Run, chip: ChipSpec) -> float:
 
 
 def constant_mfu_errors(runs: list[Run], chips: Mapping[str, ChipSpec]) -> tuple[float, list[float]]:
-    """(MFU*, |error| per scored run) of GPU-hours = 6·N·D / (MFU* · bf16 peak) with MFU* the
-    geometric mean over all scored runs: a constant fitted with hindsight on the same runs."""
+    """(MFU*, |error| per scored fit run) of GPU-hours = 6·N·D / (MFU* · bf16 peak) with MFU* the
+    geometric mean over all scored fit runs: a constant fitted with hindsight on the same runs."""
     implied = [six_nd_mfu(run, chips[run.chip]) for run in scored_runs(runs)]
     best = statistics.geometric_mean(implied)
     return best, [abs(mfu / best - 1.0) for mfu in implied]
+
+
+def holdout_constant_mfu_errors(runs: list[Run], chips: Mapping[str, ChipSpec]) -> tuple[float, list[float]]:
+    """(MFU*, |error| per scored holdout run) of the same rule with MFU* fitted on the fit runs only."""
+    best, _ = constant_mfu_errors(runs, chips)
+    return best, [abs(six_nd_mfu(run, chips[run.chip]) / best - 1.0) for run in scored_runs(runs, "holdout")]
 
 
 def report_markdown(runs: list[Run], chips: Mapping[str, ChipSpec]) -> str:
@@ -215,7 +248,7 @@ def report_markdown(runs: list[Run], chips: Mapping[str, ChipSpec]) -> str:
     lines += ["", "Runs not scored (implied MFU = model FLOPs / reported GPU-hours / peak, where computable):", "",
               "| run | chip | reported GPU-h | implied MFU | not published |", "|---|---|---:|---:|---|"]
     for r in runs:
-        if r.scored:
+        if r.scored:  # fit runs above, holdout runs in holdout_markdown
             continue
         computable = r.chip and r.tokens and r.gpu_hours
         implied = f"{implied_mfu(r, chips[r.chip]):.1%}" if computable else "–"
@@ -234,6 +267,35 @@ def report_markdown(runs: list[Run], chips: Mapping[str, ChipSpec]) -> str:
         f"Constant-MFU rule fitted with hindsight on the same runs (6·N·D / ({best:.3f} × bf16 peak)): "
         f"median |error| {statistics.median(baseline):.1%}.",
         "",
-        "Calibrated η (all scored runs): " + ", ".join(f"{family} {value:.3f}" for family, value in sorted(fitted.items())) + ".",
+        "Calibrated η (all scored fit runs): "
+        + ", ".join(f"{family} {value:.3f}" for family, value in sorted(fitted.items())) + ".",
+    ]
+    return "\n".join(lines)
+
+
+def holdout_markdown(runs: list[Run], chips: Mapping[str, ChipSpec],
+                     efficiency: Mapping[str, float] = EFFICIENCY) -> str:
+    """The held-out table of docs/fidelity.md: holdout runs against the fixed η table, and the
+    constant-MFU rule (fitted on the fit runs) on the same runs."""
+    comparisons = score_holdout(runs, chips, efficiency)
+    best, baseline = holdout_constant_mfu_errors(runs, chips)
+    lines = [
+        "| run | chip | GPUs | hours basis | reported GPU-h | predicted GPU-h (fixed η) | error | implied MFU | "
+        "model MFU | implied η | η in the table | constant-MFU rule error |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for c in comparisons:
+        r = c.run
+        rule_error = six_nd_mfu(r, chips[r.chip]) / best - 1.0
+        lines.append(
+            f"| {r.name} | {r.chip} ({r.precision}) | {r.gpus:,} | {r.hours_basis} | {r.gpu_hours:,.1f} | "
+            f"{c.predicted_gpu_hours:,.1f} | {c.error:+.1%} | {c.implied_mfu:.1%} | {c.model_mfu:.1%} | "
+            f"{c.implied_efficiency:.3f} | {c.fitted_efficiency:.3f} | {rule_error:+.1%} |"
+        )
+    lines += [
+        "",
+        f"Held-out median |error| ({len(comparisons)} runs): model {median_abs_error(comparisons):.1%}; "
+        f"constant-MFU rule fitted on the fit runs only (6·N·D / ({best:.3f} × bf16 peak)) "
+        f"{statistics.median(baseline):.1%}.",
     ]
     return "\n".join(lines)
