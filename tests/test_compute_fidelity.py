@@ -167,14 +167,17 @@ def test_holdout_is_scored_with_the_fixed_table_not_a_refit():
         assert c.fitted_efficiency == EFFICIENCY[chip_family(CHIPS[c.run.chip])]
 
 
-def test_llm_c_hours_are_the_scripts_step_times():
-    """karpathy/llm.c scripts (commit c6efd90): steps x seconds per step x 8 GPUs / 3600."""
+def test_holdout_hours_are_the_sources_figures():
+    """karpathy/llm.c scripts (commit c6efd90): steps x seconds per step x 8 GPUs / 3600; the
+    others: GPUs x the stated time, or the quoted total."""
     hours = {r.name: r.gpu_hours for r in HOLDOUT}
     assert hours["GPT-2 124M (llm.c)"] == pytest.approx(18_865 * 0.300 * 8 / 3600, abs=0.01)  # 12.58
     assert hours["GPT-2 350M (llm.c)"] == pytest.approx(60_000 * 0.820 * 8 / 3600, abs=0.01)  # 109.33
     assert hours["GPT-2 774M (llm.c)"] == pytest.approx(286_102 * 1.7 * 8 / 3600, abs=0.01)  # 1,080.83
     assert hours["GPT-2 1558M (llm.c)"] == pytest.approx(32_000 * 2.80 * 8 / 3600, abs=0.01)  # 199.11
     assert hours["GPT-2 124M (nanoGPT)"] == 8 * 4 * 24  # 8 A100 40GB for about 4 days
+    assert hours["MPT-1.3B (RedPajama 200B)"] == 440 * 12  # 440 A100-40GBs for about half a day
+    assert hours["Pythia 1.0B"] == 4830  # Pythia paper as quoted in the TinyLlama README
 
 
 def test_loader_rejects_an_unknown_use(tmp_path):
