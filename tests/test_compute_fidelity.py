@@ -191,3 +191,7 @@ def test_loader_rejects_an_unknown_use(tmp_path):
 def test_docs_show_the_current_holdout_table():
     """Refresh with: .venv/bin/python benchmarks/fidelity.py --write"""
     assert fidelity.holdout_markdown(RUNS, CHIPS, EFFICIENCY) in DOC.read_text(encoding="utf-8")
+
+
+def test_no_holdout_rows_says_so():
+    assert fidelity.holdout_markdown([r for r in RUNS if r.use == "fit"], CHIPS) == "No held-out runs."

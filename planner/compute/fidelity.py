@@ -278,6 +278,8 @@ def holdout_markdown(runs: list[Run], chips: Mapping[str, ChipSpec],
     """The held-out table of docs/fidelity.md: holdout runs against the fixed η table, and the
     constant-MFU rule (fitted on the fit runs) on the same runs."""
     comparisons = score_holdout(runs, chips, efficiency)
+    if not comparisons:
+        return "No held-out runs."
     best, baseline = holdout_constant_mfu_errors(runs, chips)
     lines = [
         "| run | chip | GPUs | hours basis | reported GPU-h | predicted GPU-h (fixed η) | error | implied MFU | "
