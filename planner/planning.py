@@ -13,7 +13,7 @@ from planner.errors import InputError
 from planner.options import build_problem, cloud_pools, data_steps, owned_holding
 from planner.ownership import Holding, breakeven_utilisation
 from planner.paths import generate_candidates, prune
-from planner.results import DataStep, Diagnosis, PathSummary, Plan, Procurement, RunPlan, ScenarioBounds, Segment, StagePlan
+from planner.results import DataStep, Diagnosis, Layout, PathSummary, Plan, Procurement, RunPlan, ScenarioBounds, Segment, StagePlan
 from planner.presolve import presolve
 from planner.problem import Option, Problem
 from planner.quality import target_loss as resolve_target_loss
@@ -135,7 +135,7 @@ def _segment(seg, opt, runs: int) -> Segment:
                    gpus=opt.gpus, fraction=seg.fraction, start_day=seg.start_day, end_day=seg.end_day,
                    cost_usd=seg.cost_usd / runs, energy_mwh=seg.energy_mwh / runs, tco2e=seg.tco2e / runs,
                    gpu_hours=opt.gpu_hours * seg.fraction / runs, mfu=opt.mfu, goodput=opt.goodput,
-                   layout=dict(opt.layout))
+                   layout=Layout(**dict(opt.layout)) if opt.layout else None)
 
 
 def _runs(stages: list[StagePlan], scenario: Scenario) -> list[RunPlan]:

@@ -18,6 +18,21 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
 
+class Layout(_Out):
+    """The parallel layout the compute model chose for a stage on a cluster (planner.compute.layout)."""
+
+    tp: int = Field(description="Tensor-parallel degree.")
+    pp: int = Field(description="Pipeline-parallel degree.")
+    dp: int = Field(description="Data-parallel degree.")
+    ep: int = Field(description="Expert-parallel degree (1 for dense models).")
+    micro_batch: int = Field(description="Sequences per micro-batch.")
+    grad_accum: int = Field(description="Micro-batches accumulated per optimiser step.")
+    zero: int = Field(description="ZeRO stage (1: optimiser state sharded; 3: weights too).")
+    recompute: bool = Field(description="Full activation recomputation.")
+    global_batch_tokens: float = Field(description="Tokens per optimiser step.")
+    steps: float = Field(description="Optimiser steps.")
+
+
 class Segment(_Out):
     offer: str = Field(description="Cloud offer id, or the server pool (buy:/held:) id.")
     provider: str
@@ -37,9 +52,8 @@ class Segment(_Out):
                                               "failures and restarts included.")
     mfu: float = Field(0.0, description="Model FLOPs utilisation of the stage on this cluster (fraction of peak).")
     goodput: float = Field(0.0, description="Share of wall-clock time spent on useful steps (fraction).")
-    layout: dict[str, float] = Field(default_factory=dict, description=(
-        "Parallel layout the compute model chose: tp, pp, dp, ep, micro_batch, grad_accum, zero, recompute "
-        "(0/1), global_batch_tokens (tokens), steps (count)."))
+    layout: Layout | None = Field(None, description="Parallel layout the compute model chose (none for a stage "
+                                                    "priced without a step-time estimate).")
 
 
 class StagePlan(_Out):

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner.catalog import Catalog, resolve_chip
 from planner.errors import InputError
+from planner.results import Layout
 
 SCHEMA_VERSION = 1
 
@@ -28,20 +29,6 @@ class EstimateOffer(BaseModel):
     as_of: str = Field(description="Date of the price.")
 
 
-class EstimateLayout(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    tp: int = Field(description="Tensor-parallel degree.")
-    pp: int = Field(description="Pipeline-parallel degree.")
-    dp: int = Field(description="Data-parallel degree.")
-    ep: int = Field(description="Expert-parallel degree (1 for dense models).")
-    micro_batch: int = Field(description="Sequences per micro-batch.")
-    grad_accum: int = Field(description="Micro-batches accumulated per optimiser step.")
-    zero: int = Field(description="ZeRO stage (1: optimiser state sharded; 3: weights too).")
-    recompute: bool = Field(description="Full activation recomputation.")
-    global_batch_tokens: float = Field(description="Tokens per optimiser step.")
-    steps: float = Field(description="Optimiser steps.")
-
-
 class RunEstimate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     schema_version: int = SCHEMA_VERSION
@@ -55,7 +42,7 @@ class RunEstimate(BaseModel):
     mfu: float = Field(description="Model FLOPs utilisation, fraction 0-1.")
     goodput: float = Field(description="Fraction of wall-clock time spent on useful training, 0-1.")
     memory_per_gpu_gb: float = Field(description="Training memory per GPU, GB.")
-    layout: EstimateLayout = Field(description="The fastest feasible parallel layout (planner.compute.layout).")
+    layout: Layout = Field(description="The fastest feasible parallel layout (planner.compute.layout).")
     hours_split: dict[str, float] = Field(description="Wall-clock hours by cause: compute, memory_bound, "
                                                       "exposed_comm, bubble, failures.")
     largest_useful_gpus: int = Field(description="Most accelerators the global batch can keep busy.")
@@ -180,7 +167,7 @@ def _report(result, method: str, offer, site, offers) -> RunEstimate:
         chip=result.chip, gpus=result.n_gpus, precision=result.precision, method=method, flops=result.flops,
         gpu_hours=result.gpu_hours, wall_clock_days=result.wall_clock_days, mfu=result.mfu, goodput=result.goodput,
         memory_per_gpu_gb=result.memory_per_gpu_gb, energy_mwh=result.energy_mwh, tco2e=result.tco2e,
-        layout=EstimateLayout(**dict(layout_summary(result))), hours_split=result.hours_split,
+        layout=Layout(**dict(layout_summary(result))), hours_split=result.hours_split,
         largest_useful_gpus=result.max_useful_gpus, calibrated=result.calibrated,
         accelerator_energy_mwh=result.accelerator_energy_mwh,
         cost_usd=cost, notes=notes,

@@ -82,3 +82,21 @@ def test_the_package_is_typed_and_importing_it_stays_light():
     code = "import sys, planner; print(sorted(m for m in ('pulp', 'pandas', 'pydantic') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]"
+
+
+def test_plan_segments_carry_a_consistent_layout():
+    """Each trained segment says how the compute model runs it (issue 12): whole-number degrees whose
+    product is the segment's devices, a global batch = micro-batch x accumulation x data ranks x
+    sequence length, and accelerator-hours no more than devices x the segment's wall-clock."""
+    result = planner.plan(ROOT / "scenarios" / "distillation.yaml", explain=False)
+    seq_len = 4096  # every stage trains at the default context (planner.workload.Workload.seq_len)
+    segments = [seg for stage in result.stages for seg in stage.segments]
+    assert segments
+    for seg in segments:
+        lay = seg.layout
+        assert lay is not None and lay.tp * lay.pp * lay.dp == seg.gpus
+        assert lay.global_batch_tokens == lay.micro_batch * lay.grad_accum * lay.dp * seq_len
+        assert 0 < seg.gpu_hours <= seg.gpus * (seg.end_day - seg.start_day) * 24 * (1 + 1e-9)
+        assert 0 < seg.mfu < 1 and 0 < seg.goodput <= 1
+    dumped = json.loads(result.model_dump_json())["stages"][0]["segments"][0]["layout"]
+    assert isinstance(dumped["tp"], int) and isinstance(dumped["recompute"], bool)

@@ -262,14 +262,14 @@ def test_late_days_are_paid_after_the_due_day(late_usd, expected_end, expected_c
 
 
 def test_a_reservation_in_a_portfolio_is_the_single_plans_and_evaluates():
-    """The enterprise program cut to 4 runs reserves TPU v6e for 3 years alone; as a one-project
-    portfolio it reserves the same nodes, costs the same to the cent, and the evaluator recomputes the
-    whole-term fee from the catalog's 3-year price."""
+    """The enterprise program cut to 2 runs reserves 32 TPU v6e hosts for a year alone; as a
+    one-project portfolio it reserves the same nodes, costs the same to the cent, and the evaluator
+    recomputes the whole-term fee from the catalog's price."""
     import yaml
     from planner.portfolio.inputs import validate_portfolio
-    single = planner.plan("scenarios/enterprise_70b.yaml", explain=False, set={"program.runs": 4})
+    single = planner.plan("scenarios/enterprise_70b.yaml", explain=False, set={"program.runs": 2})
     scenario = yaml.safe_load((REPO / "scenarios/enterprise_70b.yaml").read_text())
-    scenario["program"]["runs"] = 4
+    scenario["program"]["runs"] = 2
     raw = {"name": "one", "ownership": scenario["ownership"], "projects": [{"name": "p", "scenario": scenario}]}
     result = plan_portfolio(raw, CATALOG, compare=False)
     assert [p.action for p in result.procurement] == [p.action for p in single.procurement] == ["reserve"]

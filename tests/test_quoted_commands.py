@@ -55,14 +55,13 @@ CLAIMS = {
     "plan scenarios/university_cluster.yaml": [r"Path: scratch \(scratch-5B-", r"held +owned",
                                                r"under the Epoch AI refit of Chinchilla",
                                                r"about 50% average accuracy on their 17 downstream tasks\."],
-    # the roadmap's answer as README states it: buy next quarter for the three later base runs, save
-    # against renting
+    # the roadmap's answer as README states it: buy now for all four base runs, save against renting
     "plan portfolio scenarios/portfolios/roadmap.yaml": [
-        r"day 91.25: buy 24 × dgx-h100 .*delivered day 175.25.*for base-v2, base-v3, base-v4; 66% busy",
-        r"vs renting everything: \$8,99\d,\d{3} \(saves \$20\d,\d{3}\)", r"vs owning everything: no such plan",
-        r"base-v1 .* on_demand tpu-v6e ",
-        r"legal-adapt .* continue continue-llama-3-8b-141B .* spot tpu-v6e",
-        r"medical-adapt .* continue continue-llama-3-8b-141B .* spot tpu-v6e", r"monthly-finetunes .* spot tpu-v6e"],
+        r"day 0: buy 24 × dgx-h100 .*delivered day 84,.*for base-v1, base-v2, base-v3, base-v4; 62% busy",
+        r"vs renting everything: \$11,90\d,\d{3} \(saves \$2,52\d,\d{3}\)", r"vs owning everything: no such plan",
+        r"base-v1 .* on_demand tpu-v6e, owned H100 ",
+        r"legal-adapt .* continue continue-llama-3(\.1)?-8b-141B .* spot tpu-v6e",
+        r"medical-adapt .* continue continue-llama-3(\.1)?-8b-141B .* spot tpu-v6e", r"monthly-finetunes .* spot tpu-v6e"],
 }
 # Frontiers the comments describe: at least three distinct points, and the path kinds they show.
 FRONTIERS = {

@@ -73,11 +73,11 @@ def test_electricity_threshold_brackets_the_analytic_switch(university):
     assert {s.source for st in cloud.stages for s in st.segments} <= {"on_demand", "spot", "reserved"}
     switch = cloud.total_cost_usd / plan.total_cost_usd
     result = sensitivity(plan, scenario, catalog, steps=4, workers=2,
-                         factors=[Factor(id="electricity", label="electricity prices", low=0.25, high=4.0)])
+                         factors=[Factor(id="electricity", label="electricity prices", low=0.25, high=8.0)])
     up, down = result.thresholds  # the switch comes first
     assert up.direction == "up" and up.changes_at is not None
     assert up.stays_until <= switch * (1 + 1e-6) and switch <= up.changes_at * (1 + 1e-6)
-    assert up.changes_at / up.stays_until <= 4 ** (1 / 16) * (1 + 1e-9)
+    assert up.changes_at / up.stays_until <= 8 ** (1 / 16) * (1 + 1e-9)
     assert "already owned → rented" in up.change and "stays optimal until electricity prices rise by +" in up.message
     assert down.changes_at is None and "even if electricity prices fall by 75%" in down.message
     assert result.solves == 2 + 4

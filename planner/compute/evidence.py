@@ -16,12 +16,15 @@ Benchmarks, as workloads:
 Benchmark minutes exclude failures and start-up, so they are compared with the model's compute
 hours (GPU-hours × goodput, less the first start).
 
-MLPerf submissions are tuned far beyond production runs: H100 needs η ≈ 0.8 to reproduce its
-MLPerf times against 0.44 on published runs. So MLPerf fixes *relative* speed only. The
-'anchor' rows (H100, whose family published runs calibrate) give the ratio r = η_runs/η_MLPerf;
-a family calibrated by MLPerf gets η = r · η_MLPerf(family), assuming every vendor's submission
-is tuned as far above its production software as NVIDIA's (unverifiable; it is what relative
-MLPerf speeds mean). 'check' rows are never fitted.
+MLPerf submissions are tuned far beyond production runs (H100 needs η ≈ 0.7 to reproduce its
+v3.0 GPT-3 times against 0.50 on published runs), and the tuning moves from round to round
+(NVIDIA's 512-GPU H100 time fell from 64.3 to 58.3, 50.7 and 49.8 minutes from v3.0 to v4.1).
+So MLPerf fixes *relative* speed within a round only. Each round's 'anchor' rows (H100, whose
+family published runs calibrate) give that round's ratio r = η_runs/η_MLPerf; a family calibrated
+by MLPerf gets η = r_round · η_MLPerf(family) from its row of that round, i.e. η_runs(hopper)
+times its speed relative to H100 in the same round, assuming every vendor's submission is tuned
+as far above its production software as NVIDIA's (unverifiable; it is what relative MLPerf
+speeds mean). 'check' rows are never fitted.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
+import re
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -64,6 +68,11 @@ class Evidence:
     tokens: float | None = None
 
     @property
+    def round(self) -> str:
+        """The MLPerf round ('v3.0', 'v4.1', ...) named in the id: its software and tuning level."""
+        return self.id.split("-")[1]
+
+    @property
     def workload(self) -> Workload:
         """The benchmark as this submission ran it: its global batch and the tokens it consumed."""
         base = BENCHMARKS[self.benchmark]
@@ -80,6 +89,8 @@ def load_evidence(path: Path) -> list[Evidence]:
     for row in rows:
         if row["benchmark"] not in BENCHMARKS or row["use"] not in ("anchor", "calibrate", "check"):
             raise ValueError(f"{path}: row {row['id']!r}: unknown benchmark or use")
+        if not re.fullmatch(r"mlperf-v\d+\.\d+-.+", row["id"]):
+            raise ValueError(f"{path}: row {row['id']!r}: id must start with mlperf-v<round>-, e.g. mlperf-v4.1-gpt3-...")
         out.append(Evidence(row["id"], row["benchmark"], row["chip"], int(row["chips"]), float(row["minutes"]),
                             row["precision"], row["use"], row["source"], row["as_of"],
                             int(row["batch_sequences"]) if row.get("batch_sequences") else None,
@@ -107,49 +118,59 @@ def implied_efficiency(row: Evidence, chip: ChipSpec, efficiency: Mapping[str, f
     return math.sqrt(low * high)
 
 
-def production_ratio(rows: list[Evidence], chips: Mapping[str, ChipSpec], from_runs: Mapping[str, float]) -> float:
-    """r = η from published runs / η reproducing the anchor rows (geometric mean over them)."""
-    ratios = []
+def production_ratios(rows: list[Evidence], chips: Mapping[str, ChipSpec],
+                      from_runs: Mapping[str, float]) -> dict[str, float]:
+    """r per round = η from published runs / η reproducing that round's anchor rows (geometric
+    mean over them). Every round with a row must have an anchor."""
+    ratios: dict[str, list[float]] = {}
     for row in rows:
         if row.use == "anchor":
             chip = chips[row.chip]
-            ratios.append(from_runs[chip_family(chip)] / implied_efficiency(row, chip, from_runs))
-    return statistics.geometric_mean(ratios)
+            ratios.setdefault(row.round, []).append(from_runs[chip_family(chip)] / implied_efficiency(row, chip, from_runs))
+    missing = sorted({row.round for row in rows} - ratios.keys())
+    if missing:
+        raise ValueError(f"MLPerf rounds {missing} have no anchor row: their tuning level is unknown")
+    return {name: statistics.geometric_mean(values) for name, values in ratios.items()}
 
 
 def calibrate_from_evidence(rows: list[Evidence], chips: Mapping[str, ChipSpec],
                             from_runs: Mapping[str, float]) -> dict[str, float]:
     """η per family from the 'calibrate' rows of families no published run calibrates: the η that
-    reproduces the row, times the production ratio of the anchors."""
-    ratio = production_ratio(rows, chips, from_runs)
+    reproduces the row, times the production ratio of the row's round (geometric mean over rows)."""
+    ratios = production_ratios(rows, chips, from_runs)
     by_family: dict[str, list[float]] = {}
     for row in rows:
         chip = chips[row.chip]
         family = chip_family(chip)
         if row.use == "calibrate" and family not in from_runs:
-            by_family.setdefault(family, []).append(implied_efficiency(row, chip, from_runs))
-    return {family: ratio * statistics.geometric_mean(values) for family, values in by_family.items()}
+            by_family.setdefault(family, []).append(ratios[row.round] * implied_efficiency(row, chip, from_runs))
+    return {family: statistics.geometric_mean(values) for family, values in by_family.items()}
 
 
-def mlperf_efficiency(rows: list[Evidence], chips: Mapping[str, ChipSpec], efficiency: Mapping[str, float]) -> dict[str, float]:
-    """The table at MLPerf's tuning level: every η divided by the production ratio."""
-    ratio = production_ratio(rows, chips, efficiency)
+def mlperf_efficiency(rows: list[Evidence], chips: Mapping[str, ChipSpec], efficiency: Mapping[str, float],
+                      round_name: str) -> dict[str, float]:
+    """The table at one round's MLPerf tuning level: every η divided by that round's ratio."""
+    ratio = production_ratios(rows, chips, efficiency)[round_name]
     return {family: value / ratio for family, value in efficiency.items()}
 
 
+def predicted_row_minutes(rows: list[Evidence], row: Evidence, chips: Mapping[str, ChipSpec],
+                          efficiency: Mapping[str, float]) -> float:
+    """The model's minutes for `row` at its round's tuning level."""
+    return predicted_minutes(row, chips[row.chip], mlperf_efficiency(rows, chips, efficiency, row.round))
+
+
 def comparison_markdown(rows: list[Evidence], chips: Mapping[str, ChipSpec], efficiency: Mapping[str, float]) -> str:
-    """Measured against predicted minutes per row (at MLPerf's tuning level, mlperf_efficiency),
-    and chip-minutes relative to the first row of each benchmark (the per-chip speed ratio
-    MLPerf comparisons quote)."""
-    efficiency = mlperf_efficiency(rows, chips, efficiency)
-    lines = ["| result | chips | use | measured min | predicted min | error | chip-minutes vs first row: measured | predicted |",
-             "|---|---:|---|---:|---:|---:|---:|---:|"]
+    """Measured against predicted minutes per row (each at its round's tuning level), and
+    chip-minutes relative to the first row of each benchmark (the per-chip speed ratio MLPerf
+    comparisons quote)."""
+    lines = ["| result | round | chips | use | measured min | predicted min | error | chip-minutes vs first row: measured | predicted |",
+             "|---|---|---:|---|---:|---:|---:|---:|---:|"]
     first: dict[str, tuple[float, float]] = {}
     for row in rows:
-        predicted = predicted_minutes(row, chips[row.chip], efficiency)
+        predicted = predicted_row_minutes(rows, row, chips, efficiency)
         measured_cm, predicted_cm = row.minutes * row.chips, predicted * row.chips
         base = first.setdefault(row.benchmark, (measured_cm, predicted_cm))
-        lines.append(f"| {row.id} | {row.chips:,} | {row.use} | {row.minutes:,.1f} | {predicted:,.1f} | "
+        lines.append(f"| {row.id} | {row.round} | {row.chips:,} | {row.use} | {row.minutes:,.1f} | {predicted:,.1f} | "
                      f"{predicted / row.minutes - 1:+.1%} | {measured_cm / base[0]:.2f} | {predicted_cm / base[1]:.2f} |")
     return "\n".join(lines)
-
