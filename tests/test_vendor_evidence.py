@@ -38,11 +38,11 @@ def test_loader_accepts_vendor_rows_and_converts_tokens_per_second_to_minutes():
 
 
 def test_every_vendor_row_is_a_check_with_a_source_and_a_catalog_chip():
-    assert len(VENDOR) >= 9
+    assert len(VENDOR) >= 12
     for row in VENDOR:
         assert row.use == "check", row.id
         assert row.source and row.as_of and row.chip in CHIPS and row.batch_sequences
-    assert {row.chip for row in VENDOR} >= {"H100", "B200", "tpu-v6e", "tpu-v5p"}
+    assert {row.chip for row in VENDOR} >= {"H100", "B200", "tpu-v6e", "tpu-v5p", "Gaudi2"}
 
 
 def test_vendor_benchmarks_are_the_catalog_models():
@@ -78,6 +78,12 @@ def test_cross_chip_ratio_is_measured_over_the_same_rounds_h100_row(checks):
     assert predicted == pytest.approx(rate[v6e.id] / rate[h100.id])
     assert checks[h100.id].versus_h100 is None  # an H100 row has nothing to be compared with
     assert checks["vendor-2025-llama2-70b-google-tpu-v5p-512"].versus_h100 is None  # no H100 Llama 2 row in 2025
+
+
+def test_a_total_throughput_is_stored_per_chip():
+    """Intel's Gaudi 2 page gives tokens/sec for all 64 cards: 43,332 / 64 = 677.06 per card."""
+    row = BY_ID["vendor-2025-llama3.1-70b-intel-gaudi2-64"]
+    assert row.tokens_per_s_per_chip * row.chips == pytest.approx(43332, abs=0.5)
 
 
 def test_predicted_rate_is_at_production_eta_and_the_implied_eta_reproduces_the_row(checks):
