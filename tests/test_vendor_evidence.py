@@ -38,7 +38,7 @@ def test_loader_accepts_vendor_rows_and_converts_tokens_per_second_to_minutes():
 
 
 def test_every_vendor_row_is_a_check_with_a_source_and_a_catalog_chip():
-    assert len(VENDOR) >= 12
+    assert len(VENDOR) >= 16
     for row in VENDOR:
         assert row.use == "check", row.id
         assert row.source and row.as_of and row.chip in CHIPS and row.batch_sequences
@@ -96,13 +96,18 @@ def test_predicted_rate_is_at_production_eta_and_the_implied_eta_reproduces_the_
 
 
 def test_round_tuning_level_comes_from_its_h100_rows(checks):
-    """r = η_runs(hopper) / η reproducing each H100 row (geometric mean), so the production η
-    its own H100 rows imply has the geometric mean η_runs(hopper); every row's is r × its η."""
-    h100 = [checks[row.id] for row in VENDOR if row.chip == "H100"]
-    ratio = statistics.geometric_mean(EFFICIENCY["hopper"] / c.implied for c in h100)
-    assert statistics.geometric_mean(c.production for c in h100) == pytest.approx(EFFICIENCY["hopper"])
-    for check in checks.values():
-        assert check.production == pytest.approx(ratio * check.implied)
+    """r = η_runs(hopper) / η reproducing each H100 row of the round (geometric mean), so the
+    production η a round's own H100 rows imply has the geometric mean η_runs(hopper); every
+    row's is its round's r × its η."""
+    rounds = {row.round for row in VENDOR}
+    assert rounds == {"2024", "2025"}
+    for name in rounds:
+        in_round = [checks[row.id] for row in VENDOR if row.round == name]
+        h100 = [c for c in in_round if c.row.chip == "H100"]
+        ratio = statistics.geometric_mean(EFFICIENCY["hopper"] / c.implied for c in h100)
+        assert statistics.geometric_mean(c.production for c in h100) == pytest.approx(EFFICIENCY["hopper"])
+        for check in in_round:
+            assert check.production == pytest.approx(ratio * check.implied)
 
 
 def test_vendor_rows_never_enter_the_fit():
