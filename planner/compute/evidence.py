@@ -29,7 +29,8 @@ speeds mean). 'check' rows are never fitted.
 
 Vendor throughput tables (ids vendor-<year>-..., round = the year): tokens/s per chip of a named
 model at a stated chip count, global batch, sequence length and precision, as published by the
-chip's vendor (NVIDIA's Megatron-Bridge performance summary, Google's MaxText model tiering).
+chip's vendor (NVIDIA's NeMo and Megatron-Bridge performance summaries, Google's MaxText model
+tiering and tpu-recipes logs, Intel's Gaudi 2 model performance page; sources per row).
 Benchmarks llama3-8b, llama3-70b, llama3.1-405b (8,192-token context) and llama2-70b (4,096):
 full pre-training of the catalog model (catalogs/models.csv params and config.json shape; Llama
 3.1 8B/70B have Llama 3's architecture). A row's `tokens` (1e10, stated) is converted to
