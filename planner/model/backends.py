@@ -25,8 +25,10 @@ MIP_REL_GAP = 1e-9  # 'optimal' means proven to this relative gap (HiGHS would s
 # off, CBC proves the same optima 2-3x faster on the bundled scenarios (docs/model.md).
 # Preprocessing off would be faster still, but then CBC has crashed on 0.2% of small random models
 # and once stopped at a worse plan it called optimal; it serves only to re-check an 'infeasible'
-# verdict, which CBC's defaults have once given on a feasible model.
-CBC_OPTIONS = ("feas off",)
+# verdict, which CBC's defaults have once given on a feasible model. At most 10 root cut passes:
+# CBC's 100 spent most of the enterprise runner-up re-plan moving a bound the branching then
+# closed (docs/model.md, "Solving").
+CBC_OPTIONS = ("feas off", "passC 10")
 CBC_RECHECK_OPTIONS = ("preprocess off",)
 CUTOFF_SLACK = 1e-7  # relative
 SCIP_PARAMETERS = "propagating/probing/maxprerounds = 0\n"
