@@ -6,8 +6,8 @@
 The tables come from planner.compute.fidelity: report_markdown predicts each scored fit run with
 η fitted on the other fit runs (leave-one-out), against the constant-MFU rule fitted with
 hindsight on all of them; holdout_markdown predicts the held-out runs with the current η table
-(no refit) against the same rule fitted on the fit runs only; then the MLPerf comparison
-(planner.compute.evidence).
+(no refit) against the same rule fitted on the fit runs only; then the MLPerf comparison and the
+vendor throughput tables, scored unfitted (planner.compute.evidence).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 
 from planner.catalog import default_catalog_dir, load_catalog
-from planner.compute.evidence import EVIDENCE_FILE, comparison_markdown, load_evidence
+from planner.compute.evidence import (EVIDENCE_FILE, VENDOR_FILE, comparison_markdown, load_evidence,
+                                     vendor_checks, vendor_markdown)
 from planner.compute.fidelity import RUNS_FILE, holdout_markdown, load_runs, report_markdown
 from planner.compute.mfu import EFFICIENCY
 
@@ -34,11 +35,14 @@ def main(argv: list[str]) -> None:
     runs, chips = load_runs(default_catalog_dir() / RUNS_FILE), load_catalog().chips
     tables, holdout = report_markdown(runs, chips), holdout_markdown(runs, chips, EFFICIENCY)
     mlperf = comparison_markdown(load_evidence(default_catalog_dir() / EVIDENCE_FILE), chips, EFFICIENCY)
-    print(tables, holdout, mlperf, sep="\n\n")
+    vendor = vendor_markdown(vendor_checks(load_evidence(default_catalog_dir() / VENDOR_FILE), chips, EFFICIENCY),
+                             chips, EFFICIENCY)
+    print(tables, holdout, mlperf, vendor, sep="\n\n")
     if "--write" in argv:
         text = replace_block(DOC.read_text(encoding="utf-8"), "fidelity-tables", tables)
         text = replace_block(text, "holdout-tables", holdout)
-        DOC.write_text(replace_block(text, "mlperf-tables", mlperf), encoding="utf-8")
+        text = replace_block(text, "mlperf-tables", mlperf)
+        DOC.write_text(replace_block(text, "vendor-tables", vendor), encoding="utf-8")
 
 
 if __name__ == "__main__":

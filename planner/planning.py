@@ -184,6 +184,9 @@ def _procurement(sol: Solution, problem: Problem, options: dict[str, Option], sc
 # Each suggested change is within this factor of the smallest that works: a change of
 # MINIMAL_FIX_PRECISION times it is known to fail.
 MINIMAL_FIX_PRECISION = 0.995
+# A relaxed plan's own cost (or end day) as the new bound sits on the boundary, where the solver's
+# tolerances decide; the first change tried is this much (relative) larger.
+BOUNDARY_SLACK = 1e-6
 
 
 def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None, solver: str,
@@ -223,11 +226,12 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
         p = relaxed(budget_usd=None, objective="cost", **any_loss)
         if p is not None and p.total_cost_usd > scenario.budget_usd:
             extra_budget = _up(_smallest_change(lambda c: feasible(budget_usd=scenario.budget_usd + c),
-                                                p.total_cost_usd - scenario.budget_usd), decimals=0)
+                                                p.total_cost_usd * (1 + BOUNDARY_SLACK) - scenario.budget_usd),
+                               decimals=0)
     p = relaxed(deadline_days=MAX_DEADLINE_DAYS, objective="time", **any_loss)
     if p is not None and p.end_day > scenario.deadline_days:
         extra_days = _smallest_change(lambda c: feasible(deadline_days=scenario.deadline_days + c),
-                                      p.end_day - scenario.deadline_days)
+                                      p.end_day * (1 + BOUNDARY_SLACK) - scenario.deadline_days)
         if extra_days is not None:  # four significant digits, rounded up, as printed
             extra_days = _up(extra_days, decimals=3 - math.floor(math.log10(extra_days)))
     if target is not None and scenario.objective != "quality":

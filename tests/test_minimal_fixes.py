@@ -93,3 +93,19 @@ def test_a_provider_share_cap_one_provider_cannot_meet_is_named():
     assert plan.status == "infeasible"
     assert plan.diagnosis.provider_share == 1.0
     assert "raise max_provider_share to 1 " in plan.diagnosis.message and "Lambda" in plan.diagnosis.message
+
+
+def test_budget_fix_when_the_cheapest_plan_costs_exactly_the_new_budget():
+    """The small lab's frontier point at 6,250 USD (quality objective): the cheapest plan of any loss
+    costs 14,571.78 USD, and a budget of exactly that was found infeasible by the solver's
+    tolerances, so the diagnosis said relaxing the budget 'does not help'. The first budget tried
+    is now a millionth above it: the fix is found, works, and 99 % of it does not."""
+    from pathlib import Path
+
+    import yaml
+    raw = yaml.safe_load((Path(__file__).resolve().parents[1] / "scenarios" / "small_lab_finetune.yaml").read_text())
+    s = Scenario.model_validate({**raw, "budget_usd": 6250.0, "objective": "quality"})
+    extra = diagnosis(s).extra_budget_usd
+    assert extra is not None
+    assert has_plan(s.model_copy(update={"budget_usd": 6250.0 + extra}))
+    assert not has_plan(s.model_copy(update={"budget_usd": 6250.0 + 0.99 * extra}))

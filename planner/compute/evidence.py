@@ -1,6 +1,7 @@
 """Measured throughput per chip beyond the published runs: MLPerf Training results
 (catalogs/throughput_evidence.csv), used to calibrate the GEMM efficiency η of chip families
-that no published run covers and to check relative speeds across chips.
+that no published run covers and to check relative speeds across chips; and vendors' published
+training throughput tables (catalogs/vendor_throughput.csv), scored only (see below).
 
 Benchmarks, as workloads:
   mlperf-gpt3-175b: GPT-3 175B continued from a fixed checkpoint to a target log-perplexity, at
@@ -25,6 +26,20 @@ by MLPerf gets η = r_round · η_MLPerf(family) from its row of that round, i.e
 times its speed relative to H100 in the same round, assuming every vendor's submission is tuned
 as far above its production software as NVIDIA's (unverifiable; it is what relative MLPerf
 speeds mean). 'check' rows are never fitted.
+
+Vendor throughput tables (ids vendor-<year>-..., round = the year): tokens/s per chip of a named
+model at a stated chip count, global batch, sequence length and precision, as published by the
+chip's vendor (NVIDIA's NeMo and Megatron-Bridge performance summaries, Google's MaxText model
+tiering and tpu-recipes logs, Intel's Gaudi 2 model performance page; sources per row).
+Benchmarks llama3-8b, llama3-70b, llama3.1-405b (8,192-token context) and llama2-70b (4,096):
+full pre-training of the catalog model (catalogs/models.csv params and config.json shape; Llama
+3.1 8B/70B have Llama 3's architecture). A row's `tokens` (1e10, stated) is converted to
+minutes = tokens / (tokens/s/chip · chips) / 60; every ratio below is independent of it. Like
+MLPerf, these tables are tuned showcases (synthetic data, no checkpointing), so a round's tuning
+level comes from its H100 rows: r = η_runs(hopper) / η reproducing them (geometric mean), a
+family's production η implied by a row is r · η reproducing it, and the cross-chip ratio is the
+row's tokens/s/chip over the same round's H100 row on the same benchmark. All vendor rows are
+'check': nothing here enters EFFICIENCY.
 """
 
 from __future__ import annotations
@@ -44,10 +59,19 @@ from planner.compute.stage import estimate
 from planner.workload import Workload
 
 EVIDENCE_FILE = "throughput_evidence.csv"
+VENDOR_FILE = "vendor_throughput.csv"
 MLPERF_GPT3_TOKENS = 0.004 * 300e9
+VENDOR_TOKENS = 1e10  # stated token count a tokens/s/chip row is timed on (cancels in every ratio)
+REFERENCE_CHIP = "H100"  # its rows fix a vendor round's tuning level
 BENCHMARKS = {
     "mlperf-gpt3-175b": Workload("full", 175e9, 175e9, MLPERF_GPT3_TOKENS, seq_len=2048, batch_tokens=1536 * 2048),
     "mlperf-llama2-70b-lora": Workload("lora", 70e9, 70e9, 1e8, seq_len=8192, batch_tokens=8 * 8192),
+    # Catalog models (catalogs/models.csv: params, config.json shape layers/width/heads/FFN).
+    "llama3-8b": Workload("full", 8.0e9, 8.0e9, VENDOR_TOKENS, seq_len=8192, shape=(32, 4096, 32, 14336, 1, 1)),
+    "llama3-70b": Workload("full", 7.0e10, 7.0e10, VENDOR_TOKENS, seq_len=8192, shape=(80, 8192, 64, 28672, 1, 1)),
+    "llama3.1-405b": Workload("full", 4.05e11, 4.05e11, VENDOR_TOKENS, seq_len=8192,
+                              shape=(126, 16384, 128, 53248, 1, 1)),
+    "llama2-70b": Workload("full", 7.0e10, 7.0e10, VENDOR_TOKENS, seq_len=4096, shape=(80, 8192, 64, 28672, 1, 1)),
 }
 
 
@@ -66,10 +90,12 @@ class Evidence:
     as_of: str
     batch_sequences: int | None = None
     tokens: float | None = None
+    tokens_per_s_per_chip: float | None = None  # vendor rows: the published figure
 
     @property
     def round(self) -> str:
-        """The MLPerf round ('v3.0', 'v4.1', ...) named in the id: its software and tuning level."""
+        """The MLPerf round ('v3.0', 'v4.1', ...) or vendor year ('2025') named in the id: its
+        software and tuning level."""
         return self.id.split("-")[1]
 
     @property
@@ -82,19 +108,28 @@ class Evidence:
 
 
 def load_evidence(path: Path) -> list[Evidence]:
-    """Read catalogs/throughput_evidence.csv."""
+    """Read catalogs/throughput_evidence.csv or catalogs/vendor_throughput.csv. A row gives
+    `minutes`, or `tokens_per_s_per_chip` and `tokens`: minutes = tokens / (tokens/s/chip · chips) / 60."""
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     out = []
     for row in rows:
         if row["benchmark"] not in BENCHMARKS or row["use"] not in ("anchor", "calibrate", "check"):
             raise ValueError(f"{path}: row {row['id']!r}: unknown benchmark or use")
-        if not re.fullmatch(r"mlperf-v\d+\.\d+-.+", row["id"]):
-            raise ValueError(f"{path}: row {row['id']!r}: id must start with mlperf-v<round>-, e.g. mlperf-v4.1-gpt3-...")
-        out.append(Evidence(row["id"], row["benchmark"], row["chip"], int(row["chips"]), float(row["minutes"]),
+        if not re.fullmatch(r"(mlperf-v\d+\.\d+|vendor-\d{4})-.+", row["id"]):
+            raise ValueError(f"{path}: row {row['id']!r}: id must start with mlperf-v<round>- or vendor-<year>-, "
+                             "e.g. mlperf-v4.1-gpt3-... or vendor-2025-llama3-70b-...")
+        rate = float(row["tokens_per_s_per_chip"]) if row.get("tokens_per_s_per_chip") else None
+        tokens = float(row["tokens"]) if row.get("tokens") else None
+        if row.get("minutes"):
+            minutes = float(row["minutes"])
+        elif rate and tokens:
+            minutes = tokens / (rate * int(row["chips"])) / 60.0
+        else:
+            raise ValueError(f"{path}: row {row['id']!r}: give minutes, or tokens_per_s_per_chip and tokens")
+        out.append(Evidence(row["id"], row["benchmark"], row["chip"], int(row["chips"]), minutes,
                             row["precision"], row["use"], row["source"], row["as_of"],
-                            int(row["batch_sequences"]) if row.get("batch_sequences") else None,
-                            float(row["tokens"]) if row.get("tokens") else None))
+                            int(row["batch_sequences"]) if row.get("batch_sequences") else None, tokens, rate))
     return out
 
 
@@ -118,19 +153,25 @@ def implied_efficiency(row: Evidence, chip: ChipSpec, efficiency: Mapping[str, f
     return math.sqrt(low * high)
 
 
+def _round_ratios(anchors: list[Evidence], chips: Mapping[str, ChipSpec],
+                  from_runs: Mapping[str, float]) -> dict[str, float]:
+    """r per round = η from published runs / η reproducing the round's `anchors` (geometric mean)."""
+    ratios: dict[str, list[float]] = {}
+    for row in anchors:
+        chip = chips[row.chip]
+        ratios.setdefault(row.round, []).append(from_runs[chip_family(chip)] / implied_efficiency(row, chip, from_runs))
+    return {name: statistics.geometric_mean(values) for name, values in ratios.items()}
+
+
 def production_ratios(rows: list[Evidence], chips: Mapping[str, ChipSpec],
                       from_runs: Mapping[str, float]) -> dict[str, float]:
     """r per round = η from published runs / η reproducing that round's anchor rows (geometric
     mean over them). Every round with a row must have an anchor."""
-    ratios: dict[str, list[float]] = {}
-    for row in rows:
-        if row.use == "anchor":
-            chip = chips[row.chip]
-            ratios.setdefault(row.round, []).append(from_runs[chip_family(chip)] / implied_efficiency(row, chip, from_runs))
+    ratios = _round_ratios([row for row in rows if row.use == "anchor"], chips, from_runs)
     missing = sorted({row.round for row in rows} - ratios.keys())
     if missing:
         raise ValueError(f"MLPerf rounds {missing} have no anchor row: their tuning level is unknown")
-    return {name: statistics.geometric_mean(values) for name, values in ratios.items()}
+    return ratios
 
 
 def calibrate_from_evidence(rows: list[Evidence], chips: Mapping[str, ChipSpec],
@@ -173,4 +214,68 @@ def comparison_markdown(rows: list[Evidence], chips: Mapping[str, ChipSpec], eff
         base = first.setdefault(row.benchmark, (measured_cm, predicted_cm))
         lines.append(f"| {row.id} | {row.round} | {row.chips:,} | {row.use} | {row.minutes:,.1f} | {predicted:,.1f} | "
                      f"{predicted / row.minutes - 1:+.1%} | {measured_cm / base[0]:.2f} | {predicted_cm / base[1]:.2f} |")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class VendorCheck:
+    """One vendor row scored, never fitted (module doc): tokens/s/chip predicted at the
+    production η table, the η reproducing the row, the family's production η it implies (r · η;
+    None when its round has no H100 row) and the (measured, predicted) tokens/s/chip ratio over
+    the same round's H100 row on the same benchmark (None when there is none)."""
+
+    row: Evidence
+    predicted_rate: float
+    implied: float
+    production: float | None
+    versus_h100: tuple[float, float] | None
+
+    @property
+    def error(self) -> float:
+        return self.predicted_rate / self.row.tokens_per_s_per_chip - 1.0
+
+
+def predicted_rate(row: Evidence, chip: ChipSpec, efficiency: Mapping[str, float] | None = None) -> float:
+    """Tokens/s per chip the model predicts for `row`: its tokens over its predicted compute minutes."""
+    return row.tokens / (predicted_minutes(row, chip, efficiency) * 60.0 * row.chips)
+
+
+def vendor_checks(rows: list[Evidence], chips: Mapping[str, ChipSpec],
+                  efficiency: Mapping[str, float]) -> list[VendorCheck]:
+    """Score every vendor row against `efficiency` (the production table): see VendorCheck."""
+    ratios = _round_ratios([row for row in rows if row.chip == REFERENCE_CHIP], chips, efficiency)
+    rates = {row.id: predicted_rate(row, chips[row.chip], efficiency) for row in rows}
+    reference = {(row.round, row.benchmark): row for row in rows if row.chip == REFERENCE_CHIP}
+    checks = []
+    for row in rows:
+        implied = implied_efficiency(row, chips[row.chip], efficiency)
+        h100 = reference.get((row.round, row.benchmark))
+        versus = None if h100 is None or h100 is row else (
+            row.tokens_per_s_per_chip / h100.tokens_per_s_per_chip, rates[row.id] / rates[h100.id])
+        checks.append(VendorCheck(row, rates[row.id], implied,
+                                  ratios[row.round] * implied if row.round in ratios else None, versus))
+    return checks
+
+
+def vendor_markdown(checks: list[VendorCheck], chips: Mapping[str, ChipSpec], efficiency: Mapping[str, float]) -> str:
+    """Per row: measured against predicted tokens/s/chip at production η, the η reproducing it,
+    the production η it implies, and its speed relative to H100 in the same table; then per
+    family the geometric mean of the production η its rows imply against the table's η."""
+    lines = ["| result | chips | precision | batch × context | measured tok/s/chip | predicted at production η | error | "
+             "η reproducing it | production η implied | vs H100 same model: measured | predicted |",
+             "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    by_family: dict[str, list[float]] = {}
+    for c in checks:
+        row = c.row
+        implied = f"{c.production:.3f}" if c.production is not None else "–"
+        versus = (f"{c.versus_h100[0]:.3f} | {c.versus_h100[1]:.3f}" if c.versus_h100 else "– | –")
+        lines.append(f"| {row.id} | {row.chips:,} | {row.precision} | {row.batch_sequences:,} × {row.workload.seq_len:,} | "
+                     f"{row.tokens_per_s_per_chip:,.0f} | {c.predicted_rate:,.0f} | {c.error:+.1%} | {c.implied:.3f} | "
+                     f"{implied} | {versus} |")
+        if c.production is not None:
+            by_family.setdefault(chip_family(chips[row.chip]), []).append(c.production)
+    lines += ["", "| family | η in the table (mfu.EFFICIENCY) | production η the vendor rows imply (geometric mean) | rows |",
+              "|---|---:|---:|---:|"]
+    lines += [f"| {family} | {efficiency[family]:.3f} | {statistics.geometric_mean(values):.3f} | {len(values)} |"
+              for family, values in by_family.items()]
     return "\n".join(lines)

@@ -1,0 +1,123 @@
+"""Vendors' published training throughput tables, scored but never fitted (docs/fidelity.md,
+"Vendor throughput tables: an unfitted check"). No bound on the errors is asserted: the section
+reports them."""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from pathlib import Path
+
+import pytest
+
+from planner.catalog import default_catalog_dir, load_catalog
+from planner.compute import evidence
+from planner.compute.mfu import EFFICIENCY
+
+CATALOG = load_catalog()
+CHIPS = CATALOG.chips
+VENDOR = evidence.load_evidence(default_catalog_dir() / evidence.VENDOR_FILE)
+MLPERF = evidence.load_evidence(default_catalog_dir() / evidence.EVIDENCE_FILE)
+BY_ID = {row.id: row for row in VENDOR}
+DOC = Path(__file__).resolve().parents[1] / "docs" / "fidelity.md"
+
+
+@pytest.fixture(scope="module")
+def checks():
+    return {c.row.id: c for c in evidence.vendor_checks(VENDOR, CHIPS, EFFICIENCY)}
+
+
+def test_loader_accepts_vendor_rows_and_converts_tokens_per_second_to_minutes():
+    row = BY_ID["vendor-2025-llama3.1-70b-google-tpu-v6e-256"]
+    # MaxText tiering: ~960 tokens/s/device on 256 v6e; 1e10 tokens take 1e10 / (960 · 256) s.
+    assert row.tokens_per_s_per_chip == 960 and row.chips == 256 and row.tokens == 1e10
+    assert row.minutes == pytest.approx(1e10 / (960 * 256) / 60)  # 678.1 minutes
+    assert row.round == "2025" and row.precision == "bf16"
+    # Per-device batch 5 on 256 chips (its MaxText config), 8,192-token context.
+    assert row.workload.batch_tokens == 1280 * 8192 and row.workload.seq_len == 8192
+
+
+def test_every_vendor_row_is_a_check_with_a_source_and_a_catalog_chip():
+    assert len(VENDOR) >= 16
+    for row in VENDOR:
+        assert row.use == "check", row.id
+        assert row.source and row.as_of and row.chip in CHIPS and row.batch_sequences
+    assert {row.chip for row in VENDOR} >= {"H100", "B200", "tpu-v6e", "tpu-v5p", "Gaudi2"}
+
+
+def test_vendor_benchmarks_are_the_catalog_models():
+    """Params and config.json shape as catalogs/models.csv has them (Llama 3.1 8B/70B share
+    Llama 3's architecture)."""
+    for benchmark, model in [("llama3-8b", "llama-3.1-8b"), ("llama3-8b", "llama-3-8b"), ("llama3-70b", "llama-3.1-70b"),
+                             ("llama3-70b", "llama-3-70b"), ("llama3.1-405b", "llama-3.1-405b"), ("llama2-70b", "llama-2-70b")]:
+        workload, entry = evidence.BENCHMARKS[benchmark], CATALOG.models[model]
+        assert workload.shape == entry.shape and workload.params == entry.params_total, benchmark
+
+
+def test_loader_rejects_an_unknown_id_and_a_row_without_a_time(tmp_path):
+    with (default_catalog_dir() / evidence.VENDOR_FILE).open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        fields, good = reader.fieldnames, next(reader)
+    for change, message in [({"id": "nvidia-2025-x"}, "vendor-<year>-"), ({"tokens_per_s_per_chip": ""}, "tokens_per_s_per_chip")]:
+        path = tmp_path / "rows.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=fields)
+            writer.writeheader()
+            writer.writerow({**good, **change})
+        with pytest.raises(ValueError, match=message):
+            evidence.load_evidence(path)
+
+
+def test_cross_chip_ratio_is_measured_over_the_same_rounds_h100_row(checks):
+    """v6e Llama 3.1 70B (MaxText, 960 tokens/s/chip) over H100 Llama 3 70B (Megatron-Bridge,
+    1,602): measured 960 / 1,602 = 0.599; predicted, the same ratio of the model's rates."""
+    v6e, h100 = BY_ID["vendor-2025-llama3.1-70b-google-tpu-v6e-256"], BY_ID["vendor-2025-llama3-70b-nvidia-h100-64"]
+    measured, predicted = checks[v6e.id].versus_h100
+    assert measured == pytest.approx(960 / 1602)
+    rate = {row.id: row.tokens / (evidence.predicted_minutes(row, CHIPS[row.chip]) * 60 * row.chips) for row in (v6e, h100)}
+    assert predicted == pytest.approx(rate[v6e.id] / rate[h100.id])
+    assert checks[h100.id].versus_h100 is None  # an H100 row has nothing to be compared with
+    assert checks["vendor-2025-llama2-70b-google-tpu-v5p-512"].versus_h100 is None  # no H100 Llama 2 row in 2025
+
+
+def test_a_total_throughput_is_stored_per_chip():
+    """Intel's Gaudi 2 page gives tokens/sec for all 64 cards: 43,332 / 64 = 677.06 per card."""
+    row = BY_ID["vendor-2025-llama3.1-70b-intel-gaudi2-64"]
+    assert row.tokens_per_s_per_chip * row.chips == pytest.approx(43332, abs=0.5)
+
+
+def test_predicted_rate_is_at_production_eta_and_the_implied_eta_reproduces_the_row(checks):
+    for row in VENDOR:
+        check = checks[row.id]
+        family = evidence.chip_family(CHIPS[row.chip])
+        reproduced = evidence.predicted_minutes(row, CHIPS[row.chip], {**EFFICIENCY, family: check.implied})
+        assert reproduced == pytest.approx(row.minutes, rel=1e-4), row.id
+        assert check.error == pytest.approx(check.predicted_rate / row.tokens_per_s_per_chip - 1)
+
+
+def test_round_tuning_level_comes_from_its_h100_rows(checks):
+    """r = η_runs(hopper) / η reproducing each H100 row of the round (geometric mean), so the
+    production η a round's own H100 rows imply has the geometric mean η_runs(hopper); every
+    row's is its round's r × its η."""
+    rounds = {row.round for row in VENDOR}
+    assert rounds == {"2024", "2025"}
+    for name in rounds:
+        in_round = [checks[row.id] for row in VENDOR if row.round == name]
+        h100 = [c for c in in_round if c.row.chip == "H100"]
+        ratio = statistics.geometric_mean(EFFICIENCY["hopper"] / c.implied for c in h100)
+        assert statistics.geometric_mean(c.production for c in h100) == pytest.approx(EFFICIENCY["hopper"])
+        for check in in_round:
+            assert check.production == pytest.approx(ratio * check.implied)
+
+
+def test_vendor_rows_never_enter_the_fit():
+    """EFFICIENCY comes from published runs and MLPerf rows only: the MLPerf file holds no vendor
+    row and the vendor file no anchor or calibrate row."""
+    assert not any(row.id.startswith("vendor-") for row in MLPERF)
+    assert not any(row.use in ("anchor", "calibrate") for row in VENDOR)
+
+
+def test_docs_show_the_current_vendor_table(checks):
+    """Refresh with: .venv/bin/python benchmarks/fidelity.py --write"""
+    table = evidence.vendor_markdown(list(checks.values()), CHIPS, EFFICIENCY)
+    assert table in DOC.read_text(encoding="utf-8")
