@@ -24,7 +24,8 @@ MOE_BOUND = 0.25
 
 def test_model_constants_are_the_calibration_result():
     from_runs = fidelity.calibrate_efficiency(RUNS, CHIPS)
-    fitted = from_runs | evidence.calibrate_from_evidence(EVIDENCE, CHIPS, from_runs)
+    vendor = evidence.load_evidence(default_catalog_dir() / evidence.VENDOR_FILE)
+    fitted = from_runs | evidence.calibrate_from_evidence(EVIDENCE + vendor, CHIPS, from_runs)
     assert EFFICIENCY == pytest.approx(fitted, abs=5e-4)
     assert UNCALIBRATED_EFFICIENCY == pytest.approx(statistics.geometric_mean(from_runs.values()), abs=5e-4)
 

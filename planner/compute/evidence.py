@@ -1,7 +1,7 @@
 """Measured throughput per chip beyond the published runs: MLPerf Training results
 (catalogs/throughput_evidence.csv), used to calibrate the GEMM efficiency η of chip families
 that no published run covers and to check relative speeds across chips; and vendors' published
-training throughput tables (catalogs/vendor_throughput.csv), scored only (see below).
+training throughput tables (catalogs/vendor_throughput.csv), which calibrate with them (below).
 
 Benchmarks, as workloads:
   mlperf-gpt3-175b: GPT-3 175B continued from a fixed checkpoint to a target log-perplexity, at
@@ -38,8 +38,10 @@ minutes = tokens / (tokens/s/chip · chips) / 60; every ratio below is independe
 MLPerf, these tables are tuned showcases (synthetic data, no checkpointing), so a round's tuning
 level comes from its H100 rows: r = η_runs(hopper) / η reproducing them (geometric mean), a
 family's production η implied by a row is r · η reproducing it, and the cross-chip ratio is the
-row's tokens/s/chip over the same round's H100 row on the same benchmark. All vendor rows are
-'check': nothing here enters EFFICIENCY.
+row's tokens/s/chip over the same round's H100 row on the same benchmark. The vendor rows were
+first scored unfitted (2026-12-05: they put TPU v6e 20 % and B200 30 % above the MLPerf-only η);
+since then their H100 rows anchor their year and the others calibrate: a family's η is the
+geometric mean of r_round · η over all its calibrate rows, MLPerf and vendor alike.
 """
 
 from __future__ import annotations
@@ -219,9 +221,9 @@ def comparison_markdown(rows: list[Evidence], chips: Mapping[str, ChipSpec], eff
 
 @dataclass(frozen=True)
 class VendorCheck:
-    """One vendor row scored, never fitted (module doc): tokens/s/chip predicted at the
-    production η table, the η reproducing the row, the family's production η it implies (r · η;
-    None when its round has no H100 row) and the (measured, predicted) tokens/s/chip ratio over
+    """One vendor row scored (module doc): tokens/s/chip predicted at the production η table,
+    the η reproducing the row, the family's production η it implies (r · η; None when its round
+    has no H100 row) and the (measured, predicted) tokens/s/chip ratio over
     the same round's H100 row on the same benchmark (None when there is none)."""
 
     row: Evidence

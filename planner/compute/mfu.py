@@ -30,11 +30,12 @@ FAMILY_PREFIXES = (
     ("Trainium", "trainium"), ("Trainium2", "trainium2"), ("L40S", "ada"),
 )
 # η from published runs (fidelity.calibrate_efficiency) and, for families no run covers, from
-# MLPerf results scaled to production level (evidence.calibrate_from_evidence);
+# MLPerf results and vendors' throughput tables scaled to production level
+# (evidence.calibrate_from_evidence, both files);
 # tests/test_compute_fidelity.py checks these against a fresh calibration.
 EFFICIENCY = {
     "ampere": 0.480, "hopper": 0.504, "tpu-v4": 0.526,  # published runs
-    "blackwell": 0.385, "gaudi2": 0.363, "tpu-v5p": 0.485, "tpu-v6e": 0.356,  # MLPerf Training
+    "blackwell": 0.458, "gaudi2": 0.390, "tpu-v5p": 0.466, "tpu-v6e": 0.412,  # MLPerf + vendor tables
 }
 # Geometric mean of the families calibrated on published runs.
 UNCALIBRATED_EFFICIENCY = 0.503
