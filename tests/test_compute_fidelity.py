@@ -66,10 +66,11 @@ def test_mlperf_scaling_within_20_percent_in_one_software_round(a, b):
     ("mlperf-v4.1-llama2-lora-h200-8", "mlperf-v4.1-llama2-lora-nvidia-b200-8"),
 ])
 def test_mlperf_relative_speed_of_two_chips_in_one_round_within_20_percent(a, b):
-    """Two chips in one MLPerf round, neither row fitted to the other: Gaudi 2 (BF16, fitted on
-    its v4.0 FP8 row) against H100 in v3.0, TPU v5p (fitted on v4.1) against H100 in v4.0, H200
-    (from published runs) against B200 (from GPT-3) on Llama 2 70B LoRA. Gaudi 2's v3.1 FP8 rows
-    miss (+31 % / +39 %): docs/fidelity.md lists them with the likely cause."""
+    """Two chips in one MLPerf round, neither row fitted to the other: Gaudi 2 (BF16; η from its
+    v4.0 FP8 row and vendor rows) against H100 in v3.0, TPU v5p (η from v4.1 and a vendor row)
+    against H100 in v4.0, H200 (published runs) against B200 (GPT-3 and vendor rows) on Llama 2
+    70B LoRA. Gaudi 2's v3.1 FP8 rows miss (+32 % / +22 %): docs/fidelity.md lists them with the
+    likely cause; they are the one unfitted cross-chip pair left out of this list."""
     measured, predicted = _chip_minute_ratio(a, b)
     assert predicted == pytest.approx(measured, rel=0.20)
 

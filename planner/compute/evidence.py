@@ -64,7 +64,7 @@ EVIDENCE_FILE = "throughput_evidence.csv"
 VENDOR_FILE = "vendor_throughput.csv"
 MLPERF_GPT3_TOKENS = 0.004 * 300e9
 VENDOR_TOKENS = 1e10  # stated token count a tokens/s/chip row is timed on (cancels in every ratio)
-REFERENCE_CHIP = "H100"  # its rows fix a vendor round's tuning level
+REFERENCE_CHIP = "H100"  # vendor rows are compared with this chip's row of the same round and model
 BENCHMARKS = {
     "mlperf-gpt3-175b": Workload("full", 175e9, 175e9, MLPERF_GPT3_TOKENS, seq_len=2048, batch_tokens=1536 * 2048),
     "mlperf-llama2-70b-lora": Workload("lora", 70e9, 70e9, 1e8, seq_len=8192, batch_tokens=8 * 8192),
@@ -155,25 +155,20 @@ def implied_efficiency(row: Evidence, chip: ChipSpec, efficiency: Mapping[str, f
     return math.sqrt(low * high)
 
 
-def _round_ratios(anchors: list[Evidence], chips: Mapping[str, ChipSpec],
-                  from_runs: Mapping[str, float]) -> dict[str, float]:
-    """r per round = η from published runs / η reproducing the round's `anchors` (geometric mean)."""
-    ratios: dict[str, list[float]] = {}
-    for row in anchors:
-        chip = chips[row.chip]
-        ratios.setdefault(row.round, []).append(from_runs[chip_family(chip)] / implied_efficiency(row, chip, from_runs))
-    return {name: statistics.geometric_mean(values) for name, values in ratios.items()}
-
-
 def production_ratios(rows: list[Evidence], chips: Mapping[str, ChipSpec],
                       from_runs: Mapping[str, float]) -> dict[str, float]:
     """r per round = η from published runs / η reproducing that round's anchor rows (geometric
     mean over them). Every round with a row must have an anchor."""
-    ratios = _round_ratios([row for row in rows if row.use == "anchor"], chips, from_runs)
+    ratios: dict[str, list[float]] = {}
+    for row in rows:
+        if row.use == "anchor":
+            chip = chips[row.chip]
+            ratios.setdefault(row.round, []).append(
+                from_runs[chip_family(chip)] / implied_efficiency(row, chip, from_runs))
     missing = sorted({row.round for row in rows} - ratios.keys())
     if missing:
-        raise ValueError(f"MLPerf rounds {missing} have no anchor row: their tuning level is unknown")
-    return ratios
+        raise ValueError(f"rounds {missing} have no anchor row: their tuning level is unknown")
+    return {name: statistics.geometric_mean(values) for name, values in ratios.items()}
 
 
 def calibrate_from_evidence(rows: list[Evidence], chips: Mapping[str, ChipSpec],
@@ -222,14 +217,14 @@ def comparison_markdown(rows: list[Evidence], chips: Mapping[str, ChipSpec], eff
 @dataclass(frozen=True)
 class VendorCheck:
     """One vendor row scored (module doc): tokens/s/chip predicted at the production η table,
-    the η reproducing the row, the family's production η it implies (r · η; None when its round
-    has no H100 row) and the (measured, predicted) tokens/s/chip ratio over
-    the same round's H100 row on the same benchmark (None when there is none)."""
+    the η reproducing the row, the family's production η it implies (r_round · η) and the
+    (measured, predicted) tokens/s/chip ratio over the same round's H100 row on the same
+    benchmark (None when there is none)."""
 
     row: Evidence
     predicted_rate: float
     implied: float
-    production: float | None
+    production: float
     versus_h100: tuple[float, float] | None
 
     @property
@@ -245,7 +240,7 @@ def predicted_rate(row: Evidence, chip: ChipSpec, efficiency: Mapping[str, float
 def vendor_checks(rows: list[Evidence], chips: Mapping[str, ChipSpec],
                   efficiency: Mapping[str, float]) -> list[VendorCheck]:
     """Score every vendor row against `efficiency` (the production table): see VendorCheck."""
-    ratios = _round_ratios([row for row in rows if row.chip == REFERENCE_CHIP], chips, efficiency)
+    ratios = production_ratios(rows, chips, efficiency)
     rates = {row.id: predicted_rate(row, chips[row.chip], efficiency) for row in rows}
     reference = {(row.round, row.benchmark): row for row in rows if row.chip == REFERENCE_CHIP}
     checks = []
@@ -254,8 +249,7 @@ def vendor_checks(rows: list[Evidence], chips: Mapping[str, ChipSpec],
         h100 = reference.get((row.round, row.benchmark))
         versus = None if h100 is None or h100 is row else (
             row.tokens_per_s_per_chip / h100.tokens_per_s_per_chip, rates[row.id] / rates[h100.id])
-        checks.append(VendorCheck(row, rates[row.id], implied,
-                                  ratios[row.round] * implied if row.round in ratios else None, versus))
+        checks.append(VendorCheck(row, rates[row.id], implied, ratios[row.round] * implied, versus))
     return checks
 
 
@@ -269,13 +263,11 @@ def vendor_markdown(checks: list[VendorCheck], chips: Mapping[str, ChipSpec], ef
     by_family: dict[str, list[float]] = {}
     for c in checks:
         row = c.row
-        implied = f"{c.production:.3f}" if c.production is not None else "–"
         versus = (f"{c.versus_h100[0]:.3f} | {c.versus_h100[1]:.3f}" if c.versus_h100 else "– | –")
         lines.append(f"| {row.id} | {row.chips:,} | {row.precision} | {row.batch_sequences:,} × {row.workload.seq_len:,} | "
                      f"{row.tokens_per_s_per_chip:,.0f} | {c.predicted_rate:,.0f} | {c.error:+.1%} | {c.implied:.3f} | "
-                     f"{implied} | {versus} |")
-        if c.production is not None:
-            by_family.setdefault(chip_family(chips[row.chip]), []).append(c.production)
+                     f"{c.production:.3f} | {versus} |")
+        by_family.setdefault(chip_family(chips[row.chip]), []).append(c.production)
     lines += ["", "| family | η in the table (mfu.EFFICIENCY) | production η the vendor rows imply (geometric mean) | rows |",
               "|---|---:|---:|---:|"]
     lines += [f"| {family} | {efficiency[family]:.3f} | {statistics.geometric_mean(values):.3f} | {len(values)} |"
