@@ -24,10 +24,13 @@ NOTHING_RUN = dict(chip="-", provider="-", region="-", source=None, nodes=0, gpu
 
 
 def chosen(plan: Plan, catalog: Catalog) -> Alternative:
+    """The chosen plan's row; its cluster is the segment doing most of the work (GPU-hours), not
+    the dearest one: an owned segment's cost leaves out the servers' capital, so a few days of
+    rental before delivery would otherwise stand for a plan run on owned hardware."""
     segments = [s for st in plan.stages for s in st.segments]
     cluster = NOTHING_RUN
     if segments:
-        main = max(segments, key=lambda s: s.cost_usd)
+        main = max(segments, key=lambda s: s.gpu_hours)
         cluster = dict(chip=main.chip, provider=main.provider, region=region(main.offer, catalog), source=main.source,
                        nodes=main.nodes, gpus_per_node=main.gpus // max(main.nodes, 1))
     return Alternative(kind="chosen", path_id=plan.path.id, path_kind=plan.path.kind, segments=len(segments),
@@ -38,8 +41,8 @@ def from_solution(kind: str, sol: Solution, problem: Problem, cand: Candidate, c
                   chosen_cost: float) -> Alternative:
     options = {o.id: o for s in problem.path(sol.path_id).stages for o in s.options}
     cluster = NOTHING_RUN
-    if sol.segments:
-        opt = options[max(sol.segments, key=lambda s: s.cost_usd).option]
+    if sol.segments:  # the segment doing most of the work, as for the chosen row
+        opt = options[max(sol.segments, key=lambda s: s.fraction * options[s.option].gpu_hours).option]
         cluster = dict(chip=opt.chip, provider=opt.provider, region=region(opt.offer, catalog), source=opt.source,
                        nodes=opt.nodes, gpus_per_node=opt.gpus // max(opt.nodes, 1))
     return Alternative(kind=kind, path_id=cand.id, path_kind=cand.kind, segments=len(sol.segments),

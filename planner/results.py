@@ -25,6 +25,7 @@ class Layout(_Out):
     pp: int = Field(description="Pipeline-parallel degree.")
     dp: int = Field(description="Data-parallel degree.")
     ep: int = Field(description="Expert-parallel degree (1 for dense models).")
+    cp: int = Field(1, description="Context-parallel degree: devices splitting each sequence (1: none).")
     micro_batch: int = Field(description="Sequences per micro-batch.")
     grad_accum: int = Field(description="Micro-batches accumulated per optimiser step.")
     zero: int = Field(description="ZeRO stage (1: optimiser state sharded; 3: weights too).")

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from planner.catalog import load_catalog
 from planner.compute import deepseek_batch_tokens, estimate
 from planner.compute.fidelity import load_runs
-from planner.compute.layout import Fabric, Layout, _ring_latency_s, best_layout, memory_bytes, step_time
+from planner.compute.evidence import load_evidence
+from planner.compute.layout import (Fabric, Layout, _ring_latency_s, best_layout, max_context_parallel, max_useful_gpus,
+                                    memory_bytes, step_time)
 from planner.compute.shape import model_shape
 from planner.compute.stage import fabric
 from planner.workload import Workload
@@ -36,12 +38,15 @@ def brute_force(w: Workload, n: int, f: Fabric, batch: int):
     """Every layout the module doc allows, enumerated independently and evaluated one by one."""
     shape = model_shape(w.params, w.active_params)
     best = None
-    for t, p, e, m, zero, recompute, v in itertools.product(range(1, n + 1), range(1, n + 1), range(1, n + 1),
-                                                            (1, 2, 4, 8), (1, 3), (False, True), (1, 2, 4, 8)):
-        power_of_two = all(x & (x - 1) == 0 for x in (t, p, e))
-        if not power_of_two or n % (t * p) or t > f.domain or shape.n_heads % t or p > shape.n_layer:
+    for t, p, e, c, m, zero, recompute, v in itertools.product(
+            range(1, n + 1), range(1, n + 1), range(1, n + 1), range(1, n + 1),
+            (1, 2, 4, 8), (1, 3), (False, True), (1, 2, 4, 8)):
+        power_of_two = all(x & (x - 1) == 0 for x in (t, p, e, c))
+        if not power_of_two or n % (t * p * c) or t > f.domain or shape.n_heads % t or p > shape.n_layer:
             continue
-        d = n // (t * p)
+        if w.seq_len // c < 4096 and c > 1:  # context parallel keeps ≥ 4,096 tokens per rank
+            continue
+        d = n // (t * p * c)
         if d % e or (e > 1 and (not shape.moe or e > shape.experts)):
             continue
         ga = batch // (d * m)
@@ -51,7 +56,7 @@ def brute_force(w: Workload, n: int, f: Fabric, batch: int):
             ga = ga // p * p
             if p == 1 or ga < p or p * v > shape.n_layer:
                 continue
-        lay = Layout(t, p, d, e, m, ga, zero, recompute, v)
+        lay = Layout(t, p, d, e, m, ga, zero, recompute, v, c)
         if memory_bytes(w, shape, lay, w.seq_len) > f.memory_bytes:
             continue
         per_sequence = float(step_time(w, shape, lay, w.seq_len, f).total) / (d * m * ga)
@@ -66,6 +71,8 @@ def brute_force(w: Workload, n: int, f: Fabric, batch: int):
     (Workload("full", 1e10, 1e10, 1e10, seq_len=2048), 16, 40, 64),
     (Workload("full", 4e9, 1e9, 1e10, seq_len=1024), 16, 16, 64),  # MoE: expert parallelism
     (Workload("lora", 7e9, 7e9, 1e9, seq_len=4096), 4, 24, 16),
+    (Workload("full", 1e10, 1e10, 1e10, seq_len=8192), 16, 40, 16),  # context parallelism allowed (2)
+    (Workload("full", 3e9, 3e9, 1e10, seq_len=16384), 16, 24, 8),  # up to 4
 ])
 def test_search_matches_brute_force(w, n, memory_gb, batch):
     f = fab(memory_bytes=memory_gb * 1e9)
@@ -164,6 +171,80 @@ def test_compute_term_is_the_soft_roofline():
     assert float(step.compute) == pytest.approx(flops / (989e12 * 0.5) * 1.2343, rel=1e-3)
 
 
+def test_context_parallel_ring_exchange_and_its_overlap():
+    """Context parallelism (ring attention, Liu et al. 2023 §3; Megatron-core CP): each of c = 2
+    ranks holds half of the 8,192-token sequence; per layer it receives the other chunk's K and
+    V forward and again backward, and passes dK, dV back: 3 × (c − 1) × 2 × (4,096 × 4,096 × 2 B)
+    / t(8) = 25.17 MB, over the network (the partner is 8 ranks away, in the next node) at 50 GB/s:
+    503.3 µs per layer, less the layer's attention-score compute it overlaps (3A of the 6N + 3A
+    training FLOPs, A = 2 · n_layer · 8,192 · d_model with the FLOP count's unrounded shape
+    31.93 × 4,087, flops.layer_shape). The device does half the micro-batch's work."""
+    w = Workload("full", 6.4e9, 6.4e9, 1e10, seq_len=8192)
+    shape = model_shape(w.params, w.active_params)
+    step = step_time(w, shape, Layout(8, 1, 1, 1, 1, 1, 1, False, 1, 2), 8192, fab())
+    per_layer = 3 * 1 * 2 * 4096 * 4096 * 2 / 8 / 50e9
+    assert per_layer == pytest.approx(503.3e-6, rel=1e-4)
+    attention = 3 * 2 * 31.9296 * 8192 * 4086.98
+    overlap = float(step.compute) * attention / (6 * 6.4e9 + attention) / 32
+    assert float(step.cp_comm) == pytest.approx(32 * (per_layer - overlap), rel=1e-4)
+    whole = step_time(w, shape, Layout(8, 1, 1, 1, 1, 1, 1, False), 8192, fab())
+    assert float(step.compute) == pytest.approx(float(whole.compute) / 2, rel=0.05)  # smaller GEMMs: a bit more
+    assert float(whole.cp_comm) == 0.0
+
+
+def test_context_parallel_halves_activations_and_widens_the_optimiser_shard():
+    """Korthikanti et al. 2022 Eq. 2 with FlashAttention: 34·s·b·h/t bytes per layer and
+    micro-batch; with c context ranks each holds s/c tokens (Megatron-core CP), and the ZeRO-1
+    optimiser state (12 B per parameter) shards over d·c ranks. 6.4e9 parameters, 32 layers,
+    h = 4,096, s = 8,192, t = 8, d = 2: activations 32 × 34 × 8,192 × 4,096 / 8 = 4.56 GB at
+    c = 1, 2.28 GB at c = 2; state 8e8 × (4 + 12/2) = 8 GB, and 8e8 × (4 + 12/4) = 5.6 GB."""
+    w = Workload("full", 6.4e9, 6.4e9, 1e10, seq_len=8192)
+    shape = model_shape(w.params, w.active_params)
+    one = memory_bytes(w, shape, Layout(8, 1, 2, 1, 1, 1, 1, False), 8192)
+    two = memory_bytes(w, shape, Layout(8, 1, 2, 1, 1, 1, 1, False, 1, 2), 8192)
+    activations = 32 * 34 * 8192 * 4096 / 8
+    assert float(one) == pytest.approx(activations + 8e8 * (4 + 12 / 2) + 3e9)
+    assert float(two) == pytest.approx(activations / 2 + 8e8 * (4 + 12 / 4) + 3e9)
+
+
+def test_llama3_405b_published_layout_needs_more_than_80_gb_without_recomputation():
+    """Korthikanti et al. 2022 §4.2.3: the first 1F1B stage holds p micro-batches of L/p layers.
+    Meta's TP 8 × PP 16 × DP 128 at 8,192 tokens (Dubey et al. 2024 Table 4, 16 micro-batches of
+    one sequence): ⌈127/16⌉ = 8 layers × 16 × 34 × 8,192 × 16,384 / 8 B = 73.0 GB of activations,
+    plus 405e9/128 parameters × (4 + 12/128) B = 12.95 GB of state and the 3 GB reserve: 89.0 GB,
+    more than an 80 GB H100, although Meta trained it without activation checkpointing (§3.3.2:
+    its schedule, layer balancing and freed pipeline buffers are not modelled)."""
+    w = Workload("full", 405e9, 405e9, 15.6e12, seq_len=8192, batch_tokens=16_777_216)
+    shape = model_shape(w.params, w.active_params)
+    meta = memory_bytes(w, shape, Layout(8, 16, 128, 1, 1, 16, 1, False), 8192)
+    expected = 8 * 16 * 34 * 8192 * 16384 / 8 + 405e9 / 128 * (4 + 12 / 128) + 3e9
+    assert shape.n_layer == 127 and expected == pytest.approx(89.0e9, rel=1e-3)
+    assert float(meta) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("row_id, layout", [
+    ("vendor-2025-llama3.1-405b-nvidia-h100-1024", (8, 8, 2, 8)),
+    ("vendor-2025-llama3.1-405b-nvidia-b200-128", (4, 8, 2, 8)),
+])
+def test_search_picks_nvidias_published_405b_layout(row_id, layout):
+    """NVIDIA's Megatron-Bridge performance summary (catalogs/vendor_throughput.csv `source`)
+    runs Llama 3.1 405B at 8,192 tokens as TP 8 × PP 8 × CP 2 × VP 8 on 1,024 H100 (batch 512) and
+    TP 4 × PP 8 × CP 2 × VP 8 on 128 B200 (batch 64); the search, free to choose, lands on both."""
+    row = next(r for r in load_evidence(CATALOG / "vendor_throughput.csv") if r.id == row_id)
+    lay = estimate(row.workload, CHIPS[row.chip], row.chips, row.precision).layout
+    assert (lay.tp, lay.pp, lay.cp, lay.virtual) == layout
+
+
+def test_context_parallelism_only_from_8k_tokens_and_raises_the_useful_cluster():
+    """Published context-parallel runs keep ≥ 4,096 tokens per rank (NVIDIA 405B: 8,192 / 2;
+    Meta Table 4: 131,072 / 16): at 4,096 tokens no CP, at 8,192 up to 2, at 131,072 up to 32;
+    the largest useful cluster grows by that factor (batch × widest TP × widest CP)."""
+    assert [max_context_parallel(s) for s in (2048, 4096, 8192, 131072)] == [1, 1, 2, 32]
+    short, long = (Workload("full", 7e9, 7e9, 1e12, seq_len=s, batch_tokens=64 * s) for s in (4096, 8192))
+    assert max_useful_gpus(short, fab(), 64) == 64 * 8
+    assert max_useful_gpus(long, fab(), 64) == 64 * 8 * 2
+
+
 def test_deepseek_batch_law():
     """DeepSeek LLM 2024 Eq. 1: C = 1e20 → 0.292 · 10^(20·0.3271) = 0.292 · 10^6.542 = 1.017e6 tokens."""
     assert deepseek_batch_tokens(1e20) == pytest.approx(1.017e6, rel=1e-3)
@@ -203,7 +284,7 @@ def test_gopher_fits_on_tpu_v3():
 
 WORKLOADS = st.builds(
     lambda params, tokens_per_param, seq: Workload("full", params, params, params * tokens_per_param, seq_len=seq),
-    st.floats(3e8, 1e11), st.floats(1, 100), st.sampled_from([1024, 2048, 4096]))
+    st.floats(3e8, 1e11), st.floats(1, 100), st.sampled_from([1024, 2048, 4096, 8192]))
 
 
 @settings(max_examples=40, deadline=None)

@@ -69,7 +69,7 @@ FRONTIERS = {
     "plan frontier scenarios/startup_7b.yaml --vary budget": (3, {"continue"}),
     "plan frontier scenarios/small_lab_finetune.yaml --vary budget": (3, {"continue"}),
     "plan frontier scenarios/distillation.yaml --vary budget --min 25000 --max 125000 --points 5":
-        (5, {"scratch", "distill", "adopt"}),
+        (5, {"distill", "adopt"}),
 }
 
 

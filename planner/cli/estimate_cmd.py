@@ -108,7 +108,8 @@ def _table(r: dict) -> str:
 
 
 def _layout_text(lay: dict) -> str:
-    text = (f"TP {lay['tp']} × PP {lay['pp']} × DP {lay['dp']}" + (f" (EP {lay['ep']})" if lay["ep"] > 1 else "")
+    text = (f"TP {lay['tp']}" + (f" × CP {lay['cp']}" if lay.get("cp", 1) > 1 else "")
+            + f" × PP {lay['pp']} × DP {lay['dp']}" + (f" (EP {lay['ep']})" if lay["ep"] > 1 else "")
             + f", micro-batch {lay['micro_batch']} × {lay['grad_accum']} accumulation, ZeRO-{lay['zero']}")
     return text + (", activation recomputation" if lay["recompute"] else "")
 

@@ -18,7 +18,7 @@ Benchmark minutes exclude failures and start-up, so they are compared with the m
 hours (GPU-hours × goodput, less the first start).
 
 MLPerf submissions are tuned far beyond production runs (H100 needs η ≈ 0.7 to reproduce its
-v3.0 GPT-3 times against 0.50 on published runs), and the tuning moves from round to round
+v3.0 GPT-3 times against 0.46 on published runs), and the tuning moves from round to round
 (NVIDIA's 512-GPU H100 time fell from 64.3 to 58.3, 50.7 and 49.8 minutes from v3.0 to v4.1).
 So MLPerf fixes *relative* speed within a round only. Each round's 'anchor' rows (H100, whose
 family published runs calibrate) give that round's ratio r = η_runs/η_MLPerf; a family calibrated

@@ -296,7 +296,8 @@ def holdout_markdown(runs: list[Run], chips: Mapping[str, ChipSpec],
         )
     lines += [
         "",
-        f"Held-out median |error| ({len(comparisons)} runs): model {median_abs_error(comparisons):.1%}; "
+        f"Holdout runs' median |error| at the current η table ({len(comparisons)} runs; a held-out score only "
+        f"until the next refit, docs/fidelity.md): model {median_abs_error(comparisons):.1%}; "
         f"constant-MFU rule fitted on the fit runs only (6·N·D / ({best:.3f} × bf16 peak)) "
         f"{statistics.median(baseline):.1%}.",
     ]

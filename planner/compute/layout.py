@@ -1,21 +1,35 @@
 """Parallel layout search and step time of one training stage on one cluster.
 
-For n devices the search tries every tensor (t) × pipeline (p) × data (d) parallel split with
-t·p·d = n, expert parallelism e | d for mixture-of-experts, micro-batch m ∈ {1, 2, 4, 8},
+For n devices the search tries every tensor (t) × context (c) × pipeline (p) × data (d) parallel
+split with t·c·p·d = n, expert parallelism e | d for mixture-of-experts, micro-batch m ∈ {1, 2, 4, 8},
 ZeRO stage 1 (distributed optimiser) or 3 (FSDP) and full activation recomputation on or off.
 It skips a layout that does not fit in memory, that puts tensor parallelism across the scale-up
 domain, whose t does not divide the heads, that has p > layers, or whose batch of B sequences gives fewer than p
 micro-batches per pipeline (1F1B needs ≥ p in flight, Narayanan et al. 2021 §2.2). The batch law
-(batch.py) thus caps d·p ≤ B/m: the largest useful cluster is B · t_max devices.
+(batch.py) thus caps d·p ≤ B/m: the largest useful cluster is B · t_max · c_max devices.
+
+Context parallelism (Megatron-core CP; ring attention, Liu, Zaharia & Abbeel 2023, arXiv
+2310.01889 §3) splits each sequence over c ranks: every per-token term, the activations and the
+micro-batch's tokens are divided by c, gradients reduce over the d·c data × context ranks, and
+the ranks exchange K and V. Offered only where each rank keeps ≥ CP_MIN_TOKENS = 4,096 tokens,
+the smallest chunk among the published CP runs (NVIDIA Megatron-Bridge Llama 3.1 405B: 8,192
+tokens over CP 2; Dubey et al. 2024 Table 4: 131,072 over CP 16), so c ≤ s/4,096 (none at 4k).
 
 Step time of a layout (seconds), with ga = ⌊B/(d·m)⌋ micro-batches per step and per micro-batch
 on one device:
 
+    (per-token terms below use the device's share m·s/c of the micro-batch's tokens)
     compute   = FLOPs_mb / (peak · η · I/(I + I_ridge))       GEMMs at an achievable fraction of peak
     memory    = elementwise bytes_mb / HBM bandwidth            layer norms, activations, residuals
     tp_comm   = (4 or 6)·L/p · 2(t−1)/t · m·s·h·2 B / link      Megatron TP all-reduces (fwd 2, bwd 2, recompute 2)
     moe_comm  = 4·L/p · (e−1)/e · m·s·k·h·2/t B / link          dispatch + combine, forward and backward
-    pp_comm   = 2v · m·s·h·2/t B / link                         activations and their gradients per chunk
+    pp_comm   = 2v · m·s·h·2/(t·c) B / link                     activations and their gradients per chunk
+    cp_comm   = L/p · max(0, 3·(c−1)·2·m·s·h·2/(t·c) B / link   K, V received forward and again backward,
+                          − attention compute of the layer)     dK, dV sent back; overlapped with the
+                                                                layer's attention-score FLOPs (3A of
+                                                                6N + 3A) as in ring attention. Full
+                                                                heads: for grouped-query attention the
+                                                                K, V are smaller, so an upper bound.
     step      = ga·t_mb + (p−1)/v·t_mb + optimiser + exposed DP 1F1B pipeline, v interleaved chunks per rank
                                                                 (Narayanan et al. 2021 §2.2.2: bubble (p−1)/(v·m))
 
@@ -68,7 +82,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.compute.flops import ADAPTER_FRACTION, forward_flops_per_token, training_flops_per_token
+from planner.compute.flops import (ADAPTER_FRACTION, attention_forward_flops_per_token, forward_flops_per_token,
+                                   training_flops_per_token)
 from planner.compute.memory import BYTES_PER_ADAPTER_PARAM, BYTES_PER_PARAM_BF16, BYTES_PER_PARAM_NF4, RESERVE_BYTES
 from planner.compute.shape import Shape, workload_shape
 from planner.workload import Workload
@@ -82,6 +97,8 @@ NCCL_BASE_LATENCY_S, NVLINK_STEP_LATENCY_S, NETWORK_STEP_LATENCY_S = 8.4e-6, 3.4
 ICI_HOP_LATENCY_S = 1.0e-6
 BUCKET_MIN_PARAMS, BUCKET_PARAMS_PER_DP_RANK = 4e7, 1e6
 MICRO_BATCHES = (1, 2, 4, 8)
+CP_PASSES = 3.0  # K, V forward; K, V and dK, dV backward (ring attention, Liu et al. 2023 §3)
+CP_MIN_TOKENS = 4096  # fewest tokens per context-parallel rank in the published CP runs (module doc)
 
 
 @dataclass(frozen=True)
@@ -120,6 +137,7 @@ class Layout:
     zero: int
     recompute: bool
     virtual: int = 1  # interleaved pipeline: model chunks per pipeline rank
+    cp: int = 1  # context parallel: ranks splitting each sequence
 
 
 @dataclass(frozen=True)
@@ -133,14 +151,15 @@ class StepTime:
     pp_comm: float
     dp_comm: float
     bubble: float
+    cp_comm: float = 0.0
 
     @property
     def total(self) -> float:
-        return self.compute + self.memory + self.tp_comm + self.moe_comm + self.pp_comm + self.dp_comm + self.bubble
+        return self.compute + self.memory + self.exposed_comm + self.bubble
 
     @property
     def exposed_comm(self) -> float:
-        return self.tp_comm + self.moe_comm + self.pp_comm + self.dp_comm
+        return self.tp_comm + self.moe_comm + self.pp_comm + self.dp_comm + self.cp_comm
 
 
 @dataclass(frozen=True)
@@ -179,23 +198,26 @@ def memory_bytes(w: Workload, shape: Shape, lay: Layout, seq_len: int):
     adapter parameter; a teacher 2 B per parameter. Activations per layer and micro-batch:
     34·m·s·h/t bytes, or 2·m·s·h/t with recomputation plus one layer's 34·m·s·h/t (Korthikanti
     et al. 2022 Eq. 2 and §4); the first pipeline stage holds min(p, ga) micro-batches of L/p layers.
+    Context parallelism (cp ranks per sequence) divides the activations by cp and widens the
+    group the optimiser state (ZeRO-1) or all state (ZeRO-3) shards over to d·cp, as Megatron-core
+    shards the distributed optimiser over its data × context group.
     Layout fields may be numpy arrays (the search evaluates all layouts at once).
     """
-    t, p, d, e, z3 = lay.tp, lay.pp, lay.dp, lay.ep, np.equal(lay.zero, 3)
+    t, p, d, e, z3, c = lay.tp, lay.pp, lay.dp, lay.ep, np.equal(lay.zero, 3), lay.cp
     shared, experts = _params_split(w, shape)
     per_device = shared / (t * p) + experts / (t * p * e)
     # experts' optimiser state shards over the d/e ranks holding the same experts (conservative)
-    shard = d if experts == 0 else np.maximum(1, d // e)
+    shard = (d if experts == 0 else np.maximum(1, d // e)) * c
     if w.method == "full":
         weights_grads = 4.0 * per_device
-        state = np.where(z3, weights_grads / d, weights_grads) + 12.0 * per_device / shard
+        state = np.where(z3, weights_grads / (d * c), weights_grads) + 12.0 * per_device / shard
     else:
         frozen = (BYTES_PER_PARAM_BF16 if w.method == "lora" else BYTES_PER_PARAM_NF4) * per_device
         held = frozen + BYTES_PER_ADAPTER_PARAM * ADAPTER_FRACTION * per_device
-        state = np.where(z3, held / d, held)
-    teacher = BYTES_PER_PARAM_BF16 * w.teacher_params / (t * p) / np.where(z3, d, 1)
-    gather = np.where(z3 & (d > 1), 2 * BYTES_PER_PARAM_BF16 * w.active_params / shape.n_layer / t, 0.0)
-    per_layer = lay.micro_batch * seq_len * shape.d_model / t
+        state = np.where(z3, held / (d * c), held)
+    teacher = BYTES_PER_PARAM_BF16 * w.teacher_params / (t * p) / np.where(z3, d * c, 1)
+    gather = np.where(z3 & (d * c > 1), 2 * BYTES_PER_PARAM_BF16 * w.active_params / shape.n_layer / t, 0.0)
+    per_layer = lay.micro_batch * seq_len * shape.d_model / (t * c)
     # interleaving keeps (1 + (p−1)/(p·v)) times more micro-batches in flight on the first rank
     interleave = np.where(lay.virtual > 1, 1 + (p - 1) / (p * lay.virtual), 1.0)
     stored = np.ceil(shape.n_layer / p) * np.minimum(p, lay.grad_accum) * interleave * per_layer
@@ -233,9 +255,11 @@ def _link(span, fab: Fabric):
 
 
 @functools.lru_cache(maxsize=4096)
-def _flops_per_token(w: Workload) -> tuple[float, float]:
-    """(training FLOPs per token, forward FLOPs per token added by recomputation)."""
-    return training_flops_per_token(w), forward_flops_per_token(w.active_params, w.seq_len)
+def _flops_per_token(w: Workload) -> tuple[float, float, float]:
+    """(training FLOPs per token, forward FLOPs per token added by recomputation, attention-score
+    FLOPs per token of training, 3A)."""
+    attention = 3.0 * attention_forward_flops_per_token(w.active_params, w.seq_len)
+    return training_flops_per_token(w), forward_flops_per_token(w.active_params, w.seq_len), attention
 
 
 def _slowdown(tokens, width, t, shape: Shape, ridge: float):
@@ -245,10 +269,10 @@ def _slowdown(tokens, width, t, shape: Shape, ridge: float):
 
 def step_time(w: Workload, shape: Shape, lay: Layout, seq_len: int, fab: Fabric) -> StepTime:
     """Seconds per optimiser step of layout `lay` (terms in the module doc); fields may be arrays."""
-    t, p, d, e, m, ga = lay.tp, lay.pp, lay.dp, lay.ep, lay.micro_batch, lay.grad_accum
+    t, p, d, e, m, ga, c = lay.tp, lay.pp, lay.dp, lay.ep, lay.micro_batch, lay.grad_accum, lay.cp
     h, layers = shape.d_model, shape.n_layer / p
-    tokens = m * seq_len
-    train, forward = _flops_per_token(w)
+    tokens = m * seq_len / c  # a device's share of the micro-batch
+    train, forward, attention = _flops_per_token(w)
     flops_token = train + np.where(lay.recompute, forward, 0.0)
     ridge = fab.peak_flops_per_s / fab.hbm_bytes_per_s
     slowdown = _slowdown(tokens, h, t, shape, ridge)
@@ -263,58 +287,72 @@ def step_time(w: Workload, shape: Shape, lay: Layout, seq_len: int, fab: Fabric)
     tp_comm = collectives * 2 * (t - 1) / t * activation / fab.scaleup_bytes_per_s
     moe_comm = 4 * layers * (e - 1) / e * activation * shape.top_k / t / _link(t * e, fab)
     v = lay.virtual
-    pp_comm = np.where(p > 1, 2 * v * activation / t / _link(t * d, fab), 0.0)
-    micro = compute + memory + tp_comm + moe_comm + pp_comm
+    pp_comm = np.where(p > 1, 2 * v * activation / t / _link(t * d * c, fab), 0.0)
+    # context parallel: K, V of the other c − 1 chunks forward, again backward with dK, dV
+    cp_bytes = CP_PASSES * (c - 1) * 2 * activation / t  # per layer (= (c−1)/c of the sequence's)
+    cp_comm = layers * np.maximum(0.0, cp_bytes / _link(t * (c - 1), fab) - compute * attention / train / layers)
+    micro = compute + memory + tp_comm + moe_comm + pp_comm + cp_comm
     shared, experts = _params_split(w, shape)
     weights = shared / (t * p) + experts / (t * p * e)  # every weight on the device, frozen ones too
     trained = weights if w.method == "full" else ADAPTER_FRACTION * weights
-    optimizer = OPTIMIZER_BYTES_PER_PARAM * trained / d / fab.hbm_bytes_per_s
-    per_byte, alpha = _ring_seconds_per_byte(d, t, fab), _ring_latency_s(d, t, fab)
+    group = d * c  # gradients reduce over data × context ranks
+    optimizer = OPTIMIZER_BYTES_PER_PARAM * trained / group / fab.hbm_bytes_per_s
+    per_byte, alpha = _ring_seconds_per_byte(group, t, fab), _ring_latency_s(group, t, fab)
     zero3 = ga * np.maximum(0.0, 3 * (WEIGHT_GATHER_BYTES * weights * per_byte + layers * alpha) - compute)
-    buckets = np.ceil(trained / np.maximum(BUCKET_MIN_PARAMS, BUCKET_PARAMS_PER_DP_RANK * d))
+    buckets = np.ceil(trained / np.maximum(BUCKET_MIN_PARAMS, BUCKET_PARAMS_PER_DP_RANK * group))
     zero1 = np.maximum(0.0, (GRAD_REDUCE_BYTES + WEIGHT_GATHER_BYTES) * trained * per_byte + 2 * buckets * alpha - compute)
     return StepTime(compute=ga * compute, memory=ga * memory + optimizer, tp_comm=ga * tp_comm,
                     moe_comm=ga * moe_comm, pp_comm=ga * pp_comm, dp_comm=np.where(np.equal(lay.zero, 3), zero3, zero1),
-                    bubble=(p - 1) / v * micro)
+                    bubble=(p - 1) / v * micro, cp_comm=ga * cp_comm)
+
+
+def max_context_parallel(seq_len: int) -> int:
+    """Largest context-parallel degree: a power of two leaving ≥ CP_MIN_TOKENS tokens per rank."""
+    return _powers_of_two(max(1, seq_len // CP_MIN_TOKENS))[-1]
 
 
 def max_useful_gpus(w: Workload, fab: Fabric, batch: int) -> int:
     """Most devices a batch of `batch` sequences can keep busy: one sequence per pipeline
     micro-batch per data-parallel rank (d·p ≤ batch), each on the widest tensor-parallel group
-    (the largest power of two within the scale-up domain that divides the attention heads)."""
+    (the largest power of two within the scale-up domain that divides the attention heads) times
+    the widest context-parallel group (max_context_parallel)."""
     shape = workload_shape(w)
-    return batch * max(t for t in _powers_of_two(min(fab.domain, shape.n_heads)) if shape.n_heads % t == 0)
+    widest = max(t for t in _powers_of_two(min(fab.domain, shape.n_heads)) if shape.n_heads % t == 0)
+    return batch * widest * max_context_parallel(w.seq_len)
 
 
 SETTINGS = ((1, False), (3, False), (1, True), (3, True))  # (ZeRO stage, recomputation)
 
 
 @functools.lru_cache(maxsize=4096)
-def _splits(n: int, max_tp: int, max_pp: int, max_ep: int) -> np.ndarray:
-    """Rows (t, p, d, e, m, zero, recompute) of every split of `n` devices with t ≤ max_tp,
-    p ≤ max_pp, e ≤ max_ep (powers of two dividing what they split), any micro-batch and setting."""
+def _splits(n: int, max_tp: int, max_pp: int, max_ep: int, max_cp: int = 1) -> np.ndarray:
+    """Rows (t, p, d, e, m, zero, recompute, c) of every split of `n` devices with t ≤ max_tp,
+    p ≤ max_pp, e ≤ max_ep, c ≤ max_cp (powers of two dividing what they split), any micro-batch
+    and setting."""
     rows = []
-    for t in _powers_of_two(min(max_tp, n)):
-        if n % t:
-            continue
-        for p in _powers_of_two(min(max_pp, n // t)):
-            if (n // t) % p:
+    for c in _powers_of_two(min(max_cp, n)):
+        for t in _powers_of_two(min(max_tp, n // c)):
+            if n % (t * c):
                 continue
-            d = n // (t * p)
-            for e in _powers_of_two(min(d, max_ep)):
-                if d % e == 0:
-                    rows.extend((t, p, d, e, m, zero, recompute) for m in MICRO_BATCHES for zero, recompute in SETTINGS)
-    return np.array(rows, dtype=np.int64).reshape(-1, 7).T
+            for p in _powers_of_two(min(max_pp, n // (t * c))):
+                if (n // (t * c)) % p:
+                    continue
+                d = n // (t * c * p)
+                for e in _powers_of_two(min(d, max_ep)):
+                    if d % e == 0:
+                        rows.extend((t, p, d, e, m, zero, recompute, c)
+                                    for m in MICRO_BATCHES for zero, recompute in SETTINGS)
+    return np.array(rows, dtype=np.int64).reshape(-1, 8).T
 
 
 @functools.lru_cache(maxsize=16_384)
-def _grid(shape: Shape, n: int, domain: int, batch: int) -> Layout | None:
+def _grid(shape: Shape, n: int, domain: int, batch: int, max_cp: int = 1) -> Layout | None:
     """Every candidate layout (module doc) as one Layout of numpy arrays, None when there is none:
-    t divides the heads within the scale-up domain, p ≤ layers, e ≤ experts, and the batch gives
-    each pipeline at least p micro-batches (ga = ⌊B/(d·m)⌋ ≥ p)."""
+    t divides the heads within the scale-up domain, p ≤ layers, e ≤ experts, c ≤ max_cp, and the
+    batch gives each pipeline at least p micro-batches (ga = ⌊B/(d·m)⌋ ≥ p)."""
     max_tp = max(t for t in _powers_of_two(min(domain, shape.n_heads)) if shape.n_heads % t == 0)
-    t, p, d, e, m, zero, recompute = _splits(n, max_tp, shape.n_layer, shape.experts if shape.moe else 1)
-    return _with_virtual(shape, Layout(t, p, d, e, m, batch // (d * m), zero, recompute.astype(bool)))
+    t, p, d, e, m, zero, recompute, c = _splits(n, max_tp, shape.n_layer, shape.experts if shape.moe else 1, max_cp)
+    return _with_virtual(shape, Layout(t, p, d, e, m, batch // (d * m), zero, recompute.astype(bool), cp=c))
 
 
 VIRTUAL_STAGES = (1, 2, 4, 8)
@@ -330,19 +368,20 @@ def _with_virtual(shape: Shape, g: Layout) -> Layout | None:
         keep = (ga >= g.pp) & ((v == 1) | ((g.pp > 1) & (g.pp * v <= shape.n_layer)))
         if keep.any():
             cols = [getattr(g, f)[keep] for f in ("tp", "pp", "dp", "ep", "micro_batch")]
-            parts.append(cols + [ga[keep], g.zero[keep], g.recompute[keep], np.full(int(keep.sum()), v)])
+            parts.append(cols + [ga[keep], g.zero[keep], g.recompute[keep], np.full(int(keep.sum()), v),
+                                 np.broadcast_to(g.cp, g.tp.shape)[keep]])
     if not parts:
         return None
     return Layout(*(np.concatenate(cols) for cols in zip(*parts)))
 
 
 def _pinned_grid(shape: Shape, n: int, batch: int, pin: tuple[tuple[str, int], ...]) -> Layout | None:
-    """The candidates with tp / pp / recompute fixed to a published configuration (any pp)."""
+    """The candidates with tp / pp / cp / recompute fixed to a published configuration (any pp)."""
     fixed = dict(pin)
-    t, p = fixed.get("tp", 1), fixed.get("pp", 1)
-    if n % (t * p):
+    t, p, c = fixed.get("tp", 1), fixed.get("pp", 1), fixed.get("cp", 1)
+    if n % (t * p * c):
         return None
-    d = n // (t * p)
+    d = n // (t * p * c)
     recomputes = (bool(fixed["recompute"]),) if "recompute" in fixed else (False, True)
     experts = _powers_of_two(min(d, shape.experts)) if shape.moe else [1]
     rows = [(t, p, d, e, m, batch // (d * m), zero, r) for e in experts if d % e == 0 for m in MICRO_BATCHES
@@ -350,7 +389,7 @@ def _pinned_grid(shape: Shape, n: int, batch: int, pin: tuple[tuple[str, int], .
     if not rows:
         return None
     cols = np.array(rows, dtype=np.int64).T
-    return _with_virtual(shape, Layout(*cols[:7], recompute=cols[7].astype(bool)))
+    return _with_virtual(shape, Layout(*cols[:7], recompute=cols[7].astype(bool), cp=np.full(len(rows), c)))
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -376,7 +415,7 @@ def best_layout(w: Workload, n: int, fab: Fabric, batch: int, pin: tuple[tuple[s
     per_sequence = step.total / (sub.dp * sub.micro_batch * sub.grad_accum)
     i = int(np.argmin(per_sequence))
     lay = Layout(*(int(getattr(sub, f)[i]) for f in ("tp", "pp", "dp", "ep", "micro_batch", "grad_accum", "zero")),
-                 recompute=bool(sub.recompute[i]), virtual=int(sub.virtual[i]))
+                 recompute=bool(sub.recompute[i]), virtual=int(sub.virtual[i]), cp=int(sub.cp[i]))
     terms = (np.broadcast_to(getattr(step, f), sub.dp.shape)[i] for f in StepTime.__dataclass_fields__)
     return Choice(lay, StepTime(*(float(x) for x in terms)), float(memory[rows[i]]), batch)
 
@@ -386,7 +425,7 @@ def _grid_memory(w: Workload, n: int, domain: int, batch: int) -> tuple[Layout |
     """The candidate layouts and each one's bytes per device: they depend on the scale-up domain,
     not on the rest of the fabric, so offers of one chip with different networks share them."""
     shape = workload_shape(w)
-    grid = _grid(shape, n, domain, batch)
+    grid = _grid(shape, n, domain, batch, max_context_parallel(w.seq_len))
     return (None, None) if grid is None else (grid, memory_bytes(w, shape, grid, w.seq_len))
 
 
@@ -405,7 +444,7 @@ def _undominated(feasible: np.ndarray) -> np.ndarray:
 
 def splits_exist(w: Workload, n: int, fab: Fabric, batch: int) -> bool:
     """True when `n` devices split into tensor × pipeline × data groups the batch can feed."""
-    return _grid(workload_shape(w), n, fab.domain, batch) is not None
+    return _grid(workload_shape(w), n, fab.domain, batch, max_context_parallel(w.seq_len)) is not None
 
 
 @functools.lru_cache(maxsize=65_536)

@@ -69,7 +69,7 @@ class Estimate:
 def layout_summary(est: Estimate) -> tuple[tuple[str, float], ...]:
     """The estimate's layout, batch and steps as (name, number) pairs (plan JSON segments)."""
     lay = est.layout
-    return (("tp", lay.tp), ("pp", lay.pp), ("dp", lay.dp), ("ep", lay.ep), ("micro_batch", lay.micro_batch),
+    return (("tp", lay.tp), ("pp", lay.pp), ("dp", lay.dp), ("ep", lay.ep), ("cp", lay.cp), ("micro_batch", lay.micro_batch),
             ("grad_accum", lay.grad_accum), ("zero", lay.zero), ("recompute", int(lay.recompute)),
             ("global_batch_tokens", est.batch_tokens), ("steps", est.steps))
 
