@@ -407,8 +407,8 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
     if others:
         alt = best(runner_up)
         if alt is not None and alt.has_plan:
-            notes.append(f"Runner-up path '{alt.path_id}' costs {cost(alt)} and ends "
-                         f"{ends(alt.end_day).replace('day', 'on day', 1)}.")
+            notes.append(f"Runner-up path '{alt.path_id}' costs {cost(alt)} and ends "  # its last run's end
+                         f"{ends(found[-1].end_day).replace('day', 'on day', 1)}.")
         elif alt is not None and alt.status == "timeout":
             notes.append("No runner-up path was found within the time limit.")
         else:
