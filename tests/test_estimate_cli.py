@@ -139,3 +139,15 @@ def test_cheapest_without_any_offer_is_the_fewest_gpu_hours_and_says_so():
     assert picked.cost_usd is None and any("fewest GPU-hours (no offer prices it)" in n for n in picked.notes)
     others = [planner.estimate(7e9, 2e11, "Gaudi3", gpus=n).gpu_hours for n in (1, 2, 8, 64)]
     assert picked.gpu_hours <= min(others)
+
+
+def test_context_parallel_layout_is_shown(capsys):
+    """At 8,192 tokens a 70B model on 64 H100 splits each sequence over two ranks (context
+    parallelism, offered from 4,096 tokens per rank); the layout line and the JSON say so, and
+    the degrees multiply to the GPU count."""
+    code, out, _ = run(capsys, "--params", "70e9", "--tokens", "2e12", "--chip", "H100", "--gpus", "64",
+                       "--seq-len", "8192")
+    assert code == 0 and "× CP 2 ×" in out
+    lay = run_json(capsys, "--params", "70e9", "--tokens", "2e12", "--chip", "H100", "--gpus", "64",
+                   "--seq-len", "8192")["layout"]
+    assert lay["cp"] == 2 and lay["tp"] * lay["cp"] * lay["pp"] * lay["dp"] == 64

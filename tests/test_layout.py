@@ -208,7 +208,7 @@ def test_context_parallel_halves_activations_and_widens_the_optimiser_shard():
 
 
 def test_llama3_405b_published_layout_needs_more_than_80_gb_without_recomputation():
-    """Korthikanti et al. 2022 §4.2.3: the first 1F1B stage holds p micro-batches of L/p layers.
+    """Korthikanti et al. 2022 §4 (pipeline parallelism): the first 1F1B stage holds p micro-batches of L/p layers.
     Meta's TP 8 × PP 16 × DP 128 at 8,192 tokens (Dubey et al. 2024 Table 4, 16 micro-batches of
     one sequence): ⌈127/16⌉ = 8 layers × 16 × 34 × 8,192 × 16,384 / 8 B = 73.0 GB of activations,
     plus 405e9/128 parameters × (4 + 12/128) B = 12.95 GB of state and the 3 GB reserve: 89.0 GB,
