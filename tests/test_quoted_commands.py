@@ -58,7 +58,7 @@ CLAIMS = {
     # the roadmap's answer as README states it: buy now for all four base runs, save against renting
     "plan portfolio scenarios/portfolios/roadmap.yaml": [
         r"day 0: buy 24 × dgx-h100 .*delivered day 84,.*for base-v1, base-v2, base-v3, base-v4; 61% busy",
-        r"vs renting everything: \$11,41\d,\d{3} \(saves \$93\d,\d{3}\)", r"vs owning everything: no such plan",
+        r"vs renting everything: \$11,49\d,\d{3} \(saves \$1,00\d,\d{3}\)", r"vs owning everything: no such plan",
         r"base-v1 .* on_demand tpu-v6e, owned H100 ",
         r"legal-adapt .* continue continue-llama-3(\.1)?-8b-141B .* spot tpu-v6e",
         r"medical-adapt .* continue continue-llama-3(\.1)?-8b-141B .* spot tpu-v6e", r"monthly-finetunes .* spot tpu-v6e"],
@@ -69,7 +69,7 @@ FRONTIERS = {
     "plan frontier scenarios/startup_7b.yaml --vary budget": (3, {"continue"}),
     "plan frontier scenarios/small_lab_finetune.yaml --vary budget": (3, {"continue"}),
     "plan frontier scenarios/distillation.yaml --vary budget --min 25000 --max 125000 --points 5":
-        (5, {"distill", "adopt"}),
+        (5, {"scratch", "distill", "adopt"}),
 }
 
 
