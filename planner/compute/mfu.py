@@ -13,6 +13,9 @@ policy.allow_uncalibrated_chips is true.
 FP8: GEMMs run FP8_SPEEDUP = 1.3× faster than bf16, not the 2× of the peak ratio (NVIDIA NeMo
 AutoModel docs: ">1.2x" on 8×H100; Fishman et al. 2025: up to 34 % on 256 Gaudi 2; PyTorch
 TorchAO: +30 % for MXFP8 Llama 4 Scout on GB200); MFU is reported against the FP8 peak.
+Checked 2026-12-05 against end-to-end H100 measurements (FP8-LM, arXiv 2310.18313: 1.28-1.40 on
+GPT-175B; 1.42 on a 13B model in NVIDIA/Megatron-LM issue 396) and the one FP8 fit run
+(DeepSeek-V3); they do not settle a different factor (docs/fidelity.md, "FP8 against BF16").
 """
 
 from __future__ import annotations
