@@ -4,6 +4,7 @@ explanation re-plans (planning.explanations), so it costs no solve beyond those.
 
 from __future__ import annotations
 
+from planner import compute
 from planner.catalog import Catalog
 from planner.results import Alternative, Plan
 from planner.problem import Problem
@@ -23,11 +24,14 @@ def region(offer: str, catalog: Catalog) -> str:
 NOTHING_RUN = dict(chip="-", provider="-", region="-", source=None, nodes=0, gpus_per_node=0)
 
 
+# A plan's row shows the cluster of the segment that does the most work (its share of its stage's
+# FLOPs), not the dearest one: a bought server's segment costs only its electricity.
+
 def chosen(plan: Plan, catalog: Catalog) -> Alternative:
-    segments = [s for st in plan.stages for s in st.segments]
+    segments = [(s, st.flops) for st in plan.stages for s in st.segments]
     cluster = NOTHING_RUN
     if segments:
-        main = max(segments, key=lambda s: s.cost_usd)
+        main = max(segments, key=lambda pair: pair[0].fraction * pair[1])[0]
         cluster = dict(chip=main.chip, provider=main.provider, region=region(main.offer, catalog), source=main.source,
                        nodes=main.nodes, gpus_per_node=main.gpus // max(main.nodes, 1))
     return Alternative(kind="chosen", path_id=plan.path.id, path_kind=plan.path.kind, segments=len(segments),
@@ -39,11 +43,12 @@ def from_solution(kind: str, sol: Solution, problem: Problem, cand: Candidate, c
     options = {o.id: o for s in problem.path(sol.path_id).stages for o in s.options}
     cluster = NOTHING_RUN
     if sol.segments:
-        opt = options[max(sol.segments, key=lambda s: s.cost_usd).option]
+        flops = {st.name: compute.stage_flops(st.workload) for st in cand.stages}
+        opt = options[max(sol.segments, key=lambda s: s.fraction * flops[s.stage]).option]
         cluster = dict(chip=opt.chip, provider=opt.provider, region=region(opt.offer, catalog), source=opt.source,
                        nodes=opt.nodes, gpus_per_node=opt.gpus // max(opt.nodes, 1))
     return Alternative(kind=kind, path_id=cand.id, path_kind=cand.kind, segments=len(sol.segments),
-                       end_day=sol.end_day, total_cost_usd=sol.total_cost_usd,
+                       end_day=sol.end_day + problem.later_runs_days, total_cost_usd=sol.total_cost_usd,
                        delta_usd=sol.total_cost_usd - chosen_cost, **cluster)
 
 

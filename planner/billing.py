@@ -25,10 +25,12 @@ def rental_usd(gpus: int, hours: float, usd_per_gpu_hour: float, startup_hours: 
 
 
 def cluster_size_notes(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[str]:
-    """For each whole stage on a rental where start-up is a notable share of the rental: what it
-    costs (all runs), and what half and twice the nodes would change: hours per run, rental, and
-    staff (paid to the last run's end, at least staff_min_days). The half-size line shows why the
-    plan did not take fewer nodes (often staff by the day), the double-size line why not more."""
+    """For each whole stage on a rental where start-up is a notable share of the rental, or that
+    rents as many nodes as it may: what start-up costs (all runs), that the capacity limit binds
+    and whose limit it is, and what half and twice the nodes would change: hours per run, rental,
+    and staff (paid to the last run's end, at least staff_min_days). The half-size line shows why
+    the plan did not take fewer nodes (often staff by the day), the double-size line why not more,
+    or what the limit costs when it binds."""
     notes = []
     runs = scenario.program.runs
     staff_per_day = scenario.staff_usd_per_month * 12 / 365
@@ -54,19 +56,39 @@ def cluster_size_notes(plan: Plan, scenario: Scenario, catalog: Catalog) -> list
 
         cost, days = at(seg.nodes)
         startup_usd = seg.gpus * startup * price * runs
-        if cost <= 0 or startup_usd < NOTABLE_SHARE * cost:
+        cap, whose = _capacity(offer, seg.source, scenario)
+        if cost <= 0 or (startup_usd < NOTABLE_SHARE * cost and seg.nodes < cap):
             continue
-        note = (f"{stage.name} on {seg.nodes} x {offer.offer_id} ({seg.source}): start-up of {offer.startup_minutes:g} "
-                f"minutes on every node costs {startup_usd:,.0f} USD of its {cost:,.0f} USD rental")
+        said = []
+        if startup_usd >= NOTABLE_SHARE * cost:
+            said.append(f"start-up of {offer.startup_minutes:g} minutes on every node costs {startup_usd:,.0f} USD of "
+                        f"its {cost:,.0f} USD rental")
+        if seg.nodes >= cap:
+            said.append(f"{seg.nodes} nodes is the most it may rent at once ({whose})")
+        note = f"{stage.name} on {seg.nodes} x {offer.offer_id} ({seg.source}): " + "; ".join(said)
         staffed = lambda end: staff_per_day * max(end, scenario.staff_min_days)  # noqa: E731
         for nodes in (seg.nodes // 2, 2 * seg.nodes):
-            other = at(nodes) if nodes >= 1 and nodes <= offer.max_nodes and nodes * offer.gpus_per_node <= MAX_GPUS else None
+            other = at(nodes) if 1 <= nodes and nodes * offer.gpus_per_node <= MAX_GPUS else None
             if other is None or nodes == seg.nodes:
                 continue
             later = other[1] - days
             staff = round(staffed(plan.end_day + later) - staffed(plan.end_day))
-            when = f"end {abs(later) * 24:.2g} hours {'later' if later > 0 else 'sooner'}"
-            note += (f"; on {nodes} node{'s' if nodes > 1 else ''} it would {when} for {round(other[0] - cost):+,} USD "
+            hours = abs(later) * 24
+            when = f"end {hours:.2g}" if hours < 100 else f"end {hours:.0f}"
+            when += f" hours {'later' if later > 0 else 'sooner'}"
+            beyond = " (beyond that)" if nodes > cap else ""
+            note += (f"; on {nodes} node{'s' if nodes > 1 else ''}{beyond} it would {when} for {round(other[0] - cost):+,} USD "
                      f"of rental and {staff:+,} USD of staff")
         notes.append(note + ".")
     return notes
+
+
+def _capacity(offer, source: str, scenario: Scenario) -> tuple[int, str]:
+    """The most nodes of `offer` a plan may rent as `source`, and where that limit comes from (as
+    planner.options.cloud_pools applies it)."""
+    quota = {k.lower(): v for k, v in (scenario.policy.max_nodes_per_provider or {}).items()}.get(offer.provider.lower())
+    field = "spot_max_nodes" if source == "spot" else "max_nodes"
+    cap = offer.spot_max_nodes if source == "spot" else offer.max_nodes
+    if quota is not None and quota <= cap:
+        return quota, f"the scenario's policy.max_nodes_per_provider for {offer.provider}"
+    return cap, f"catalogs/offers.csv {field}, a planner assumption: set it to the capacity your provider confirms"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from planner import compute, quality
@@ -14,7 +15,7 @@ from planner.options import build_problem, cloud_pools, data_steps, owned_holdin
 from planner.ownership import Holding, breakeven_utilisation
 from planner.paths import generate_candidates, prune
 from planner.results import DataStep, Diagnosis, Layout, PathSummary, Plan, Procurement, RunPlan, ScenarioBounds, Segment, StagePlan
-from planner.presolve import presolve
+from planner.presolve import best_simple_plan, presolve
 from planner.problem import Option, Problem
 from planner.quality import target_loss as resolve_target_loss
 from planner.scenario import Scenario, Target, every_days
@@ -55,29 +56,37 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
         program=scenario.program.model_dump(),
     )
     problem = _problem(scenario, catalog, candidates, objective, target)
-    solution = None
-    if problem is not None:
-        n_options = sum(len(s.options) for p in problem.paths for s in p.stages)
-        say(f"{n_options} stage options on {len(problem.capacities)} shared capacities; solving with {solver}")
-        solution = solve(problem, objective=objective, solver=solver, time_limit_s=time_limit_s, write_lp=write_lp)
-    if solution is None or not solution.has_plan:
-        status = "infeasible" if solution is None or solution.status == "infeasible" else solution.status
-        if status != "infeasible":
-            raise InputError("--time-limit", f"the solver stopped ({status}) before finding any plan",
-                             "give it more time")
-        if diagnose:
-            say("no plan meets every bound: re-solving with each bound relaxed")
-        return Plan(status="infeasible", objective=objective, solver=solver, scenario=bounds,
-                    diagnosis=diagnose_scenario(scenario, catalog, target, solver, time_limit_s) if diagnose else None)
-    by_id = {c.id: c for c in candidates}
-    plan = to_plan(solution, problem, by_id[solution.path_id], bounds, solver, scenario, catalog)
-    plan.explanations.extend(by_id[solution.path_id].notes)
-    plan.explanations.extend(_uncalibrated_notes(plan))
-    if explain:
-        say("explaining: planning the runner-up path and the other way of sourcing")
-        plan.explanations.extend(explanations(plan, candidates, scenario, catalog, solver, time_limit_s, generated,
-                                              alternatives))
-    return plan
+    # CBC solves in a process of its own, so the runner-up re-plan can run beside the main solve
+    # (HiGHS and OR-Tools run in this process and silence its standard output while they solve,
+    # which two threads would mix up)
+    with ThreadPoolExecutor(max_workers=2) as spare:  # a wrong guess (Replans) must not hold up the next
+        replans = Replans(spare if solver == "cbc" else None)
+        if problem is not None and explain:
+            replans.guess_runner_up(problem, candidates, generated, scenario, catalog, target, solver,
+                                    time_limit_s)
+        solution = None
+        if problem is not None:
+            n_options = sum(len(s.options) for p in problem.paths for s in p.stages)
+            say(f"{n_options} stage options on {len(problem.capacities)} shared capacities; solving with {solver}")
+            solution = solve(problem, objective=objective, solver=solver, time_limit_s=time_limit_s, write_lp=write_lp)
+        if solution is None or not solution.has_plan:
+            status = "infeasible" if solution is None or solution.status == "infeasible" else solution.status
+            if status != "infeasible":
+                raise InputError("--time-limit", f"the solver stopped ({status}) before finding any plan",
+                                 "give it more time")
+            if diagnose:
+                say("no plan meets every bound: re-solving with each bound relaxed")
+            return Plan(status="infeasible", objective=objective, solver=solver, scenario=bounds,
+                        diagnosis=diagnose_scenario(scenario, catalog, target, solver, time_limit_s) if diagnose else None)
+        by_id = {c.id: c for c in candidates}
+        plan = to_plan(solution, problem, by_id[solution.path_id], bounds, solver, scenario, catalog)
+        plan.explanations.extend(by_id[solution.path_id].notes)
+        plan.explanations.extend(_uncalibrated_notes(plan))
+        if explain:
+            say("explaining: planning the runner-up path and the other way of sourcing")
+            plan.explanations.extend(explanations(plan, candidates, scenario, catalog, solver, time_limit_s, generated,
+                                                  alternatives, replans))
+        return plan
 
 
 def _uncalibrated_notes(plan: Plan) -> list[str]:
@@ -333,7 +342,8 @@ def _smallest_quota(works: Callable[[int], bool], fails: int, ok: int) -> int | 
 
 def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, catalog: Catalog,
                  solver: str, time_limit_s: float | None = None,
-                 generated: list[Candidate] | None = None, alternatives: int = 1) -> list[str]:
+                 generated: list[Candidate] | None = None, alternatives: int = 1,
+                 replans: Replans | None = None) -> list[str]:
     """Why this plan, in numbers: the runner-up path, the other way of sourcing, owning break-even.
 
     The runner-up and the other sourcing are planned afresh (without the chosen path; with the
@@ -344,20 +354,24 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
     chosen one dominated may be the second best. Paths the same in every number (e.g. the same
     tuning of two releases with the same size and tokens) are not runners-up. Each plan found
     joins plan.alternatives; further other-path plans (alternatives > 1) exclude the paths
-    already listed.
+    already listed. replans: runs the runner-up and the other sourcing side by side (and may hold
+    the runner-up already started, make_plan); without it they run one after the other.
     """
     from planner import alternatives as table
 
-    def best(scenario: Scenario, candidates: list[Candidate], kind: str = "other_path") -> Solution | None:
-        try:
-            problem = _problem(scenario, catalog, candidates, plan.objective, target)
-        except InputError:  # the restricted policy leaves no hardware at all (the full plan's inputs were fine)
+    replans = replans or Replans(None)
+
+    def best(started: Future | None, kind: str = "other_path") -> Solution | None:
+        replanned = None if started is None else started.result()
+        if replanned is None:
             return None
-        sol = None if problem is None else solve(problem, objective=plan.objective, solver=solver,
-                                                 time_limit_s=time_limit_s)
-        if sol is not None and sol.has_plan:
+        problem, sol = replanned
+        if sol.has_plan:
             found.append(table.from_solution(kind, sol, problem, by_id[sol.path_id], catalog, plan.total_cost_usd))
         return sol
+
+    def replan(scenario: Scenario, candidates: list[Candidate], here: bool = False) -> Future:
+        return replans.submit(scenario, catalog, candidates, target, solver, time_limit_s, here)
 
     def cost(alt: Solution) -> str:
         approx = "" if not alt.gap else f" (the time limit stopped its search {alt.gap:.1%} from proven optimal)"
@@ -380,7 +394,8 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
                  "downstream tasks" + (f" (extrapolated: {'; '.join(off)})." if off else "."))
     notes.append(said)
     chosen = next(c for c in candidates if c.id == plan.path.id)
-    others = prune([c for c in (generated or candidates) if not _same_path(c, chosen)])
+    others = _other_paths(generated or candidates, chosen)
+    runner_up = replans.runner_up(chosen) or (replan(scenario, others) if others else None)
     uses_owned = any(s.source in ("owned", "held") for st in plan.stages for s in st.segments)
     flipped = _other_sourcing(scenario, cloud=uses_owned)
     other = "cloud-only" if uses_owned else "owned-hardware"
@@ -388,21 +403,22 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
         # nothing to own: the other way of sourcing a spot plan is capacity that cannot be interrupted
         flipped = scenario.model_copy(update={"policy": scenario.policy.model_copy(update={"spot_allowed": False})})
         other = "spot-free"
+    sourced = replan(flipped, candidates, here=True) if flipped is not None and plan.stages else None
     if others:
-        alt = best(scenario, others)
+        alt = best(runner_up)
         if alt is not None and alt.has_plan:
-            notes.append(f"Runner-up path '{alt.path_id}' costs {cost(alt)} and ends "
-                         f"{ends(alt.end_day).replace('day', 'on day', 1)}.")
+            notes.append(f"Runner-up path '{alt.path_id}' costs {cost(alt)} and ends "  # its last run's end
+                         f"{ends(found[-1].end_day).replace('day', 'on day', 1)}.")
         elif alt is not None and alt.status == "timeout":
             notes.append("No runner-up path was found within the time limit.")
         else:
             notes.append("No other candidate path meets every bound.")
         for _ in range(alternatives - 1):  # more other-path plans, only when asked: one solve each
             others = [c for c in others if c.id != found[-1].path_id]
-            if found[-1].kind != "other_path" or not others or best(scenario, others) is None:
+            if found[-1].kind != "other_path" or not others or best(replan(scenario, others)) is None:
                 break
-    if flipped is not None and plan.stages:  # adopted weights run nothing, so sourcing does not matter
-        alt = best(flipped, candidates, "other_sourcing")
+    if sourced is not None:  # adopted weights run nothing, so sourcing does not matter
+        alt = best(sourced, "other_sourcing")
         if alt is not None and alt.has_plan:
             notes.append(f"The best {other} plan costs {cost(alt)}.")
         elif alt is not None and alt.status == "timeout":
@@ -433,6 +449,61 @@ def program_notes(plan: Plan) -> list[str]:
                          f"the {item.item} servers arrive on day {item.delivery_day:g}; runs 2-{len(plan.runs)} pay that "
                          f"again ({usd * (len(plan.runs) - 1):,.0f} USD) although the servers are there by then.")
     return notes
+
+
+def _other_paths(candidates: list[Candidate], chosen: Candidate) -> list[Candidate]:
+    """The runner-up's candidates: all but the chosen path (and paths the same in every number),
+    pruned again, as the chosen one may have dominated the second best."""
+    return prune([c for c in candidates if not _same_path(c, chosen)])
+
+
+def _replan(scenario: Scenario, catalog: Catalog, candidates: list[Candidate], target: float | None, solver: str,
+            time_limit_s: float | None) -> tuple[Problem, Solution] | None:
+    """Plan `scenario` on `candidates` afresh (None when no candidate can have a plan)."""
+    try:
+        problem = _problem(scenario, catalog, candidates, scenario.objective, target)
+    except InputError:  # the restricted policy leaves no hardware at all (the full plan's inputs were fine)
+        return None
+    if problem is None:
+        return None
+    return problem, solve(problem, objective=scenario.objective, solver=solver, time_limit_s=time_limit_s)
+
+
+class Replans:
+    """The explanations' re-plans, on a spare worker beside this thread's work when there is one.
+
+    guess_runner_up starts the runner-up re-plan before the main plan is solved, guessing that the
+    main plan takes the path of presolve's best simple plan (it does on every bundled scenario);
+    runner_up hands it over if the guess was right. A wrong guess is a solve thrown away, which on one
+    core also delays the main plan."""
+
+    def __init__(self, spare: Executor | None):
+        self.spare = spare
+        self.ahead: tuple[Candidate, Future] | None = None
+
+    def submit(self, scenario: Scenario, catalog: Catalog, candidates: list[Candidate], target: float | None,
+               solver: str, time_limit_s: float | None, here: bool = False) -> Future:
+        """A re-plan started on a spare worker, or done in this thread (here=True, or no workers)."""
+        if self.spare is not None and not here:
+            return self.spare.submit(_replan, scenario, catalog, candidates, target, solver, time_limit_s)
+        done: Future = Future()
+        done.set_result(_replan(scenario, catalog, candidates, target, solver, time_limit_s))
+        return done
+
+    def guess_runner_up(self, problem: Problem, candidates: list[Candidate], generated: list[Candidate],
+                        scenario: Scenario, catalog: Catalog, target: float | None, solver: str,
+                        time_limit_s: float | None) -> None:
+        if self.spare is None:
+            return
+        known = best_simple_plan(problem)
+        guess = None if known is None else next(c for c in candidates if c.id == known.path.id)
+        others = [] if guess is None else _other_paths(generated, guess)
+        if others:
+            self.ahead = guess, self.submit(scenario, catalog, others, target, solver, time_limit_s)
+
+    def runner_up(self, chosen: Candidate) -> Future | None:
+        """The runner-up started ahead, if it was started for `chosen` (or a path the same in every number)."""
+        return self.ahead[1] if self.ahead is not None and _same_path(self.ahead[0], chosen) else None
 
 
 def _same_path(a: Candidate, b: Candidate) -> bool:

@@ -100,3 +100,37 @@ def test_adopted_weights_run_nothing_and_export_nothing():
     assert rows and all(row.split().count("-") >= 5 for row in rows)
     tasks, handoff = export(plan, load_catalog())
     assert tasks == [] and handoff == [f"nothing to train: the plan adopts {plan.path.base} as released."]
+
+
+def test_a_program_runner_up_ends_with_its_last_run():
+    """enterprise_70b repeats its schedule 8 times; the chosen row ends with the last run, and so must
+    the runner-up's row and sentence (they ended with the first run, 7 windows earlier)."""
+    scenario, catalog = load_inputs(ROOT / "scenarios" / "enterprise_70b.yaml")
+    plan = make_plan(scenario, catalog)
+    row = next(a for a in plan.alternatives if a.kind == "other_path")
+    later_windows = (scenario.program.runs - 1) * scenario.program.every_days
+    assert scenario.program.runs == 8 and row.end_day > later_windows
+    sentence = next(e for e in plan.explanations if e.startswith("Runner-up path"))
+    assert sentence.endswith(f"ends on day {row.end_day:,.1f}.")
+
+
+def test_a_row_shows_the_cluster_doing_most_of_the_work(monkeypatch):
+    """A bought server's segment costs only its electricity, so the dearest segment is the wrong one
+    to show: 80 % of the work on owned H100 and 20 % on rented TPUs is an H100 plan."""
+    from types import SimpleNamespace as NS
+
+    from planner import alternatives, compute
+
+    def option(oid, chip, source, nodes):
+        return NS(id=oid, chip=chip, provider="p", offer=oid, source=source, nodes=nodes, gpus=8 * nodes)
+
+    owned, rented = option("buy:h100@x", "H100", "owned", 24), option("tpu", "tpu-v6e", "on_demand", 16)
+    problem = NS(path=lambda _: NS(stages=[NS(options=[owned, rented])]), later_runs_days=0.0)
+    cand = NS(id="k", kind="scratch", stages=[NS(name="pretrain", workload="w")])
+    sol = NS(path_id="k", end_day=10.0, total_cost_usd=5.0, segments=[
+        NS(option=owned.id, stage="pretrain", fraction=0.8, cost_usd=1.0),
+        NS(option=rented.id, stage="pretrain", fraction=0.2, cost_usd=4.0)])
+    monkeypatch.setattr(compute, "stage_flops", lambda w: 1e21)
+    monkeypatch.setattr(alternatives, "region", lambda offer, catalog: "r")
+    row = alternatives.from_solution("other_path", sol, problem, cand, None, 1.0)
+    assert (row.chip, row.source, row.nodes) == ("H100", "owned", 24)

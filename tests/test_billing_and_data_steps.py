@@ -143,3 +143,25 @@ def test_data_preparation_gates_pretraining():
     first = plan.stages[0]
     assert min(s.start_day for s in first.segments) == pytest.approx(bought / 1e11)
     assert evaluate(plan, scenario, catalog).violations == []
+
+
+def test_a_stage_at_its_capacity_limit_says_so_and_whose_limit_it_is():
+    """The startup's continued pretraining rents as many spot TPU v6e hosts as the catalog assumes
+    obtainable (spot_max_nodes, unsourced): the plan says so and prices twice the nodes beyond it,
+    so a reader can tell what the assumption costs. Capped by the scenario's own quota on every
+    provider instead, the note names that quota."""
+    scenario, catalog = load_inputs(STARTUP)
+    plan = make_plan(scenario, catalog)
+    seg = plan.stages[0].segments[0]
+    assert seg.source == "spot" and seg.nodes == catalog.offers[seg.offer].spot_max_nodes
+    note = next(e for e in plan.explanations if e.startswith(f"{plan.stages[0].name} on "))
+    assert f"{seg.nodes} nodes is the most it may rent at once (catalogs/offers.csv spot_max_nodes" in note
+    assert re.search(rf"on {2 * seg.nodes} nodes \(beyond that\) it would end [\d.e+]+ hours sooner", note), note
+
+    quota = {offer.provider: 16 for offer in catalog.offers.values()}
+    capped = scenario.model_copy(update={"policy": scenario.policy.model_copy(update={"max_nodes_per_provider": quota})})
+    plan = make_plan(capped, catalog)
+    seg = plan.stages[0].segments[0]
+    assert seg.nodes == 16
+    note = next(e for e in plan.explanations if e.startswith(f"{plan.stages[0].name} on "))
+    assert f"16 nodes is the most it may rent at once (the scenario's policy.max_nodes_per_provider for {seg.provider})" in note

@@ -5,9 +5,12 @@ pruning) is planned on its own, and the cheapest of those must cost what the exp
 """
 
 import re
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from planner import api, planning
 from planner.catalog import load_catalog
 from planner.options import build_problem
 from planner.paths import generate_candidates
@@ -16,6 +19,7 @@ from planner.scenario import Scenario
 from planner.solve import solve
 
 CATALOG = load_catalog()
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def scenario(**fields):
@@ -61,3 +65,32 @@ def test_runner_up_is_the_best_other_path(fields):
     stated = float(re.search(r"costs ([\d,]+) USD", note).group(1).replace(",", ""))
     assert re.search(r"'([^']+)'", note).group(1) != plan.path.id
     assert stated == pytest.approx(cheapest_other(s, plan.path.id), abs=0.5)  # printed to the dollar
+
+
+def test_a_wrong_guess_of_the_chosen_path_is_thrown_away(monkeypatch):
+    """make_plan starts the runner-up re-plan before the main solve, guessing that the plan takes
+    the path of presolve's best simple plan. Made to guess a path the plan does not take, the
+    explanations and alternatives are those of a right guess (the runner-up is planned again)."""
+    bundled = ROOT / "scenarios" / "small_lab_finetune.yaml"  # six paths left after presolve
+    right = api.plan(bundled)
+    guessed, handed_over = [], []
+
+    def last_path(problem):
+        guessed.append(problem.paths[-1].id)
+        return SimpleNamespace(path=problem.paths[-1])
+
+    real_runner_up = planning.Replans.runner_up
+
+    def runner_up(self, chosen):
+        started = real_runner_up(self, chosen)
+        handed_over.append(started is not None)
+        return started
+
+    monkeypatch.setattr(planning, "best_simple_plan", last_path)
+    monkeypatch.setattr(planning.Replans, "runner_up", runner_up)
+    wrong = api.plan(bundled)
+    assert guessed[0].split("-")[0] != right.path.id.split("-")[0]  # another method: not the same path
+    assert handed_over == [False]
+    assert wrong.explanations == right.explanations
+    assert [a.model_dump() for a in wrong.alternatives] == [a.model_dump() for a in right.alternatives]
+    assert any(e.startswith("Runner-up path") for e in wrong.explanations)
