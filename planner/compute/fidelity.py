@@ -23,7 +23,9 @@ geometric mean implied by *all* fit runs, the run itself included (fitted with h
 
 Held out (holdout runs, collected after η was fixed): each run is predicted with the η table
 as it stands (`mfu.EFFICIENCY`), no refit, and the baseline's MFU* is the one fitted on the fit
-runs alone, so neither side has seen the run.
+runs alone, so neither side has seen the run. Held-out runs name their software stack (column
+`stack`); the medians are also given per stack and over production frameworks alone (every
+stack but the hand-written trainers in NON_PRODUCTION_STACKS).
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ from planner.workload import Workload
 RUNS_FILE = "training_runs.csv"
 HOURS_BASES = ("wall_clock", "throughput")
 USES = ("fit", "holdout")
+# Hand-written CUDA (llm.c) and a plain PyTorch loop (nanoGPT): not production training frameworks.
+NON_PRODUCTION_STACKS = ("llm.c", "nanoGPT")
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class Run:
     batch_tokens: float | None = None
     pin: tuple[tuple[str, int], ...] = ()  # published layout: ("tp", 4), ("pp", 12), ("recompute", 1)
     use: str = "fit"  # "fit": calibrates η; "holdout": only scored against the fixed table
+    stack: str = ""  # software stack as published (held-out rows), e.g. "Megatron-LM + MegaBlocks"
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -110,6 +115,7 @@ def load_runs(path: Path) -> list[Run]:
             precision=row["precision"], as_of=row["as_of"], source=row["source"], notes=row["notes"],
             batch_tokens=number(row["batch_tokens"]),
             pin=tuple((key, int(row[key])) for key in ("tp", "pp", "recompute") if row[key].strip()), use=row["use"],
+            stack=row["stack"].strip(),
         ))
     return runs
 
@@ -276,28 +282,39 @@ def report_markdown(runs: list[Run], chips: Mapping[str, ChipSpec]) -> str:
 def holdout_markdown(runs: list[Run], chips: Mapping[str, ChipSpec],
                      efficiency: Mapping[str, float] = EFFICIENCY) -> str:
     """The held-out table of docs/fidelity.md: holdout runs against the fixed η table, and the
-    constant-MFU rule (fitted on the fit runs) on the same runs."""
+    constant-MFU rule (fitted on the fit runs) on the same runs; medians overall, on production
+    stacks alone and per stack."""
     comparisons = score_holdout(runs, chips, efficiency)
     if not comparisons:
         return "No held-out runs."
     best, baseline = holdout_constant_mfu_errors(runs, chips)
     lines = [
-        "| run | chip | GPUs | hours basis | reported GPU-h | predicted GPU-h (fixed η) | error | implied MFU | "
-        "model MFU | implied η | η in the table | constant-MFU rule error |",
-        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| run | stack | chip | GPUs | hours basis | reported GPU-h | predicted GPU-h (fixed η) | error | "
+        "implied MFU | model MFU | implied η | η in the table | constant-MFU rule error |",
+        "|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for c in comparisons:
         r = c.run
         rule_error = six_nd_mfu(r, chips[r.chip]) / best - 1.0
         lines.append(
-            f"| {r.name} | {r.chip} ({r.precision}) | {r.gpus:,} | {r.hours_basis} | {r.gpu_hours:,.1f} | "
-            f"{c.predicted_gpu_hours:,.1f} | {c.error:+.1%} | {c.implied_mfu:.1%} | {c.model_mfu:.1%} | "
-            f"{c.implied_efficiency:.3f} | {c.fitted_efficiency:.3f} | {rule_error:+.1%} |"
+            f"| {r.name} | {r.stack or '–'} | {r.chip} ({r.precision}) | {r.gpus:,} | {r.hours_basis} | "
+            f"{r.gpu_hours:,.1f} | {c.predicted_gpu_hours:,.1f} | {c.error:+.1%} | {c.implied_mfu:.1%} | "
+            f"{c.model_mfu:.1%} | {c.implied_efficiency:.3f} | {c.fitted_efficiency:.3f} | {rule_error:+.1%} |"
         )
-    lines += [
-        "",
-        f"Held-out median |error| ({len(comparisons)} runs): model {median_abs_error(comparisons):.1%}; "
-        f"constant-MFU rule fitted on the fit runs only (6·N·D / ({best:.3f} × bf16 peak)) "
-        f"{statistics.median(baseline):.1%}.",
-    ]
+    pairs = list(zip(comparisons, baseline))
+    production = [(c, e) for c, e in pairs if c.run.stack not in NON_PRODUCTION_STACKS]
+    lines += ["", f"Held-out median |error|, model against the constant-MFU rule fitted on the fit runs only "
+                  f"(6·N·D / ({best:.3f} × bf16 peak)):", "",
+              _median_line("all held-out runs", pairs),
+              _median_line("production stacks (all but " + ", ".join(NON_PRODUCTION_STACKS) + ")", production)]
+    for stack in dict.fromkeys(c.run.stack for c in comparisons):
+        lines.append(_median_line(stack or "stack not given", [(c, e) for c, e in pairs if c.run.stack == stack]))
     return "\n".join(lines)
+
+
+def _median_line(label: str, pairs: list[tuple[Comparison, float]]) -> str:
+    """'* label (n runs): model x %; constant-MFU rule y %.' over (comparison, rule |error|) pairs."""
+    model = statistics.median(abs(c.error) for c, _ in pairs)
+    rule = statistics.median(e for _, e in pairs)
+    runs = f"{len(pairs)} run{'s' if len(pairs) != 1 else ''}"
+    return f"* {label} ({runs}): model {model:.1%}; constant-MFU rule {rule:.1%}."
