@@ -73,14 +73,18 @@ def cluster_size_notes(plan: Plan, scenario: Scenario, catalog: Catalog) -> list
                 continue
             later = other[1] - days
             staff = round(staffed(plan.end_day + later) - staffed(plan.end_day))
-            hours = abs(later) * 24
-            when = f"end {hours:.2g}" if hours < 100 else f"end {hours:.0f}"
-            when += f" hours {'later' if later > 0 else 'sooner'}"
+            when = f"end {hours_text(abs(later) * 24)} hours {'later' if later > 0 else 'sooner'}"
             beyond = " (beyond that)" if nodes > cap else ""
             note += (f"; on {nodes} node{'s' if nodes > 1 else ''}{beyond} it would {when} for {round(other[0] - cost):+,} USD "
                      f"of rental and {staff:+,} USD of staff")
         notes.append(note + ".")
     return notes
+
+
+def hours_text(hours: float) -> str:
+    """Two significant figures under 99.5 hours, whole hours from there (`.2g` alone prints 99.6 as
+    1e+02 and 140 as 1.4e+02)."""
+    return f"{hours:.2g}" if hours < 99.5 else f"{hours:.0f}"
 
 
 def _capacity(offer, source: str, scenario: Scenario) -> tuple[int, str]:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from planner.billing import hours_text
 from planner.evaluate import evaluate, segment_estimate, stage_workload
 from planner.inputs import load_inputs
 from planner.options import cloud_pools
@@ -65,6 +66,13 @@ def test_the_plan_says_why_it_did_not_take_half_the_nodes():
     assert rental < 0 < staff
     assert staff == pytest.approx(40000 * 12 / 365 * hours / 24, rel=0.05, abs=1)
     assert staff >= -rental - 1
+
+
+@pytest.mark.parametrize("hours, text", [(0.254, "0.25"), (12.34, "12"), (99.4, "99"), (99.6, "100"), (140.2, "140"),
+                                         (1716.4, "1716")])
+def test_hours_in_notes_never_print_in_e_notation(hours, text):
+    """The startup plan's half-the-nodes note once read 'end 1e+02 hours later' (99.6 h at .2g)."""
+    assert hours_text(hours) == text
 
 
 def test_start_up_is_time_and_money_per_segment():

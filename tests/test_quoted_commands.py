@@ -58,7 +58,7 @@ CLAIMS = {
     # the roadmap's answer as README states it: buy now for all four base runs, save against renting
     "plan portfolio scenarios/portfolios/roadmap.yaml": [
         r"day 0: buy 24 × dgx-h100 .*delivered day 84,.*for base-v1, base-v2, base-v3, base-v4; 62% busy",
-        r"vs renting everything: \$10,42\d,\d{3} \(saves \$1,34\d,\d{3}\)", r"vs owning everything: no such plan",
+        r"vs renting everything: \$10,49\d,\d{3} \(saves \$1,39\d,\d{3}\)", r"vs owning everything: no such plan",
         r"base-v1 .* on_demand tpu-v6e, owned H100 ",
         r"legal-adapt .* continue continue-llama-3(\.1)?-8b-141B .* spot tpu-v6e",
         r"medical-adapt .* continue continue-llama-3(\.1)?-8b-141B .* spot tpu-v6e", r"monthly-finetunes .* spot tpu-v6e"],
