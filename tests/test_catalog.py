@@ -69,6 +69,16 @@ def test_model_and_chip_figures(catalog):
     assert hw.resale_value_fraction(1) == pytest.approx(hw.resale_recovery_fraction * 10 ** -0.14, abs=1e-3)
 
 
+@pytest.mark.parametrize("chip_id, port_gbps", [("Gaudi2", 100), ("Gaudi3", 200)])
+def test_gaudi_scale_up_counts_only_its_21_scale_up_ports(catalog, chip_id, port_gbps):
+    """Intel Gaudi docs (Network Configuration): 21 of the 24 on-chip ports link the 8 chips of a
+    box all-to-all, 3 go to scale-out. Bidirectional GB/s = 21 × port Gb/s / 8 × 2; scale-out
+    Gb/s per chip = 3 × port."""
+    chip = catalog.chips[chip_id]
+    assert chip.scaleup_bw_gbps == 21 * port_gbps / 8 * 2  # 525 GB/s Gaudi 2, 1,050 GB/s Gaudi 3
+    assert chip.scaleout_gbps_per_chip == 3 * port_gbps
+
+
 @pytest.mark.parametrize("name, chip_id", [
     ("H100", "H100"), ("h100", "H100"), ("H100-80GB", "H100"), ("NVIDIA H100 SXM5", "H100"),
     ("A100-40GB", "A100"), ("a100-80gb", "A100-80GB"), ("A100-SXM4-80GB", "A100-80GB"),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from planner.catalog import default_catalog_dir, load_catalog
-from planner.compute import evidence, fidelity
+from planner.compute import estimate, evidence, fidelity
 from planner.compute.mfu import EFFICIENCY, UNCALIBRATED_EFFICIENCY, chip_family
 
 CHIPS = load_catalog().chips
@@ -102,6 +102,34 @@ def test_each_gpt3_row_carries_its_submissions_batch_and_tokens():
             assert row.workload.batch_tokens == row.batch_sequences * 2048
     by_id = {row.id: row for row in EVIDENCE}
     assert by_id["mlperf-v4.0-gpt3-nvidia-h100-11616"].batch_sequences == 2904
+
+
+@pytest.mark.parametrize("row_id, tp, pp, dp, micro_batch, grad_accum, virtual", [
+    # Intel's run commands (README of each round) and MLLOG gradient_accumulation_steps;
+    # DeepSpeed's pipeline engine does not interleave. NVIDIA's v4.0 config file.
+    ("mlperf-v3.0-gpt3-intel-gaudi2-256", 8, 8, 4, 1, 384, 1),
+    ("mlperf-v3.0-gpt3-intel-gaudi2-384", 8, 8, 6, 1, 256, 1),
+    ("mlperf-v3.1-gpt3-intel-gaudi2-256", 8, 8, 4, 2, 256, 1),
+    ("mlperf-v3.1-gpt3-intel-gaudi2-384", 8, 6, 8, 2, 128, 1),
+    ("mlperf-v4.0-gpt3-intel-gaudi2-1024", 8, 8, 16, 2, 64, 1),
+    ("mlperf-v4.0-gpt3-nvidia-h100-512", 4, 8, 16, 2, 72, 4),
+])
+def test_rows_with_a_published_layout_are_scored_on_it(row_id, tp, pp, dp, micro_batch, grad_accum, virtual):
+    row = {r.id: r for r in EVIDENCE}[row_id]
+    est = estimate(row.workload, CHIPS[row.chip], row.chips, row.precision, failures_per_node_day=0.0, pin=row.pin)
+    lay = est.layout
+    assert (lay.tp, lay.pp, lay.dp, lay.micro_batch, lay.grad_accum, lay.virtual) == (
+        tp, pp, dp, micro_batch, grad_accum, virtual)
+
+
+def test_a_pinned_row_needs_its_layout_source(tmp_path):
+    path = default_catalog_dir() / evidence.EVIDENCE_FILE
+    text = path.read_text(encoding="utf-8").splitlines()
+    row = next(line for line in text if line.startswith("mlperf-v3.1-gpt3-intel-gaudi2-384"))
+    stripped = row[:row.rindex(',"mlcommons/')] + ","  # drop the layout_source cell, keep the pins
+    (tmp_path / "rows.csv").write_text(text[0] + "\n" + stripped + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="layout_source"):
+        evidence.load_evidence(tmp_path / "rows.csv")
 
 
 def test_leave_one_out_error_is_within_the_bound():

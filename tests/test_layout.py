@@ -114,6 +114,22 @@ def test_pipeline_bubble_is_p_minus_1_over_m():
         assert float(step.bubble) / (ga * float(per_micro)) == pytest.approx((p - 1) / ga)
 
 
+def test_a_pinned_layout_keeps_its_micro_batch_and_pipeline_schedule():
+    """Intel's MLPerf v3.1 GPT-3 run on 384 Gaudi 2 (training_results_v3.1 README): TP 8, PP 6,
+    DP 8, micro-batch 2, DeepSpeed's non-interleaved 1F1B (v = 1); MLLOG gradient accumulation
+    2,048 / (8 × 2) = 128. Its bubble is (6 − 1)/1 micro-batch times (Narayanan et al. 2021)."""
+    w = Workload("full", 175e9, 175e9, 1e9, seq_len=2048, batch_tokens=2048 * 2048)
+    f = fabric(CHIPS["Gaudi2"], "fp8")
+    choice = best_layout(w, 384, f, 2048, (("tp", 8), ("pp", 6), ("micro_batch", 2), ("virtual", 1)))
+    lay, step = choice.layout, choice.step
+    assert (lay.tp, lay.pp, lay.dp, lay.micro_batch, lay.grad_accum, lay.virtual) == (8, 6, 8, 2, 128, 1)
+    optimizer = 30 * 175e9 / 48 / 8 / f.hbm_bytes_per_s  # 30 B per parameter of the rank's share
+    per_micro = (step.compute + step.memory - optimizer + step.tp_comm + step.pp_comm) / 128
+    assert step.bubble == pytest.approx(5 * per_micro, rel=1e-3)
+    free = best_layout(w, 384, f, 2048, (("tp", 8), ("pp", 6)))  # the search may interleave
+    assert free.layout.virtual > 1 and free.step.bubble < step.bubble
+
+
 def test_data_parallel_reduce_over_the_network_and_its_overlap():
     """ZeRO-1 across 4 nodes with 8-way TP inside each (one DP rank per node): each device holds
     6.4e9/8 = 0.8e9 parameters and moves (4 + 2) B each (fp32 reduce-scatter, bf16 all-gather),

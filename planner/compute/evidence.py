@@ -15,7 +15,10 @@ Benchmarks, as workloads:
     Its token count is not logged: only the B200/H200 time ratio on the same work is checked, so
     1e8 tokens stand in (assumption; it cancels).
 Benchmark minutes exclude failures and start-up, so they are compared with the model's compute
-hours (GPU-hours × goodput, less the first start).
+hours (GPU-hours × goodput, less the first start). Where a submission publishes its layout
+(columns tp, pp, micro_batch, virtual with layout_source: Intel's run commands, NVIDIA's config
+files), the row is scored on it, as published runs are (fidelity.py); otherwise the layout search
+picks one, which may be faster than what ran and then understates the η the row implies.
 
 MLPerf submissions are tuned far beyond production runs (H100 needs η ≈ 0.7 to reproduce its
 v3.0 GPT-3 times against 0.46 on published runs), and the tuning moves from round to round
@@ -64,6 +67,8 @@ EVIDENCE_FILE = "throughput_evidence.csv"
 VENDOR_FILE = "vendor_throughput.csv"
 MLPERF_GPT3_TOKENS = 0.004 * 300e9
 VENDOR_TOKENS = 1e10  # stated token count a tokens/s/chip row is timed on (cancels in every ratio)
+# Layout fields a row may pin to its submission's published configuration (column layout_source)
+PIN_COLUMNS = ("tp", "pp", "micro_batch", "virtual")
 REFERENCE_CHIP = "H100"  # vendor rows are compared with this chip's row of the same round and model
 BENCHMARKS = {
     "mlperf-gpt3-175b": Workload("full", 175e9, 175e9, MLPERF_GPT3_TOKENS, seq_len=2048, batch_tokens=1536 * 2048),
@@ -93,6 +98,7 @@ class Evidence:
     batch_sequences: int | None = None
     tokens: float | None = None
     tokens_per_s_per_chip: float | None = None  # vendor rows: the published figure
+    pin: tuple[tuple[str, int], ...] = ()  # the submission's published layout (layout.best_layout)
 
     @property
     def round(self) -> str:
@@ -129,16 +135,19 @@ def load_evidence(path: Path) -> list[Evidence]:
             minutes = tokens / (rate * int(row["chips"])) / 60.0
         else:
             raise ValueError(f"{path}: row {row['id']!r}: give minutes, or tokens_per_s_per_chip and tokens")
+        pin = tuple((key, int(row[key])) for key in PIN_COLUMNS if (row.get(key) or "").strip())
+        if pin and not (row.get("layout_source") or "").strip():
+            raise ValueError(f"{path}: row {row['id']!r}: a published layout ({', '.join(PIN_COLUMNS)}) needs its layout_source")
         out.append(Evidence(row["id"], row["benchmark"], row["chip"], int(row["chips"]), minutes,
                             row["precision"], row["use"], row["source"], row["as_of"],
-                            int(row["batch_sequences"]) if row.get("batch_sequences") else None, tokens, rate))
+                            int(row["batch_sequences"]) if row.get("batch_sequences") else None, tokens, rate, pin))
     return out
 
 
 def predicted_minutes(row: Evidence, chip: ChipSpec, efficiency: Mapping[str, float] | None = None) -> float:
     """The model's time for the benchmark on the row's system: compute hours, no failures or start."""
     est = estimate(row.workload, chip, row.chips, row.precision,
-                   efficiency=dict(efficiency) if efficiency else None, failures_per_node_day=0.0)
+                   efficiency=dict(efficiency) if efficiency else None, failures_per_node_day=0.0, pin=row.pin)
     return est.wall_clock_days * 24.0 * est.goodput * 60.0  # compute hours: wall-clock × goodput
 
 

@@ -376,20 +376,26 @@ def _with_virtual(shape: Shape, g: Layout) -> Layout | None:
 
 
 def _pinned_grid(shape: Shape, n: int, batch: int, pin: tuple[tuple[str, int], ...]) -> Layout | None:
-    """The candidates with tp / pp / cp / recompute fixed to a published configuration (any pp)."""
+    """The candidates with tp / pp / cp / recompute / micro_batch / virtual fixed to a published
+    configuration (any pp; virtual 1 is a non-interleaved pipeline, e.g. DeepSpeed's)."""
     fixed = dict(pin)
     t, p, c = fixed.get("tp", 1), fixed.get("pp", 1), fixed.get("cp", 1)
     if n % (t * p * c):
         return None
     d = n // (t * p * c)
     recomputes = (bool(fixed["recompute"]),) if "recompute" in fixed else (False, True)
+    micro = (fixed["micro_batch"],) if "micro_batch" in fixed else MICRO_BATCHES
     experts = _powers_of_two(min(d, shape.experts)) if shape.moe else [1]
-    rows = [(t, p, d, e, m, batch // (d * m), zero, r) for e in experts if d % e == 0 for m in MICRO_BATCHES
+    rows = [(t, p, d, e, m, batch // (d * m), zero, r) for e in experts if d % e == 0 for m in micro
             for zero in (1, 3) for r in recomputes]
     if not rows:
         return None
     cols = np.array(rows, dtype=np.int64).T
-    return _with_virtual(shape, Layout(*cols[:7], recompute=cols[7].astype(bool), cp=np.full(len(rows), c)))
+    grid = _with_virtual(shape, Layout(*cols[:7], recompute=cols[7].astype(bool), cp=np.full(len(rows), c)))
+    if grid is None or "virtual" not in fixed:
+        return grid
+    keep = grid.virtual == fixed["virtual"]
+    return Layout(*(getattr(grid, f)[keep] for f in Layout.__dataclass_fields__)) if keep.any() else None
 
 
 @functools.lru_cache(maxsize=65_536)
