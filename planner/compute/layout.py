@@ -176,8 +176,9 @@ class Choice:
         return self.layout.dp * self.layout.micro_batch * self.layout.grad_accum
 
 
-def _powers_of_two(limit: int) -> list[int]:
-    return [2**i for i in range(int(math.log2(max(1, limit))) + 1)]
+@functools.lru_cache(maxsize=256)  # asked for every option priced
+def _powers_of_two(limit: int) -> tuple[int, ...]:
+    return tuple(2**i for i in range(int(math.log2(max(1, limit))) + 1))
 
 
 def _params_split(w: Workload, shape: Shape) -> tuple[float, float]:
@@ -311,6 +312,7 @@ def max_context_parallel(seq_len: int) -> int:
     return _powers_of_two(max(1, seq_len // CP_MIN_TOKENS))[-1]
 
 
+@functools.lru_cache(maxsize=65_536)  # asked for every option priced
 def max_useful_gpus(w: Workload, fab: Fabric, batch: int) -> int:
     """Most devices a batch of `batch` sequences can keep busy: one sequence per pipeline
     micro-batch per data-parallel rank (d·p ≤ batch), each on the widest tensor-parallel group
@@ -385,7 +387,7 @@ def _pinned_grid(shape: Shape, n: int, batch: int, pin: tuple[tuple[str, int], .
     d = n // (t * p * c)
     recomputes = (bool(fixed["recompute"]),) if "recompute" in fixed else (False, True)
     micro = (fixed["micro_batch"],) if "micro_batch" in fixed else MICRO_BATCHES
-    experts = _powers_of_two(min(d, shape.experts)) if shape.moe else [1]
+    experts = _powers_of_two(min(d, shape.experts)) if shape.moe else (1,)
     rows = [(t, p, d, e, m, batch // (d * m), zero, r) for e in experts if d % e == 0 for m in micro
             for zero in (1, 3) for r in recomputes]
     if not rows:
@@ -422,7 +424,7 @@ def best_layout(w: Workload, n: int, fab: Fabric, batch: int, pin: tuple[tuple[s
     i = int(np.argmin(per_sequence))
     lay = Layout(*(int(getattr(sub, f)[i]) for f in ("tp", "pp", "dp", "ep", "micro_batch", "grad_accum", "zero")),
                  recompute=bool(sub.recompute[i]), virtual=int(sub.virtual[i]), cp=int(sub.cp[i]))
-    terms = (np.broadcast_to(getattr(step, f), sub.dp.shape)[i] for f in StepTime.__dataclass_fields__)
+    terms = (value[i] if np.ndim(value) else value for value in (getattr(step, f) for f in StepTime.__dataclass_fields__))
     return Choice(lay, StepTime(*(float(x) for x in terms)), float(memory[rows[i]]), batch)
 
 
