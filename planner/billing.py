@@ -12,6 +12,7 @@ from __future__ import annotations
 from planner.catalog import Catalog
 from planner.compute.chip import MAX_GPUS
 from planner.evaluate import segment_estimate, stage_workload
+from planner.options import rental_node_limit
 from planner.results import Plan
 from planner.scenario import Scenario
 
@@ -56,7 +57,9 @@ def cluster_size_notes(plan: Plan, scenario: Scenario, catalog: Catalog) -> list
 
         cost, days = at(seg.nodes)
         startup_usd = seg.gpus * startup * price * runs
-        cap, whose = _capacity(offer, seg.source, scenario)
+        cap, field = rental_node_limit(offer, scenario, seg.source)
+        whose = (f"the scenario's {field} for {offer.provider}" if field.startswith("policy.") else
+                 f"catalogs/offers.csv {field}, a planner assumption: set it to the capacity your provider confirms")
         if cost <= 0 or (startup_usd < NOTABLE_SHARE * cost and seg.nodes < cap):
             continue
         said = []
@@ -85,14 +88,3 @@ def hours_text(hours: float) -> str:
     """Two significant figures under 99.5 hours, whole hours from there (`.2g` alone prints 99.6 as
     1e+02 and 140 as 1.4e+02)."""
     return f"{hours:.2g}" if hours < 99.5 else f"{hours:.0f}"
-
-
-def _capacity(offer, source: str, scenario: Scenario) -> tuple[int, str]:
-    """The most nodes of `offer` a plan may rent as `source`, and where that limit comes from (as
-    planner.options.cloud_pools applies it)."""
-    quota = {k.lower(): v for k, v in (scenario.policy.max_nodes_per_provider or {}).items()}.get(offer.provider.lower())
-    field = "spot_max_nodes" if source == "spot" else "max_nodes"
-    cap = offer.spot_max_nodes if source == "spot" else offer.max_nodes
-    if quota is not None and quota <= cap:
-        return quota, f"the scenario's policy.max_nodes_per_provider for {offer.provider}"
-    return cap, f"catalogs/offers.csv {field}, a planner assumption: set it to the capacity your provider confirms"

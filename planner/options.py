@@ -281,12 +281,11 @@ def cloud_pools(scenario: Scenario, catalog: Catalog) -> list[Pool]:
     policy = scenario.policy
     if not policy.cloud_allowed:
         return []
-    quota = {k.lower(): v for k, v in (policy.max_nodes_per_provider or {}).items()}
     pools = []
     for offer in catalog.offers.values():
         if not _allowed(scenario, offer.provider, offer.Region, offer.chip):
             continue
-        max_nodes = min(offer.max_nodes, quota.get(offer.provider.lower(), offer.max_nodes))
+        max_nodes = rental_node_limit(offer, scenario, "on_demand")[0]
         if max_nodes < 1:
             continue
         common = dict(chip_id=offer.chip, provider=offer.provider, gpus_per_node=offer.gpus_per_node,
@@ -297,13 +296,25 @@ def cloud_pools(scenario: Scenario, catalog: Catalog) -> list[Pool]:
                               usd_per_gpu_hour=offer.on_demand_usd_per_gpu_hour,
                               spot_interruptions_per_node_day=0.0, **common, **billing))
         if policy.spot_allowed and offer.spot_usd_per_gpu_hour:
-            spot = {**common, "max_nodes": min(max_nodes, offer.spot_max_nodes)}
+            spot = {**common, "max_nodes": rental_node_limit(offer, scenario, "spot")[0]}
             pools.append(Pool(id=f"{offer.offer_id}:spot", source="spot",
                               usd_per_gpu_hour=offer.spot_usd_per_gpu_hour,
                               spot_interruptions_per_node_day=offer.spot_interruptions_per_node_day, **spot, **billing))
         if policy.reserved_allowed:
             pools.extend(_reserved_pools(offer, common, (scenario.program.runs - 1) * every_days(scenario)))
     return pools
+
+
+def rental_node_limit(offer: CloudOffer, scenario: Scenario, source: str) -> tuple[int, str]:
+    """The most nodes of `offer` a plan may rent at once as `source` ('spot' or another rental),
+    and the field that sets it: min(max_nodes, spot_max_nodes for spot, the scenario's
+    policy.max_nodes_per_provider for its provider); on a tie the narrower field names it."""
+    quota = {k.lower(): v for k, v in (scenario.policy.max_nodes_per_provider or {}).items()}
+    limit, field = offer.max_nodes, "max_nodes"
+    if source == "spot" and offer.spot_max_nodes <= limit:
+        limit, field = offer.spot_max_nodes, "spot_max_nodes"
+    own = quota.get(offer.provider.lower())
+    return (own, "policy.max_nodes_per_provider") if own is not None and own <= limit else (limit, field)
 
 
 def prune_pools(pools: list[Pool], catalog: Catalog, carbon_matters: bool, provider_matters: bool) -> list[Pool]:
