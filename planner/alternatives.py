@@ -27,8 +27,10 @@ NOTHING_RUN = dict(chip="-", provider="-", region="-", source=None, nodes=0, gpu
 # A plan's row shows the cluster of the segment that does the most work (its share of its stage's
 # FLOPs), not the dearest one: a bought server's segment costs only its electricity.
 
+# A program's schedules weigh by the runs they stand for (the later runs' schedule, R − 1 of them).
+
 def chosen(plan: Plan, catalog: Catalog) -> Alternative:
-    segments = [(s, st.flops) for st in plan.stages for s in st.segments]
+    segments = [(s, st.flops * runs) for st, s, runs in plan.all_segments()]
     cluster = NOTHING_RUN
     if segments:
         main = max(segments, key=lambda pair: pair[0].fraction * pair[1])[0]
@@ -40,11 +42,14 @@ def chosen(plan: Plan, catalog: Catalog) -> Alternative:
 
 def from_solution(kind: str, sol: Solution, problem: Problem, cand: Candidate, catalog: Catalog,
                   chosen_cost: float) -> Alternative:
-    options = {o.id: o for s in problem.path(sol.path_id).stages for o in s.options}
+    stages = problem.path(sol.path_id).stages
+    options = {(s.name, o.id): o for s in stages for o in s.options}
     cluster = NOTHING_RUN
     if sol.segments:
-        flops = {st.name: compute.stage_flops(st.workload) for st in cand.stages}
-        opt = options[max(sol.segments, key=lambda s: s.fraction * flops[s.stage]).option]
+        flops = {later.name: compute.stage_flops(st.workload) * later.runs
+                 for lane in (False, True) for st, later in zip(cand.stages, [s for s in stages if s.later == lane])}
+        main = max(sol.segments, key=lambda s: s.fraction * flops[s.stage])
+        opt = options[(main.stage, main.option)]
         cluster = dict(chip=opt.chip, provider=opt.provider, region=region(opt.offer, catalog), source=opt.source,
                        nodes=opt.nodes, gpus_per_node=opt.gpus // max(opt.nodes, 1))
     return Alternative(kind=kind, path_id=cand.id, path_kind=cand.kind, segments=len(sol.segments),

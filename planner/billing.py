@@ -27,15 +27,27 @@ def rental_usd(gpus: int, hours: float, usd_per_gpu_hour: float, startup_hours: 
 
 def cluster_size_notes(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[str]:
     """For each whole stage on a rental where start-up is a notable share of the rental, or that
-    rents as many nodes as it may: what start-up costs (all runs), that the capacity limit binds
+    rents as many nodes as it may: what start-up costs (over the runs its schedule stands for), that the capacity limit binds
     and whose limit it is, and what half and twice the nodes would change: hours per run, rental,
     and staff (paid to the last run's end, at least staff_min_days). The half-size line shows why
     the plan did not take fewer nodes (often staff by the day), the double-size line why not more,
     or what the limit costs when it binds."""
     notes = []
-    runs = scenario.program.runs
     staff_per_day = scenario.staff_usd_per_month * 12 / 365
-    for stage in plan.stages:
+    for stages, runs in plan.schedules():
+        later = stages is plan.later_stages  # runs 2..R's own schedule: it ends the last run
+        notes.extend(_stage_notes(plan, stages, runs, later or not plan.later_stages, "runs 2-"
+                                  f"{len(plan.runs)} " if later else "", scenario, catalog, staff_per_day))
+    return notes
+
+
+def _stage_notes(plan: Plan, stages, runs: int, ends_last_run: bool, which: str, scenario: Scenario,
+                 catalog: Catalog, staff_per_day: float) -> list[str]:
+    """cluster_size_notes for the stages of one schedule, standing for `runs` runs; ends_last_run: its
+    end moves the last run's (and so staff), else staff does not change (the first run of a program
+    whose later runs have their own schedule)."""
+    notes = []
+    for stage in stages:
         if len(stage.segments) != 1 or stage.segments[0].source not in ("on_demand", "spot"):
             continue
         seg = stage.segments[0]
@@ -68,14 +80,14 @@ def cluster_size_notes(plan: Plan, scenario: Scenario, catalog: Catalog) -> list
                         f"its {cost:,.0f} USD rental")
         if seg.nodes >= cap:
             said.append(f"{seg.nodes} nodes is the most it may rent at once ({whose})")
-        note = f"{stage.name} on {seg.nodes} x {offer.offer_id} ({seg.source}): " + "; ".join(said)
+        note = f"{which}{stage.name} on {seg.nodes} x {offer.offer_id} ({seg.source}): " + "; ".join(said)
         staffed = lambda end: staff_per_day * max(end, scenario.staff_min_days)  # noqa: E731
         for nodes in (seg.nodes // 2, 2 * seg.nodes):
             other = at(nodes) if 1 <= nodes and nodes * offer.gpus_per_node <= MAX_GPUS else None
             if other is None or nodes == seg.nodes:
                 continue
             later = other[1] - days
-            staff = round(staffed(plan.end_day + later) - staffed(plan.end_day))
+            staff = round(staffed(plan.end_day + later) - staffed(plan.end_day)) if ends_last_run else 0
             when = f"end {hours_text(abs(later) * 24)} hours {'later' if later > 0 else 'sooner'}"
             beyond = " (beyond that)" if nodes > cap else ""
             note += (f"; on {nodes} node{'s' if nodes > 1 else ''}{beyond} it would {when} for {round(other[0] - cost):+,} USD "

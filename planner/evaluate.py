@@ -40,24 +40,82 @@ def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog, capacities: bool 
     capacities=False leaves out what bought and reserved nodes cost per node (a portfolio project's
     plan: its pools are the portfolio's, recomputed by planner.portfolio.evaluate).
 
-    The plan's stages are the first run; every run of a program repeats them every_days later, so
-    its costs, energy and emissions are the first run's times the number of runs.
+    The plan's stages are the first run. With later_stages, runs 2..R share those: dated in run 2's
+    window (every_days on), run r (r − 2)·every_days later; so the first run's costs, energy and
+    emissions count once and the later schedule's R − 1 times. Without, every run repeats the first
+    run's stages every_days later, and they count R times. The last run's end is the later schedule's
+    end plus (R − 2)·every_days, or the first run's plus (R − 1)·every_days.
     """
     runs = scenario.program.runs
     step = scenario.deadline_days if scenario.program.every_days is None else scenario.program.every_days
     bad: list[str] = []
     cost = dict.fromkeys(("compute", "reserved", "owned_capex_net", "energy", "hosting", "data",
                           "labelling", "inference", "staff"), 0.0)
-    energy = carbon = 0.0
-    nodes_used: dict[str, int] = {}
-    first_use: dict[str, float] = {}
-    last_end: dict[str, float] = {}
-    clock = 0.0
-    for stage in plan.stages:
+    use = _Use()
+    if plan.later_stages:
+        if [_shape(st) for st in plan.later_stages] != [_shape(st) for st in plan.stages]:
+            bad.append("the later runs' stages train something other than the first run's")
+        first_end = _schedule(plan.stages, 1, 0.0, scenario, catalog, cost, use, bad, "first run")
+        end = _schedule(plan.later_stages, runs - 1, step, scenario, catalog, cost, use, bad, "later runs")
+        last_run_end = end + (runs - 2) * step
+        use.last_end = {pool: max(day, use.later_end[pool] + (runs - 2) * step) if pool in use.later_end else day
+                        for pool, day in use.last_end.items()}
+    else:
+        first_end = end = _schedule(plan.stages, runs, 0.0, scenario, catalog, cost, use, bad, "first run")
+        last_run_end = end + (runs - 1) * step
+        use.last_end = {pool: day + (runs - 1) * step for pool, day in use.last_end.items()}
+    if capacities:
+        _capacity_costs(plan, scenario, catalog, use.nodes, use.first_use, use.last_end,
+                        scenario.deadline_days + (runs - 1) * step, cost, bad)
+    cost["data"], cost["labelling"] = data_costs(plan, scenario, bad)
+    loss = recompute_loss(plan, scenario, catalog)
+    if not math.isclose(loss, plan.predicted_loss, rel_tol=1e-6):
+        bad.append(f"predicted loss: plan {plan.predicted_loss:.6f}, recomputed {loss:.6f}")
+    cost["inference"] = serving_cost_usd(plan, scenario, catalog)
+    cost["staff"] = scenario.staff_usd_per_month * 12.0 / 365.0 * max(last_run_end, scenario.staff_min_days)
+    if first_end > scenario.deadline_days * (1 + TOLERANCE):
+        bad.append(f"the first run ends day {first_end:.2f}, after its deadline {scenario.deadline_days:g}")
+    _check_data_steps(plan, scenario, step, bad)
+    _check_runs(plan, scenario, step, bad)
+    _check_one_story(plan, runs, bad)
+    total = sum(cost.values())
+    ev = Evaluation(total, last_run_end, use.energy_mwh, use.tco2e, cost, bad)
+    _compare(plan, ev, scenario)
+    return ev
+
+
+@dataclass
+class _Use:
+    """What a plan's schedules use, gathered segment by segment: nodes per pool (the most at once),
+    first day and last day on each pool (the later schedule's last day apart, in run 2's window), and
+    energy and emissions over all runs."""
+
+    nodes: dict[str, int] = field(default_factory=dict)
+    first_use: dict[str, float] = field(default_factory=dict)
+    last_end: dict[str, float] = field(default_factory=dict)
+    later_end: dict[str, float] = field(default_factory=dict)
+    energy_mwh: float = 0.0
+    tco2e: float = 0.0
+
+
+def _shape(stage) -> tuple:
+    return (stage.name, stage.method, stage.params, stage.active_params, stage.tokens, stage.seq_len)
+
+
+def _schedule(stages, runs: int, window_start: float, scenario: Scenario, catalog: Catalog, cost: dict,
+              use: _Use, bad: list[str], which: str) -> float:
+    """Recompute one schedule's segments (the first run's, or the later runs' dated in run 2's window,
+    which opens on window_start), each standing for `runs` runs: its durations from the compute model,
+    its per-run cost from the catalog prices, its order and window; add its costs, energy and pool use.
+    Returns the day its last segment ends (window_start if it runs nothing)."""
+    clock = window_start
+    deadline = scenario.deadline_days + window_start
+    later = window_start > 0
+    for stage in stages:
         w = stage_workload(stage)
         done = sum(s.fraction for s in stage.segments)
         if not math.isclose(done, 1.0, abs_tol=1e-6):
-            bad.append(f"stage {stage.name}: segments do {done:.6f} of the work, not all of it")
+            bad.append(f"{which} stage {stage.name}: segments do {done:.6f} of the work, not all of it")
         for seg in stage.segments:
             kind, _, site, _ = _where(seg, catalog)
             rented = kind in ("on_demand", "spot")
@@ -65,15 +123,18 @@ def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog, capacities: bool 
             est = segment_estimate(w, seg, scenario, catalog, first_start=startup_h == 0)
             days = est.wall_clock_days * seg.fraction + startup_h / 24.0
             if seg.start_day < clock - 1e-6:
-                bad.append(f"stage {stage.name}: segment on {seg.offer} starts day {seg.start_day:.3f} "
-                           f"before the previous one ends ({clock:.3f})")
+                bad.append(f"{which} stage {stage.name}: segment on {seg.offer} starts day {seg.start_day:.3f} "
+                           f"before the previous one ends or its window opens ({clock:.3f})")
             if not _close(seg.end_day - seg.start_day, days, 1.0):
-                bad.append(f"stage {stage.name}: segment on {seg.offer} lasts {seg.end_day - seg.start_day:.4f} "
-                           f"days, recomputed {days:.4f}")
+                bad.append(f"{which} stage {stage.name}: segment on {seg.offer} lasts "
+                           f"{seg.end_day - seg.start_day:.4f} days, recomputed {days:.4f}")
+            if seg.end_day > deadline * (1 + TOLERANCE):
+                bad.append(f"{which} stage {stage.name}: segment on {seg.offer} ends day {seg.end_day:.2f}, "
+                           f"after its run's deadline {deadline:g}")
             clock = max(clock, seg.end_day)
             seg_energy = est.energy_mwh * seg.fraction
-            energy += seg_energy * runs
-            carbon += est.tco2e * seg.fraction * runs
+            use.energy_mwh += seg_energy * runs
+            use.tco2e += est.tco2e * seg.fraction * runs
             if kind in ("owned", "held"):
                 power = seg_energy * 1000.0 * site.electricity_usd_per_kwh
                 forgone = _other_use_per_node_day(scenario) * seg.nodes * days if kind == "owned" else 0.0
@@ -88,30 +149,15 @@ def evaluate(plan: Plan, scenario: Scenario, catalog: Catalog, capacities: bool 
                 seg_cost = max(seg.gpus * startup_h * price + est.gpu_hours * seg.fraction * price, least)
                 cost["compute"] += seg_cost * runs
             if not _close(seg_cost, seg.cost_usd, 1.0):
-                bad.append(f"stage {stage.name}: segment on {seg.offer} costs {seg.cost_usd:,.2f} per run, "
+                bad.append(f"{which} stage {stage.name}: segment on {seg.offer} costs {seg.cost_usd:,.2f} per run, "
                            f"recomputed {seg_cost:,.2f}")
             if kind in ("owned", "reserved", "held"):
-                nodes_used[seg.offer] = max(nodes_used.get(seg.offer, 0), seg.nodes)
-                first_use[seg.offer] = min(first_use.get(seg.offer, math.inf), seg.start_day)
-                last_end[seg.offer] = max(last_end.get(seg.offer, 0.0), seg.end_day)
-    later = (runs - 1) * step
-    if capacities:
-        _capacity_costs(plan, scenario, catalog, nodes_used, first_use, last_end, later, cost, bad)
-    cost["data"], cost["labelling"] = data_costs(plan, scenario, bad)
-    loss = recompute_loss(plan, scenario, catalog)
-    if not math.isclose(loss, plan.predicted_loss, rel_tol=1e-6):
-        bad.append(f"predicted loss: plan {plan.predicted_loss:.6f}, recomputed {loss:.6f}")
-    cost["inference"] = serving_cost_usd(plan, scenario, catalog)
-    cost["staff"] = scenario.staff_usd_per_month * 12.0 / 365.0 * max(clock + later, scenario.staff_min_days)
-    if clock > scenario.deadline_days * (1 + TOLERANCE):
-        bad.append(f"the first run ends day {clock:.2f}, after its deadline {scenario.deadline_days:g}")
-    _check_data_steps(plan, scenario, bad)
-    _check_runs(plan, scenario, step, bad)
-    _check_one_story(plan, runs, bad)
-    total = sum(cost.values())
-    ev = Evaluation(total, clock + later, energy, carbon, cost, bad)
-    _compare(plan, ev, scenario)
-    return ev
+                use.nodes[seg.offer] = max(use.nodes.get(seg.offer, 0), seg.nodes)
+                use.first_use[seg.offer] = min(use.first_use.get(seg.offer, math.inf), seg.start_day)
+                ends = use.later_end if later else use.last_end
+                ends[seg.offer] = max(ends.get(seg.offer, 0.0), seg.end_day)
+                use.last_end.setdefault(seg.offer, 0.0)
+    return clock
 
 
 def _other_use_per_node_day(scenario: Scenario) -> float:
@@ -119,9 +165,11 @@ def _other_use_per_node_day(scenario: Scenario) -> float:
     return 0.0 if use is None else use.share * use.usd_per_node_day
 
 
-def _check_data_steps(plan: Plan, scenario: Scenario, bad: list[str]) -> None:
+def _check_data_steps(plan: Plan, scenario: Scenario, step: float, bad: list[str]) -> None:
     """Tokens bought are prepared (at the scenario's rate) before the first stage, labelled examples
-    bought are labelled (vendor lead time + examples / throughput) before SFT; both start on day 0."""
+    bought are labelled (vendor lead time + examples / throughput) before SFT; both start on day 0
+    (and for the later runs' schedule as many days into run 2's window, as every run repeats its data
+    work in its own window)."""
     d = scenario.data
     ready = {}
     if plan.path.unique_tokens_bought > 0 and d.preparation_tokens_per_day:
@@ -137,40 +185,46 @@ def _check_data_steps(plan: Plan, scenario: Scenario, bad: list[str]) -> None:
         shown[step.feeds] = max(shown.get(step.feeds, 0.0), step.end_day)
     if set(shown) != set(ready) or any(not _close(shown[k], ready[k], 1e-3) for k in ready):
         bad.append(f"data steps end {shown}, recomputed {ready}")
-    for stage in plan.stages:
-        start = min(s.start_day for s in stage.segments)
-        if start < ready.get(stage.name, 0.0) - 1e-6:
-            bad.append(f"stage {stage.name} starts day {start:.3f}, before its data is ready on day "
-                       f"{ready[stage.name]:.3f}")
+    for stages, shift in ((plan.stages, 0.0), (plan.later_stages, step)):
+        for stage in stages:
+            start = min(s.start_day for s in stage.segments)
+            if start < ready.get(stage.name, 0.0) + shift - 1e-6:
+                bad.append(f"stage {stage.name} starts day {start:.3f}, before its data is ready on day "
+                           f"{ready.get(stage.name, 0.0) + shift:.3f}")
 
 
 def _check_runs(plan: Plan, scenario: Scenario, step: float, bad: list[str]) -> None:
-    """Every run listed, in its own window, with the first run's work and one run's figures."""
-    segments = [s for st in plan.stages for s in st.segments]
-    if not segments:  # adopted weights: nothing is trained, so no run is listed
+    """Every run listed, in its own window, with its schedule's work and one run's figures: run 1 the
+    first run's stages, runs 2..R the later runs' (dated in run 2's window) moved (r − 2)·step, or
+    without them the first run's moved (r − 1)·step."""
+    if not any(st.segments for st in plan.stages):  # adopted weights: nothing is trained, so no run is listed
         if plan.runs:
             bad.append(f"lists {len(plan.runs)} runs, but the plan trains nothing")
         return
     if len(plan.runs) != scenario.program.runs:
         bad.append(f"lists {len(plan.runs)} runs, the program has {scenario.program.runs}")
         return
-    start, end = min(s.start_day for s in segments), max(s.end_day for s in segments)
-    flops = sum(st.flops for st in plan.stages)
     for r, run in enumerate(plan.runs):
-        expected = (r * step, scenario.deadline_days + r * step, start + r * step, end + r * step,
-                    flops, sum(s.energy_mwh for s in segments), sum(s.cost_usd for s in segments))
+        stages, shift = (plan.later_stages, (r - 1) * step) if r and plan.later_stages else (plan.stages, r * step)
+        segments = [s for st in stages for s in st.segments]
+        expected = (r * step, scenario.deadline_days + r * step, min(s.start_day for s in segments) + shift,
+                    max(s.end_day for s in segments) + shift, sum(st.flops for st in stages),
+                    sum(s.energy_mwh for s in segments), sum(s.cost_usd for s in segments))
         got = (run.window_start_day, run.deadline_day, run.start_day, run.end_day, run.flops, run.energy_mwh,
                run.cost_usd)
         if run.run != r + 1 or not all(_close(a, b, 1e-3) for a, b in zip(got, expected)):
-            bad.append(f"run {r + 1}: {got} differs from the first run moved {r * step:g} days: {expected}")
+            bad.append(f"run {r + 1}: {got} differs from its schedule moved {shift:g} days: {expected}")
         if run.start_day < run.window_start_day - 1e-6 or run.end_day > run.deadline_day * (1 + TOLERANCE):
             bad.append(f"run {r + 1} runs days {run.start_day:.2f}-{run.end_day:.2f}, outside its window "
                        f"{run.window_start_day:g}-{run.deadline_day:g}")
 
 
 def _check_one_story(plan: Plan, runs: int, bad: list[str]) -> None:
-    """Segments (per run) × runs + procurement lines + data, labelling, inference and staff = total."""
-    segments = sum(s.cost_usd for st in plan.stages for s in st.segments) * runs
+    """Segments (per run) × the runs they stand for + procurement lines + data, labelling, inference
+    and staff = total."""
+    first = sum(s.cost_usd for st in plan.stages for s in st.segments)
+    later = sum(s.cost_usd for st in plan.later_stages for s in st.segments)
+    segments = first + later * (runs - 1) if plan.later_stages else first * runs
     procurement = sum(p.charged_usd for p in plan.procurement)
     b = plan.cost_breakdown_usd
     rest = sum(b.get(k, 0.0) for k in ("data", "labelling", "inference", "staff"))
@@ -230,15 +284,16 @@ def rate_usd(seg, catalog: Catalog) -> float:
     return offer.spot_usd_per_gpu_hour if seg.source == "spot" else offer.on_demand_usd_per_gpu_hour
 
 
-def _capacity_costs(plan, scenario, catalog, nodes_used, first_use, last_end, later, cost, bad) -> None:
+def _capacity_costs(plan, scenario, catalog, nodes_used, first_use, last_end, last_deadline, cost, bad) -> None:
     """Bought servers: each node held from delivery (lead time after an order on day 0) to the horizon
     (ownership.horizon_days, else the last run's deadline), idle or not: capital (price − resale
     proceeds, or − book value on a straight line over the useful life), interest from the payment day, hosting for at least the colocation commitment, less
     declared other-use income; checked against the plan's procurement line. Reserved: the whole-term
-    fee, every run's use within the term. Held: no more nodes than owned."""
+    fee, every run's use within the term (last_end: each pool's last day of use in the last run).
+    Held: no more nodes than owned."""
     lines = {p.item: p for p in plan.procurement}
     own = scenario.ownership
-    horizon = scenario.deadline_days + later if own.horizon_days is None else own.horizon_days
+    horizon = last_deadline if own.horizon_days is None else own.horizon_days
     for pool, nodes in nodes_used.items():
         if pool.startswith("buy:"):
             hw = catalog.hardware[pool.split(":", 1)[1].split("@")[0]]
@@ -258,8 +313,8 @@ def _capacity_costs(plan, scenario, catalog, nodes_used, first_use, last_end, la
             fee = nodes * price * offer.gpus_per_node * 8760.0 * years
             cost["reserved"] += fee
             _check_line(lines.get(pool.split(":", 1)[1]), pool, nodes, {"charged_usd": fee}, bad)
-            if last_end[pool] + later > 365.0 * years + 1e-6:
-                bad.append(f"{pool}: the last run uses it until day {last_end[pool] + later:.2f}, after the "
+            if last_end[pool] > 365.0 * years + 1e-6:
+                bad.append(f"{pool}: the last run uses it until day {last_end[pool]:.2f}, after the "
                            f"{years}-year term ends")
         elif pool.startswith("held:"):
             hw_id, site = pool.split(":", 1)[1].split("@")

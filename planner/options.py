@@ -7,6 +7,7 @@ evaluated here, per option, so the MIP is exact on the options it receives.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass
@@ -52,9 +53,15 @@ class Pool:
 
 
 def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candidate], objective: str = "cost",
-                  target_loss: float | None = None, keep_all: bool = False) -> Problem | None:
+                  target_loss: float | None = None, keep_all: bool = False,
+                  later_schedule: bool = True) -> Problem | None:
     """The MIP's data for a scenario: candidate paths, their stage options and shared capacities;
     target_loss is the loss the chosen path must reach (None: no quality bound).
+
+    A program of R ≥ 2 runs gets two schedules per path (later_schedule): the first run's stages,
+    priced for one run, and the later stages that runs 2..R share (later_stages), placed in run 2's
+    window and priced for R − 1 runs. later_schedule=False repeats the first run's schedule in
+    every window instead, its options priced for all R runs (a portfolio project).
 
     Returns None when no candidate survives (its cost floor exceeds the budget, or no allowed
     hardware fits a stage): the caller reports that no plan exists.
@@ -67,11 +74,13 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
     bought node to this scenario alone, no bound there).
     """
     deadline = scenario.deadline_days
-    pools = cloud_pools(scenario, catalog) + owned_pools(scenario, catalog, deadline)
     runs = scenario.program.runs
+    two = later_schedule and runs > 1  # two schedules: the first run's and the later runs'
+    after = (runs - 2 if two else runs - 1) * every_days(scenario)  # from the last scheduled end to the last run's
+    pools = cloud_pools(scenario, catalog, after) + owned_pools(scenario, catalog, deadline)
     if not pools:
         unlimited = scenario.policy.model_copy(update={"max_nodes_per_provider": None})
-        if cloud_pools(scenario.model_copy(update={"policy": unlimited}), catalog):
+        if cloud_pools(scenario.model_copy(update={"policy": unlimited}), catalog, after):
             return None  # only zero quotas stop every offer: no plan; the diagnosis names the quota needed
         raise InputError(f"scenario {scenario.name}: field 'policy'", "allows no cloud offer and no hardware",
                          "widen policy.providers / regions / chips, allow buying hardware, or set "
@@ -83,12 +92,13 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
         budget_usd=scenario.budget_usd,
         target_loss=target_loss,
         staff_usd_per_day=scenario.staff_usd_per_month / DAYS_PER_MONTH,
-        later_runs_days=(runs - 1) * every_days(scenario),
+        later_runs_days=after,
         staff_min_days=scenario.staff_min_days,
+        every_days=every_days(scenario) if two else 0.0,
         carbon_cap_tco2e=scenario.policy.carbon_cap_tco2e,
         max_provider_share=scenario.policy.max_provider_share,
     )
-    pricing = Pricing.of(pools, catalog, scenario, deadline)
+    pricing = Pricing.of(pools, catalog, scenario, deadline, runs=1 if two else runs)
     rates = _usd_per_flop_floor(pools, catalog, scenario, deadline)
     floors = {c.id: candidate_cost_floor(c, rates, scenario) for c in candidates}
     budget = scenario.budget_usd if scenario.budget_usd is not None else math.inf
@@ -103,6 +113,8 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
         path = path_options(cand, pricing, stage_ready_days(cand, scenario))
         if path is None:
             continue
+        if two:
+            path = later_stages(path, runs - 1, every_days(scenario))
         paths.append(path)
         found = greedy_upper_bound(Problem(paths=(path,), capacities=capacities_used(pools, [path]), **settings))
         if objective == "quality" and math.isfinite(found):
@@ -112,6 +124,25 @@ def build_problem(scenario: Scenario, catalog: Catalog, candidates: list[Candida
     if not paths:
         return None  # nothing fits the budget, or no stage fits any allowed hardware: no plan exists
     return Problem(paths=tuple(paths), capacities=capacities_used(pools, paths), **settings)
+
+
+def later_stages(path: Path, later_runs: int, every: float) -> Path:
+    """The path with the schedule runs 2..R share appended: each stage again, named 'later:<stage>',
+    ready every days later (run 2's window), its options the same clusters and days with their costs,
+    energy, emissions and GPU-hours counted for the later_runs runs (every figure is per run times
+    the runs, so pruning and dominance are unchanged)."""
+    copies = tuple(StageOptions(name=f"later:{s.name}", options=tuple(_times(o, later_runs) for o in s.options),
+                                ready_day=s.ready_day + every, runs=later_runs, later=True) for s in path.stages)
+    return dataclasses.replace(path, stages=path.stages + copies)
+
+
+_PER_RUN = ("compute_usd", "energy_usd", "energy_mwh", "tco2e", "capex_usd", "hosting_usd", "gpu_hours",
+            "setup_usd", "min_billed_usd", "reserved_usd")
+
+
+def _times(o: Option, runs: int) -> Option:
+    """Option o (priced for one run) counted for `runs` runs: every per-run figure times runs."""
+    return dataclasses.replace(o, **{f: getattr(o, f) * runs for f in _PER_RUN})
 
 
 def capacities_used(pools: list[Pool], paths: list[Path]) -> tuple[Capacity, ...]:
@@ -202,7 +233,8 @@ def path_options(cand: Candidate, pricing: Pricing, ready_days: dict[str, float]
         options = priced_stage(stage.workload, pricing)
         if not options:
             return None
-        stages.append(StageOptions(name=stage.name, options=options, ready_day=(ready_days or {}).get(stage.name, 0.0)))
+        stages.append(StageOptions(name=stage.name, options=options, ready_day=(ready_days or {}).get(stage.name, 0.0),
+                                   runs=pricing.runs))
     return Path(id=cand.id, kind=cand.kind, loss=cand.predicted_loss, data_usd=cand.data_cost_usd,
                 labelling_usd=cand.labelling_cost_usd, inference_usd=cand.inference_cost_usd,
                 stages=tuple(stages))
@@ -224,9 +256,12 @@ class Pricing:
     failures_per_node_day: float
 
     @classmethod
-    def of(cls, pools: list[Pool], catalog: Catalog, scenario: Scenario, deadline_days: float) -> Pricing:
+    def of(cls, pools: list[Pool], catalog: Catalog, scenario: Scenario, deadline_days: float,
+           runs: int | None = None) -> Pricing:
+        """runs: how many runs an option's figures count (default: all the program's)."""
         pricing = cls(pools=tuple((p, catalog.chips[p.chip_id], catalog.sites[p.site_id]) for p in pools),
-                      precision=scenario.policy.precision, deadline_days=deadline_days, runs=scenario.program.runs,
+                      precision=scenario.policy.precision, deadline_days=deadline_days,
+                      runs=scenario.program.runs if runs is None else runs,
                       carbon_matters=scenario.policy.carbon_cap_tco2e is not None,
                       provider_matters=scenario.policy.max_provider_share is not None,
                       failures_per_node_day=failures_per_node_day(scenario))
@@ -270,13 +305,14 @@ def _allowed(scenario: Scenario, provider: str | None, region: str | None, chip:
     return True
 
 
-def cloud_pools(scenario: Scenario, catalog: Catalog) -> list[Pool]:
+def cloud_pools(scenario: Scenario, catalog: Catalog, later_runs_days: float | None = None) -> list[Pool]:
     """Each allowed cloud offer as on-demand, spot and reserved pools, as policy permits. Spot pools
     offer at most the offer's spot_max_nodes (the capacity one can expect to obtain); on-demand and
     spot segments pay the offer's start-up time per node and at least its minimum billed time.
 
     Reserved capacity is paid for its whole term (1 or 3 years, from today) per node and usable only
-    within it (Capacity.available_until_day).
+    within it (Capacity.available_until_day), less later_runs_days (the windows after the last one
+    scheduled: _reserved_pools; default: the program's runs after the first).
     """
     policy = scenario.policy
     if not policy.cloud_allowed:
@@ -301,7 +337,8 @@ def cloud_pools(scenario: Scenario, catalog: Catalog) -> list[Pool]:
                               usd_per_gpu_hour=offer.spot_usd_per_gpu_hour,
                               spot_interruptions_per_node_day=offer.spot_interruptions_per_node_day, **spot, **billing))
         if policy.reserved_allowed:
-            pools.extend(_reserved_pools(offer, common, (scenario.program.runs - 1) * every_days(scenario)))
+            later = (scenario.program.runs - 1) * every_days(scenario) if later_runs_days is None else later_runs_days
+            pools.extend(_reserved_pools(offer, common, later))
     return pools
 
 
@@ -346,9 +383,11 @@ def prune_pools(pools: list[Pool], catalog: Catalog, carbon_matters: bool, provi
 
 
 def _reserved_pools(offer: CloudOffer, common: dict, later_runs_days: float) -> list[Pool]:
-    """The 1- and 3-year reservations of an offer, each paid for its whole term from day 0. Later runs
-    of a program repeat the first run's schedule later_runs_days on, so the first run must end that
-    much before the term does (a term too short for the program is not offered)."""
+    """The 1- and 3-year reservations of an offer, each paid for its whole term from day 0. The last
+    scheduled run's schedule repeats later_runs_days on (the later schedule, placed in run 2's window,
+    for runs 3..R; or the first run's for runs 2..R), so what is scheduled must end that much before
+    the term does (a term too short for the program is not offered). With two schedules this also
+    holds the first run's use to that day: for R ≥ 3 a stricter end than its own (docs/model.md)."""
     pools = []
     for years, price in ((1, offer.reserved_1y_usd_per_gpu_hour), (3, offer.reserved_3y_usd_per_gpu_hour)):
         until = 365.0 * years - later_runs_days
@@ -442,8 +481,8 @@ def node_grid(min_nodes: int, max_nodes: int) -> list[int]:
 def stage_options(w: Workload, pool: Pool, chip: Chip, site: Site, pricing: Pricing) -> list[Option]:
     """One Option per cluster size on which the stage fits in memory and can matter by the deadline.
 
-    days is one run's duration (every run of a program repeats the first run's schedule in its own
-    window); costs, energy and emissions are for all runs. On bought servers the option pays
+    days is one run's duration (each run of a program has its own window); costs, energy and
+    emissions are for pricing.runs runs (one, when the later runs have a schedule of their own). On bought servers the option pays
     electricity and, under declared other use, the income its node-days forgo. A rental segment
     first spends the offer's start-up time (setup_days), billed on every node (setup_usd), and is
     billed at least min_billed_usd.

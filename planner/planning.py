@@ -16,7 +16,7 @@ from planner.ownership import Holding, breakeven_utilisation
 from planner.paths import generate_candidates, prune
 from planner.results import DataStep, Diagnosis, Layout, PathSummary, Plan, Procurement, RunPlan, ScenarioBounds, Segment, StagePlan
 from planner.presolve import best_simple_plan, presolve
-from planner.problem import Option, Problem
+from planner.problem import Option, Problem, StageOptions
 from planner.quality import target_loss as resolve_target_loss
 from planner.scenario import Scenario, Target, every_days
 from planner.units import ends
@@ -91,7 +91,7 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
 
 def _uncalibrated_notes(plan: Plan) -> list[str]:
     """A line per chip the plan uses that no measured throughput calibrates (allowed by policy)."""
-    chips = sorted({seg.chip for stage in plan.stages for seg in stage.segments if not compute.calibrated_id(seg.chip)})
+    chips = sorted({seg.chip for _, seg, _ in plan.all_segments() if not compute.calibrated_id(seg.chip)})
     return [f"{chip} is uncalibrated (no published run or MLPerf result): its speed borrows the GEMM "
             "efficiency of the calibrated chips (allowed by policy.allow_uncalibrated_chips, or servers already held)"
             for chip in chips]
@@ -109,21 +109,13 @@ def _problem(scenario: Scenario, catalog: Catalog, candidates: list[Candidate], 
 
 def to_plan(sol: Solution, problem: Problem, cand: Candidate, bounds: ScenarioBounds, solver: str,
             scenario: Scenario, catalog: Catalog) -> Plan:
-    """Translate a solver solution into the Plan schema: the first run's stages (per-run figures), every
-    run with its own dates, and the procurement lines."""
+    """Translate a solver solution into the Plan schema: the first run's stages and, for a program with
+    a schedule of its own for runs 2..R, the later runs' stages (per-run figures), every run with its
+    own dates, and the procurement lines."""
     path = problem.path(sol.path_id)
-    options = {o.id: o for s in path.stages for o in s.options}
-    runs = scenario.program.runs
-    stages = []
-    for stage_opts, stage in zip(path.stages, cand.stages):
-        segs = sorted((s for s in sol.segments if s.stage == stage_opts.name), key=lambda s: s.start_day)
-        w = stage.workload
-        stages.append(StagePlan(
-            name=stage.name, method=w.method, params=w.params, active_params=w.active_params,
-            teacher_params=w.teacher_params, seq_len=w.seq_len, tokens=w.tokens, flops=compute.stage_flops(w),
-            segments=[_segment(seg, options[seg.option], runs) for seg in segs], batch_tokens=w.batch_tokens,
-            shape=list(w.shape) if w.shape else None,
-        ))
+    options = {(s.name, o.id): o for s in path.stages for o in s.options}
+    stages = _stage_plans([s for s in path.stages if not s.later], cand, sol, options)
+    later = _stage_plans([s for s in path.stages if s.later], cand, sol, options)
     return Plan(
         status=sol.status, gap=sol.gap, objective=bounds.objective, solver=solver, scenario=bounds,
         total_cost_usd=sol.total_cost_usd, cost_breakdown_usd=dict(sol.cost_breakdown_usd),
@@ -132,14 +124,31 @@ def to_plan(sol: Solution, problem: Problem, cand: Candidate, bounds: ScenarioBo
         path=PathSummary(id=cand.id, kind=cand.kind, base=cand.base, teacher=cand.teacher,
                          params=cand.params, tokens=cand.tokens, unique_tokens_bought=cand.tokens_bought,
                          licence=cand.licence),
-        stages=stages, runs=_runs(stages, scenario),
+        stages=stages, later_stages=later, runs=_runs(stages, later, scenario),
         data_steps=[DataStep(name=n, start_day=0.0, end_day=d, feeds=f) for n, d, f in data_steps(cand, scenario)], procurement=_procurement(sol, problem, options, scenario, catalog),
         model_size={"variables": sol.n_variables, "constraints": sol.n_constraints},
     )
 
 
+def _stage_plans(schedule: list[StageOptions], cand: Candidate, sol: Solution,
+                 options: dict[tuple[str, str], Option]) -> list[StagePlan]:
+    """The StagePlans of one schedule (a path's first-run or later-runs stages, in the candidate's
+    stage order) with their segments, figures per run."""
+    plans = []
+    for stage_opts, stage in zip(schedule, cand.stages):
+        segs = sorted((s for s in sol.segments if s.stage == stage_opts.name), key=lambda s: s.start_day)
+        w = stage.workload
+        plans.append(StagePlan(
+            name=stage.name, method=w.method, params=w.params, active_params=w.active_params,
+            teacher_params=w.teacher_params, seq_len=w.seq_len, tokens=w.tokens, flops=compute.stage_flops(w),
+            segments=[_segment(seg, options[(seg.stage, seg.option)], stage_opts.runs) for seg in segs],
+            batch_tokens=w.batch_tokens, shape=list(w.shape) if w.shape else None,
+        ))
+    return plans
+
+
 def _segment(seg, opt, runs: int) -> Segment:
-    """The solver's segment with its cost, energy and emissions for one run (the option's are for all runs)."""
+    """The solver's segment with its cost, energy and emissions for one run (the option's are for `runs`)."""
     return Segment(offer=opt.offer, provider=opt.provider, chip=opt.chip, source=opt.source, nodes=opt.nodes,
                    gpus=opt.gpus, fraction=seg.fraction, start_day=seg.start_day, end_day=seg.end_day,
                    cost_usd=seg.cost_usd / runs, energy_mwh=seg.energy_mwh / runs, tco2e=seg.tco2e / runs,
@@ -147,31 +156,37 @@ def _segment(seg, opt, runs: int) -> Segment:
                    layout=Layout(**dict(opt.layout)) if opt.layout else None)
 
 
-def _runs(stages: list[StagePlan], scenario: Scenario) -> list[RunPlan]:
-    """Run r repeats the first run's schedule r·every_days later, in its own window (none when the
+def _runs(stages: list[StagePlan], later: list[StagePlan], scenario: Scenario) -> list[RunPlan]:
+    """Run 1 on the first run's schedule; runs 2..R on the later runs' (dated in run 2's window), moved
+    (r − 2)·every_days on, or without one the first run's moved (r − 1)·every_days on (none when the
     plan trains nothing: adopted weights)."""
-    segments = [s for st in stages for s in st.segments]
-    if not segments:
+    if not any(st.segments for st in stages):
         return []
-    start, end = min(s.start_day for s in segments), max(s.end_day for s in segments)
     step = every_days(scenario)
-    return [RunPlan(run=r + 1, window_start_day=r * step, deadline_day=scenario.deadline_days + r * step,
-                    start_day=start + r * step, end_day=end + r * step,
-                    flops=sum(st.flops for st in stages), energy_mwh=sum(s.energy_mwh for s in segments),
-                    tco2e=sum(s.tco2e for s in segments), cost_usd=sum(s.cost_usd for s in segments))
-            for r in range(scenario.program.runs)]
+
+    def run(r: int, schedule: list[StagePlan], shift: float) -> RunPlan:
+        segments = [s for st in schedule for s in st.segments]
+        return RunPlan(run=r + 1, window_start_day=r * step, deadline_day=scenario.deadline_days + r * step,
+                       start_day=min(s.start_day for s in segments) + shift,
+                       end_day=max(s.end_day for s in segments) + shift,
+                       flops=sum(st.flops for st in schedule), energy_mwh=sum(s.energy_mwh for s in segments),
+                       tco2e=sum(s.tco2e for s in segments), cost_usd=sum(s.cost_usd for s in segments))
+
+    if later:
+        return [run(0, stages, 0.0)] + [run(r, later, (r - 1) * step) for r in range(1, scenario.program.runs)]
+    return [run(r, stages, r * step) for r in range(scenario.program.runs)]
 
 
-def _procurement(sol: Solution, problem: Problem, options: dict[str, Option], scenario: Scenario,
+def _procurement(sol: Solution, problem: Problem, options: dict[tuple[str, str], Option], scenario: Scenario,
                  catalog: Catalog) -> list[Procurement]:
-    """What to buy or reserve, from the solution's pool sizes; options: the chosen path's, by id.
+    """What to buy or reserve, from the solution's pool sizes; options: the chosen path's, by (stage, id).
     A purchase line is the node's holding (planner.ownership) times the nodes; a reservation's is its fee."""
     items = []
     for cap_id, nodes in sol.capacities.items():
         cap = problem.capacity(cap_id)
         if nodes <= 0 or cap.kind == "held":
             continue
-        first_use = min(s.start_day for s in sol.segments if options[s.option].capacity == cap_id)
+        first_use = min(s.start_day for s in sol.segments if options[(s.stage, s.option)].capacity == cap_id)
         common = dict(item=cap_id.split(":", 1)[1], chip=cap.chip, quantity_nodes=nodes,
                       unit_price_usd=cap.unit_price_usd, vendor=cap.vendor, first_use_day=first_use)
         if cap.kind == "reserved":
@@ -253,7 +268,7 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
     if caps:
         p = relaxed(policy=scenario.policy.model_copy(update={"max_nodes_per_provider": None}))
         if p is not None:
-            most = max((s.nodes for st in p.stages for s in st.segments if s.provider in caps), default=0)
+            most = max((s.nodes for _, s, _ in p.all_segments() if s.provider in caps), default=0)
             quota_nodes = _smallest_quota(lambda q: feasible(policy=scenario.policy.model_copy(update={
                 "max_nodes_per_provider": _raised(caps, q)})), min(caps.values()), max(most, *caps.values()))
             if quota_nodes is not None:
@@ -270,8 +285,9 @@ def diagnose_scenario(scenario: Scenario, catalog: Catalog, target: float | None
         p = relaxed(policy=scenario.policy.model_copy(update={"max_provider_share": None}))
         if p is not None:
             spend: dict[str, float] = {}
-            for seg in (seg for st in p.stages for seg in st.segments if seg.source not in ("owned", "held")):
-                spend[seg.provider] = spend.get(seg.provider, 0.0) + seg.cost_usd
+            for _, seg, runs in p.all_segments():  # every run's rental
+                if seg.source not in ("owned", "held"):
+                    spend[seg.provider] = spend.get(seg.provider, 0.0) + seg.cost_usd * runs
             if sum(spend.values()) > 0:
                 top = max(spend, key=spend.get)
                 share = _up(spend[top] / sum(spend.values()), decimals=2)
@@ -396,10 +412,10 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
     chosen = next(c for c in candidates if c.id == plan.path.id)
     others = _other_paths(generated or candidates, chosen)
     runner_up = replans.runner_up(chosen) or (replan(scenario, others) if others else None)
-    uses_owned = any(s.source in ("owned", "held") for st in plan.stages for s in st.segments)
+    uses_owned = any(s.source in ("owned", "held") for _, s, _ in plan.all_segments())
     flipped = _other_sourcing(scenario, cloud=uses_owned)
     other = "cloud-only" if uses_owned else "owned-hardware"
-    if flipped is None and any(s.source == "spot" for st in plan.stages for s in st.segments):
+    if flipped is None and any(s.source == "spot" for _, s, _ in plan.all_segments()):
         # nothing to own: the other way of sourcing a spot plan is capacity that cannot be interrupted
         flipped = scenario.model_copy(update={"policy": scenario.policy.model_copy(update={"spot_allowed": False})})
         other = "spot-free"
@@ -427,27 +443,7 @@ def explanations(plan: Plan, candidates: list[Candidate], scenario: Scenario, ca
             notes.append(f"No {other} plan meets every bound.")
     notes.extend(breakeven_notes(plan, scenario, catalog))
     notes.extend(cluster_size_notes(plan, scenario, catalog))
-    notes.extend(program_notes(plan))
     plan.alternatives = sorted(found, key=lambda a: (a.total_cost_usd, a.kind != "chosen"))
-    return notes
-
-
-def program_notes(plan: Plan) -> list[str]:
-    """For a program whose first run rents while bought servers are on their way: that every run
-    repeats the first run's schedule, and what the rental before delivery costs over the later runs."""
-    if len(plan.runs) < 2:
-        return []
-    notes = []
-    for item in plan.procurement:
-        if item.action != "buy":
-            continue
-        early = [s for st in plan.stages for s in st.segments
-                 if s.source in ("on_demand", "spot") and s.start_day < item.delivery_day]
-        if early:
-            usd = sum(s.cost_usd for s in early)
-            notes.append(f"Every run repeats the first run's schedule, which rents {usd:,.0f} USD of capacity before "
-                         f"the {item.item} servers arrive on day {item.delivery_day:g}; runs 2-{len(plan.runs)} pay that "
-                         f"again ({usd * (len(plan.runs) - 1):,.0f} USD) although the servers are there by then.")
     return notes
 
 
@@ -551,10 +547,10 @@ def owning_vs_renting(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[
         if pool.source == "on_demand":
             rent[pool.chip_id] = min(pool.usd_per_gpu_hour, rent.get(pool.chip_id, pool.usd_per_gpu_hour))
     rows = []
-    for chip in sorted({s.chip for st in plan.stages for s in st.segments}):
-        segments = [s for st in plan.stages for s in st.segments if s.chip == chip]
-        node_days = sum(s.nodes * (s.end_day - s.start_day) for s in segments) * scenario.program.runs
-        nodes = max(s.nodes for s in segments)
+    for chip in sorted({s.chip for _, s, _ in plan.all_segments()}):
+        segments = [(s, runs) for _, s, runs in plan.all_segments() if s.chip == chip]
+        node_days = sum(s.nodes * (s.end_day - s.start_day) * runs for s, runs in segments)
+        nodes = max(s.nodes for s, _ in segments)
         for hw in (h for h in catalog.hardware.values() if h.accelerator == chip):
             power = hw.power_kw_per_node * site.pue * site.electricity_usd_per_kwh * 24.0
             node_rent = rent[chip] * hw.gpus_per_node * 24.0 if chip in rent else None

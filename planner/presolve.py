@@ -206,7 +206,7 @@ def best_simple_plan(problem: Problem) -> SimplePlan | None:
             continue
         short = [sorted(s.options, key=lambda o: _standalone(problem, o))[:GREEDY_CHOICES]
                  + [min(s.options, key=lambda o: (o.days, _var(o)))] for s in path.stages]
-        plans = [[(o,) for o in plan] for plan in itertools.product(*short)]
+        plans = [[(o,) for o in plan] for plan in _combinations(problem, path, short)]
         cloud = _greedy_path(path, problem)
         if cloud:
             plans.append([(o,) for o in cloud])
@@ -226,6 +226,26 @@ def best_simple_plan(problem: Problem) -> SimplePlan | None:
             end = max(end, problem.window(o)[0]) + o.segment_days(fraction)
             segments.append((stage.name, o, fraction))
     return SimplePlan(path, tuple(segments), best)
+
+
+def _combinations(problem: Problem, path: Path, short: list[list[Option]]):
+    """Every combination of the stages' shortlisted options; with later-runs stages, each first-run
+    combination with the later runs repeating it (the same options, where presolve kept them), and the
+    cheapest first-run combination with every later-runs combination (not all pairs: their number
+    grows as the square)."""
+    n = sum(not s.later for s in path.stages)
+    if n == len(path.stages):
+        yield from itertools.product(*short)
+        return
+    kept = [{o.id: o for o in s.options} for s in path.stages[n:]]
+    heads = list(itertools.product(*short[:n]))
+    for head in heads:
+        repeat = tuple(ids.get(o.id) for ids, o in zip(kept, head))
+        if all(repeat):
+            yield head + repeat
+    best = min(heads, key=lambda head: _simple_plan(problem, path, [(o,) for o in head], partial=True)[0])
+    for tail in itertools.product(*short[n:]):
+        yield best + tail
 
 
 def _bridging_greedy(problem: Problem, path: Path, short: list[list[Option]]) -> list[tuple[Option, ...]]:
@@ -254,7 +274,10 @@ def _simple_plan(problem: Problem, path: Path, plan, partial: bool = False) -> t
     plan covers the first stages only (fixed costs, staff to its end and bounds on what it has)."""
     miss = (math.inf, math.inf)
     end, variable, tco2e, nodes, spend = 0.0, 0.0, 0.0, {}, {}
+    first_end = None  # the first run's end, once the later runs' stages begin
     for stage, move in zip(path.stages, plan):
+        if stage.later and first_end is None:
+            first_end = end
         end = max(end, stage.ready_day)
         for o, fraction in _segments(problem, move, end):
             first, last = problem.window(o)
@@ -274,7 +297,9 @@ def _simple_plan(problem: Problem, path: Path, plan, partial: bool = False) -> t
             return miss
         charges += (c.unit_cost_usd + c.hosting_usd_per_node) * new
     cost = path.fixed_usd + variable + charges + problem.staff_usd(end)
-    if problem.deadline_days is not None and end > problem.deadline_days:
+    if problem.deadline_days is not None and (
+            end > problem.deadline_days + (problem.every_days if first_end is not None else 0.0)
+            or (first_end or 0.0) > problem.deadline_days):
         return miss
     if problem.budget_usd is not None and cost > problem.budget_usd:
         return miss
@@ -298,16 +323,20 @@ def _segments(problem: Problem, move: tuple[Option, ...], start: float) -> list[
 
 
 def _greedy_path(path: Path, problem: Problem) -> list[Option] | None:
+    """Each stage on the cloud option cheapest in rental plus staff among those fitting its share of the
+    deadline (in proportion to its fastest cloud option; the first run's stages and the later runs'
+    each share their own run's deadline)."""
     cloud = [[o for o in s.options if o.capacity is None] for s in path.stages]
     if not all(cloud):
         return None
     fastest = [min(o.days for o in opts) for opts in cloud]
     deadline = problem.deadline_days if problem.deadline_days is not None else math.inf
-    total = sum(fastest)
-    if total > deadline:
+    totals = {later: sum(f for s, f in zip(path.stages, fastest) if s.later == later) for later in (False, True)}
+    if max(totals.values()) > deadline:
         return None
     chosen = []
-    for opts, fast in zip(cloud, fastest):
+    for stage, opts, fast in zip(path.stages, cloud, fastest):
+        total = totals[stage.later]
         share = deadline * fast / total if total > 0 and math.isfinite(deadline) else math.inf
         fits = [o for o in opts if o.days <= share * (1 + 1e-12)] or [min(opts, key=lambda o: o.days)]
         chosen.append(min(fits, key=lambda o: _var(o) + problem.staff_usd_per_day * o.days))

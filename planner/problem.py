@@ -145,11 +145,19 @@ class Option:
 @dataclass(frozen=True)
 class StageOptions:
     """A stage of a path (e.g. 'pretrain', 'sft') and the options that can do it; ready_day is the
-    first day it may start (the data it trains on is prepared or labelled by then)."""
+    first day it may start (the data it trains on is prepared or labelled by then).
+
+    runs is how many runs of a program its options' costs, energy and emissions stand for. A stage
+    with later=True belongs to the schedule that runs 2..R of a program share: placed in run 2's
+    window (its ready_day already moved there), repeated every_days later for each further run, so
+    its options count runs = R − 1 times. A path lists its later stages after all its first-run ones.
+    """
 
     name: str
     options: tuple[Option, ...]
     ready_day: float = 0.0
+    runs: int = 1
+    later: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "options", tuple(self.options))
@@ -187,9 +195,11 @@ class Project:
 
     Its stages start on or after start_day (their ready days say so); its first run ends by
     deadline_day (hard; None: no deadline), and each day after due_day costs late_usd_per_day (for
-    every run). Staff is paid staff_usd_per_day from start_day to the first run's end plus
-    later_runs_days, for at least staff_min_days. budget_usd caps the project's own spend: everything
-    but the shared capacities' per-node charges, which the portfolio pays once.
+    every run). With every_days > 0 its paths have later stages (StageOptions.later), the schedule
+    runs 2..R share, placed in run 2's window: they end by deadline_day + every_days. Staff is paid
+    staff_usd_per_day from start_day to its last scheduled end (the later schedule's, else the first
+    run's) plus later_runs_days, for at least staff_min_days. budget_usd caps the project's own
+    spend: everything but the shared capacities' per-node charges, which the portfolio pays once.
     """
 
     id: str
@@ -203,18 +213,28 @@ class Project:
     staff_usd_per_day: float = 0.0
     later_runs_days: float = 0.0
     staff_min_days: float = 0.0
+    every_days: float = 0.0
 
     def __post_init__(self):
         object.__setattr__(self, "path_ids", tuple(self.path_ids))
         _non_negative(f"project '{self.id}'", self)
+        if self.every_days and self.late_usd_per_day:
+            raise InputError(f"project '{self.id}': late_usd_per_day", "is for a program that repeats its first "
+                             "run (every_days 0): late days count the first run's end", "set one of them to 0")
 
     @property
     def busy_until_day(self) -> float:
         """The last day its last run may hold nodes: the deadline plus the later runs (∞ without one)."""
-        return math.inf if self.deadline_day is None else self.deadline_day + self.later_runs_days
+        return math.inf if self.deadline_day is None else self.deadline_day + self.every_days + self.later_runs_days
+
+    def end_limit_day(self, later: bool) -> float:
+        """The day the first run (later=False) or the later schedule (in run 2's window) must end by (∞: none)."""
+        if self.deadline_day is None:
+            return math.inf
+        return self.deadline_day + (self.every_days if later else 0.0)
 
     def staff_usd(self, end_day: float) -> float:
-        """Staff from start_day to the last run's end (the first run ends on end_day), at least the minimum."""
+        """Staff from start_day to the last run's end (the last scheduled end is end_day), at least the minimum."""
         return self.staff_usd_per_day * max(end_day - self.start_day + self.later_runs_days, self.staff_min_days)
 
     def late_usd(self, end_day: float) -> float:
@@ -228,10 +248,13 @@ class Project:
 class Problem:
     """The question for the MIP: candidate paths, shared capacities and the user's bounds.
 
-    Bounds left as None are absent. Staff is paid staff_usd_per_day from day 0 to the plan's end: the
-    first run's end E plus later_runs_days (a program's later runs repeat the first run's schedule,
-    run r starting r·every_days later; the model schedules the first run), and for at least
-    staff_min_days. max_provider_share caps any one provider's share of rental
+    Bounds left as None are absent. A program of R runs has two schedules per path: the first run's
+    stages, and with every_days > 0 the later stages (StageOptions.later) that runs 2..R share,
+    placed in run 2's window (every_days after the first; they end by deadline_days + every_days)
+    and repeated every_days later for each further run. Staff is paid staff_usd_per_day from day 0
+    to the plan's end: the last scheduled end E (the later schedule's, else the first run's) plus
+    later_runs_days (R − 2 windows after run 2; R − 1 after run 1 when the first run's schedule is
+    repeated for every run), and for at least staff_min_days. max_provider_share caps any one provider's share of rental
     spend (compute_usd). max_segments is how many options a stage may be split over; each does one
     contiguous segment, and a stage's segments run one after another.
 
@@ -248,6 +271,7 @@ class Problem:
     staff_usd_per_day: float = 0.0
     later_runs_days: float = 0.0
     staff_min_days: float = 0.0
+    every_days: float = 0.0  # > 0: paths have later stages, placed in run 2's window this many days on
     carbon_cap_tco2e: float | None = None
     max_provider_share: float | None = None
     max_segments: int = 2
@@ -273,7 +297,7 @@ class Problem:
             return self.projects
         return (Project("plan", tuple(p.id for p in self.paths), deadline_day=self.deadline_days,
                         staff_usd_per_day=self.staff_usd_per_day, later_runs_days=self.later_runs_days,
-                        staff_min_days=self.staff_min_days),)
+                        staff_min_days=self.staff_min_days, every_days=self.every_days),)
 
     def overlapping_groups(self) -> list[frozenset[str]]:
         """The largest sets of projects whose windows [start_day, busy_until_day) share a day. Interval
@@ -331,7 +355,8 @@ def _check(problem: Problem) -> None:
         if sorted(grouped) != sorted(p.id for p in problem.paths):
             raise InputError("problem: projects", "must hold every path exactly once",
                              "list each path id in one project's path_ids")
-        if problem.deadline_days is not None or problem.staff_usd_per_day or problem.later_runs_days:
+        if problem.deadline_days is not None or problem.staff_usd_per_day or problem.later_runs_days \
+                or problem.every_days:
             raise InputError("problem: deadline_days / staff", "are per project in a portfolio",
                              "set them on each Project")
     capacities = {c.id: c for c in problem.capacities}
@@ -343,6 +368,7 @@ def _check(problem: Problem) -> None:
                              f"ends on day {last:g}, before it is available on day {first:g}")
     for path in problem.paths:
         _unique(f"problem: path '{path.id}' stages", [s.name for s in path.stages])
+        _later_stages_last(problem, path)
         for stage in path.stages:
             where = f"problem: path '{path.id}' stage '{stage.name}'"
             _unique(f"{where} options", [o.id for o in stage.options])
@@ -353,6 +379,18 @@ def _check(problem: Problem) -> None:
                                      did_you_mean(option.capacity, capacity_ids))
             _agreeable_windows(where, stage, capacities)
     _non_negative("problem", problem)
+
+
+def _later_stages_last(problem: Problem, path: Path) -> None:
+    """A path's later stages follow all its first-run stages, and a path that trains has some exactly
+    when its project's every_days > 0."""
+    lanes = [s.later for s in path.stages]
+    if lanes != sorted(lanes):
+        raise InputError(f"problem: path '{path.id}' stages", "a first-run stage follows a later-runs stage",
+                         "list the later runs' stages after the first run's")
+    if lanes and any(lanes) != (problem.project_of(path.id).every_days > 0):
+        raise InputError(f"problem: path '{path.id}'", "later-runs stages need every_days > 0, and every_days "
+                         "> 0 needs them", "give every path later stages with every_days, or neither")
 
 
 def _agreeable_windows(where: str, stage: StageOptions, capacities: dict[str, Capacity]) -> None:

@@ -83,7 +83,9 @@ class DataStep(_Out):
 
 
 class RunPlan(_Out):
-    """One run of the program: the first run's schedule moved to its own window."""
+    """One run of the program in its own window: run 1 on the plan's stages; runs 2..R on its
+    later_stages (run 2's dates there, moved every_days on per further run), or, when the plan has
+    none, on the first run's schedule moved to their windows."""
 
     run: int = Field(description="Run number, 1 = first.")
     window_start_day: float = Field(description="Day the run's window opens (days from today).")
@@ -196,6 +198,10 @@ class Plan(_Out):
     tco2e: float | None = None
     path: PathSummary | None = None
     stages: list[StagePlan] = Field(default_factory=list, description="The first run's stages and segments.")
+    later_stages: list[StagePlan] = Field(default_factory=list, description=(
+        "A program's runs 2..R share this schedule (its own rent/own choices: e.g. on servers delivered "
+        "after run 1 began), dated in run 2's window, days from today; run r is (r − 2) × every_days later. "
+        "Segment costs, energy and GPU-hours are per run. Empty: every run repeats the first run's stages."))
     runs: list[RunPlan] = Field(default_factory=list, description="Every run of the program with its own dates.")
     data_steps: list[DataStep] = Field(default_factory=list,
                                        description="Data preparation and labelling the first run's stages wait on.")
@@ -206,4 +212,16 @@ class Plan(_Out):
         "(from the explanation re-plans; more with --alternatives N; empty with --no-explain)."))
     diagnosis: Diagnosis | None = None
     model_size: dict[str, int] = Field(default_factory=dict, description="MIP variables and constraints.")
+
+    def schedules(self) -> list[tuple[list[StagePlan], int]]:
+        """(stages, how many runs they stand for): the first run's, and the later runs' when they have a
+        schedule of their own (otherwise the first run's stands for every run)."""
+        runs = int(self.scenario.program.get("runs") or 1)
+        if self.later_stages:
+            return [(self.stages, 1), (self.later_stages, runs - 1)]
+        return [(self.stages, runs)]
+
+    def all_segments(self) -> list[tuple[StagePlan, Segment, int]]:
+        """Every segment of every schedule, with its stage and how many runs it stands for."""
+        return [(st, seg, runs) for stages, runs in self.schedules() for st in stages for seg in st.segments]
 

@@ -9,6 +9,10 @@ hand (whole stages, each as early as possible); otherwise by a small LP (scipy l
 
 `check_solution(problem, solution)` recomputes a Solution's dates, ordering, windows, capacity
 use, costs and bounds from the Problem and returns what disagrees.
+
+A program's later-runs stages (StageOptions.later) are stages like the others here, run after the
+first run's; the first run ends by the deadline, the path (the later schedule, in run 2's window)
+by the deadline plus every_days.
 """
 
 from __future__ import annotations
@@ -132,15 +136,17 @@ def _solve_continuous(problem, cand, minimise, end_limit=None):
 
 
 def _whole_stages(problem, cand, minimise, end_limit):
-    day = 0.0
+    day, first_end = 0.0, None
     options = [seq[0] for seq in cand.sequences]
     for stage, o in zip(cand.path.stages, options):
+        if stage.later and first_end is None:
+            first_end = day
         first, last = _window(problem, o)
         day = max(day, first, stage.ready_day) + o.setup_days + o.days
         if day > last + 1e-9:
             return None
     fractions = [1.0] * len(options)
-    if not _bounds_met(problem, options, fractions, day, end_limit):
+    if not _bounds_met(problem, options, fractions, day, end_limit, first_end):
         return None
     cost = cand.fixed_usd + sum(_segment_cost(o, 1.0) for o in options) + _staff(problem, day)
     if problem.budget_usd is not None and cost > problem.budget_usd * (1 + 1e-9) + 1e-6:
@@ -153,8 +159,19 @@ def _staff(problem, day):
     return problem.staff_usd_per_day * max(day + problem.later_runs_days, problem.staff_min_days)
 
 
-def _bounds_met(problem, options, fractions, end, end_limit):
-    if problem.deadline_days is not None and end > problem.deadline_days + 1e-9:
+def _end_limit(problem, later):
+    """The deadline of the path's end: the first run's, or run 2's when the path ends on later stages."""
+    if problem.deadline_days is None:
+        return None
+    return problem.deadline_days + (problem.every_days if later else 0.0)
+
+
+def _bounds_met(problem, options, fractions, end, end_limit, first_end=None):
+    """first_end: the first run's end when later-runs stages follow it (None: there are none)."""
+    limit = _end_limit(problem, first_end is not None)
+    if limit is not None and end > limit + 1e-9:
+        return False
+    if first_end is not None and problem.deadline_days is not None and first_end > problem.deadline_days + 1e-9:
         return False
     if end_limit is not None and end > end_limit + 1e-9:
         return False
@@ -190,6 +207,12 @@ def _linear_program(problem, cand, minimise, end_limit):
 
     for q in range(n - 1):  # t_{q+1} ≥ t_q + setup_q + days_q f_q
         at_most({t(q): 1, f(q): segments[q][1].days, t(q + 1): -1}, -segments[q][1].setup_days)
+    stages = cand.path.stages
+    later = any(s.later for s in stages)
+    first_run = [q for q, (stage, _) in enumerate(segments) if not stages[stage].later]
+    if later and first_run and problem.deadline_days is not None:  # the first run ends by its deadline
+        q = first_run[-1]
+        at_most({t(q): 1, f(q): segments[q][1].days}, problem.deadline_days - segments[q][1].setup_days)
     at_most({t(n - 1): 1, f(n - 1): segments[-1][1].days, end: -1}, -segments[-1][1].setup_days)
     at_most({end: 1, staffed: -1}, -problem.later_runs_days)
     for q, (_, o) in enumerate(segments):  # t_q + setup_q + days_q f_q ≤ last day of the window
@@ -209,7 +232,7 @@ def _linear_program(problem, cand, minimise, end_limit):
     equal = np.zeros((len(cand.sequences), size))
     for q, (stage, _) in enumerate(segments):
         equal[stage, f(q)] = 1
-    end_bound = min([b for b in (problem.deadline_days, end_limit) if b is not None], default=None)
+    end_bound = min([b for b in (_end_limit(problem, later), end_limit) if b is not None], default=None)
     bounds = ([(0, 1)] * n + [(max(_ready(problem, o), cand.path.stages[stage].ready_day), None)
                               for stage, o in segments] + [(0, end_bound)] + [(0, None)] * n
               + [(problem.staff_min_days, None)])
@@ -249,8 +272,11 @@ def check_solution(problem, solution, tol: float = 1e-6) -> list[str]:
     if len(set(per_stage)) != len(per_stage):
         errors.append(f"an option runs twice in a stage: {per_stage}")
     done = {s.name: 0.0 for s in path.stages}
-    day, used = 0.0, []
+    later = {s.name for s in path.stages if s.later}
+    day, used, first_end = 0.0, [], None
     for seg in solution.segments:
+        if seg.stage in later and first_end is None:
+            first_end = day
         o = options[(seg.stage, seg.option)]
         used.append((o, seg.fraction))
         done[seg.stage] += seg.fraction
@@ -271,8 +297,12 @@ def check_solution(problem, solution, tol: float = 1e-6) -> list[str]:
     for stage, fraction in done.items():
         near(fraction, 1.0, f"stage {stage} done")
     near(solution.end_day, day, "end day")
-    if problem.deadline_days is not None and day > problem.deadline_days + tol * max(1.0, day):
+    limit = _end_limit(problem, bool(later))
+    if limit is not None and day > limit + tol * max(1.0, day):
         errors.append("deadline missed")
+    if first_end is not None and problem.deadline_days is not None \
+            and first_end > problem.deadline_days + tol * max(1.0, first_end):
+        errors.append("the first run misses its deadline")
     bought = solution.capacities
     hardware = {}
     for cap in problem.capacities:

@@ -7,7 +7,8 @@ to a last day; bought hardware from its lead time, possibly to a last day when n
 could nest its window); owned options sometimes carry usage-based capital and hosting charges.
 With calendar=True (as `problems()` draws them) stages sometimes wait for their data (a ready day),
 staff is sometimes paid through later runs and for a minimum calendar, and rentals sometimes pay
-start-up time and cost per segment, and a minimum bill.
+start-up time and cost per segment, and a minimum bill. `program_problem` adds a program's later
+runs' schedule (two schedules per path sharing the capacity bought).
 Numbers are rounded so that a failing example is readable.
 """
 
@@ -122,6 +123,30 @@ def with_calendar(problem: Problem, rng: random.Random) -> Problem:
                                staff_min_days=float(rng.choice((0, 0, 60, 500))))
 
 
+def program_problem(rng: random.Random, max_stages: int = 1, max_options: int = 3) -> Problem:
+    """A program of R = 2..4 runs: random_problem (with the calendar families) plus, per path, the
+    schedule runs 2..R share: its stages again after the first run's, ready every_days later (run 2's
+    window), their options the same clusters and days with figures for R − 1 runs (sometimes one
+    dropped, as presolve may do). every_days is the deadline or a little more; bought hardware is
+    often delivered between run 1's start and run 2's (lead times up to 80 days), so the two schedules
+    see different capacity; staff is paid to the last run's end, (R − 2)·every_days after run 2's."""
+    base = random_problem(rng, max_paths=2, max_stages=max_stages, max_options=max_options, calendar=True)
+    runs = rng.randint(2, 4)
+    every = (base.deadline_days or float(rng.randint(20, 120))) + float(rng.choice((0, 0, 15, 60)))
+    scaled = ("compute_usd", "energy_usd", "energy_mwh", "tco2e", "capex_usd", "hosting_usd", "setup_usd",
+              "min_billed_usd", "reserved_usd")
+
+    def later(stage: StageOptions) -> StageOptions:
+        options = [dataclasses.replace(o, **{f: getattr(o, f) * (runs - 1) for f in scaled}) for o in stage.options]
+        if len(options) > 1 and rng.random() < 0.2:
+            options.pop(rng.randrange(len(options)))
+        return StageOptions(f"later:{stage.name}", tuple(options), ready_day=stage.ready_day + every,
+                            runs=runs - 1, later=True)
+
+    paths = [dataclasses.replace(p, stages=p.stages + tuple(later(s) for s in p.stages)) for p in base.paths]
+    return dataclasses.replace(base, paths=tuple(paths), every_days=every, later_runs_days=(runs - 2) * every)
+
+
 def bridging_problem(rng: random.Random) -> Problem:
     """Hardware on hand that is slow (it alone would take the stage past every delivery) beside
     servers bought with two or three lead times, so that a plan bridges the wait on what it holds:
@@ -176,6 +201,11 @@ def problems(**sizes) -> st.SearchStrategy[Problem]:
     """Hypothesis strategy over random_problem with the calendar families (with_calendar; shrinks
     through the random draws)."""
     return st.randoms(use_true_random=False).map(lambda rng: random_problem(rng, calendar=True, **sizes))
+
+
+def programs(**sizes) -> st.SearchStrategy[Problem]:
+    """Hypothesis strategy over program_problem."""
+    return st.randoms(use_true_random=False).map(lambda rng: program_problem(rng, **sizes))
 
 
 def bridging_problems() -> st.SearchStrategy[Problem]:

@@ -129,7 +129,8 @@ def test_resell_needs_more_runs_than_amortise():
 
 def test_procurement_segments_and_breakdown_tell_one_story():
     """Enterprise program on bought servers: every procurement figure recomputed by hand from the
-    hardware row, and segments × runs + procurement + fixed costs = total, to the cent."""
+    hardware row, and segments × the runs they stand for (the first run's once, the later runs'
+    shared schedule seven times) + procurement + fixed costs = total, to the cent."""
     scenario, catalog = load_inputs(ROOT / "scenarios" / "enterprise_70b.yaml")
     plan = make_plan(scenario, catalog, explain=False)
     buy = next(p for p in plan.procurement if p.action == "buy")
@@ -145,7 +146,10 @@ def test_procurement_segments_and_breakdown_tell_one_story():
     assert buy.capital_usd == pytest.approx(n * (hw.capex_usd_per_node - value))
     assert buy.hosting_usd == pytest.approx(n * hw.hosting_usd_per_node_month * held * 12 / 365)
     assert buy.charged_usd == pytest.approx(buy.capital_usd + buy.financing_usd + buy.hosting_usd)
-    segments = sum(s.cost_usd for st in plan.stages for s in st.segments) * len(plan.runs)
+    first = sum(s.cost_usd for st in plan.stages for s in st.segments)
+    later = sum(s.cost_usd for st in plan.later_stages for s in st.segments)
+    assert plan.later_stages and len(plan.runs) == 8
+    segments = first + 7 * later
     fixed = sum(plan.cost_breakdown_usd[k] for k in ("data", "labelling", "inference", "staff"))
     procurement = sum(p.charged_usd for p in plan.procurement)
     assert abs(segments + procurement + fixed - plan.total_cost_usd) < 0.01

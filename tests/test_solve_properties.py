@@ -10,7 +10,7 @@ import pytest
 from brute_force import brute_force, check_solution
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from problem_factory import bridging_problems, problems
+from problem_factory import bridging_problems, problems, programs
 
 from planner.presolve import greedy_earliest_end, greedy_upper_bound, presolve
 from planner.solve import solve
@@ -174,3 +174,37 @@ def test_adding_held_capacity_never_raises_cost(problem, pick, more_held):
     before, after = checked(problem), checked(problem, capacities=tuple(capacities))
     if before.has_plan:
         assert after.has_plan and after.objective_value <= before.objective_value * (1 + 1e-7) + 1e-6
+
+
+@pytest.mark.parametrize("objective", ["cost", "quality", "time"])
+@settings(max_examples=150, deadline=None)
+@given(problem=programs())
+def test_mip_optimum_equals_brute_force_on_programs(objective, problem):
+    """A program's two schedules (the first run's, and the one runs 2..R share in run 2's window) on
+    capacity bought once, often delivered between run 1 and run 2: the MIP finds the brute-force
+    optimum, and its plan passes the checker (each run's deadline, windows, staff to the last run)."""
+    matches_brute_force(problem, objective)
+
+
+@settings(max_examples=40, deadline=None)
+@given(problem=programs(max_stages=2, max_options=2), objective=st.sampled_from(["cost", "time"]))
+def test_cbc_highs_and_ortools_equal_brute_force_on_programs(problem, objective):
+    """Every backend solves the two-schedule model to the brute-force optimum (two stages per run)."""
+    expected = brute_force(problem, objective)
+    for solver in ("cbc", "highs", "ortools"):
+        found = checked(problem, objective, solver)
+        assert (expected is None) == (found.status == "infeasible"), solver
+        if expected is not None:
+            assert close(found.objective_value, expected.value), solver
+
+
+@settings(max_examples=60, deadline=None)
+@given(problem=programs())
+def test_presolve_keeps_the_optimum_of_programs(problem):
+    """Presolve (cost bounds, the greedy plans over two schedules) drops nothing a program's optimum needs."""
+    expected = brute_force(problem, "cost")
+    found = checked(presolve(problem, "cost"), "cost")
+    assert (expected is None) == (found.status == "infeasible")
+    if expected is not None:
+        assert close(found.objective_value, expected.value)
+        assert greedy_upper_bound(problem) >= expected.value * (1 - 1e-9)

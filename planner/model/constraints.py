@@ -26,15 +26,16 @@ def one_path(m: PlanModel) -> None:
 
 def fraction_within_use(m: PlanModel) -> None:
     """∀ k,s,i: x_{k,s,i} ≤ f̄_i·u_{k,s,i}: only a used option does work, and at most f̄_i of the
-    stage, f̄_i = min(1, (min(b_i, deadline) − max(a_i, r_s) − setup_i) / days_i): what fits in its
-    window after the stage's ready day r_s and the segment's start-up.
+    stage, f̄_i = min(1, (min(b_i, deadline_s) − max(a_i, r_s) − setup_i) / days_i): what fits in its
+    window after the stage's ready day r_s and the segment's start-up (deadline_s: the first run's,
+    or for a later-runs stage run 2's).
 
     f̄_i < 1 only tightens the LP relaxation (a stage cannot do more on option i anyway); f̄_i ≤ 0
     means the option can do no work (x_i = 0).
     """
     ready = {(k.id, s.name): s.ready_day for k in m.problem.paths for s in k.stages}
     for (choice, o) in m.index.choices():
-        deadline = _deadline(m, choice[0])
+        deadline = _deadline(m, choice[0], choice[1])
         first, last = m.index.window(o)
         room = min(last, deadline) - max(first, ready[choice[:2]]) - o.setup_days
         most = 1.0 if o.days <= 0 or room >= o.days else max(0.0, room / o.days)
@@ -70,15 +71,17 @@ def blocks_in_sequence(m: PlanModel) -> None:
 
 
 def lead_time(m: PlanModel) -> None:
-    """∀ k,s,w with a_w > 0, ∀ i∈w: t_{k,s,w} ≥ a_w·u_{k,s,i}.
+    """∀ k,s,w with a_w > 0, ∀ i∈w: t_{k,s,w} ≥ a_w·u_{k,s,i} (a later-runs block's a_w: 0 when its
+    window opens by the stage's ready day r_s, which stage_ready then enforces).
 
     A block on bought or reserved nodes starts once they are available, if any option of it is used.
+    (A later-runs block opening on its stage's ready day needs no row: stage_ready starts it then.)
     """
     for block in m.index.blocks:
-        if block.first_day > 0:
+        if block.lead_time_day > 0:
             start = m.start_day[block.key]
             for choice, _ in block.choices():
-                m.add_row([(start, 1), (m.use[choice], -block.first_day)], ">=", 0, "lead_time", *choice)
+                m.add_row([(start, 1), (m.use[choice], -block.lead_time_day)], ">=", 0, "lead_time", *choice)
 
 
 def lead_time_by_fraction(m: PlanModel) -> None:
@@ -89,9 +92,34 @@ def lead_time_by_fraction(m: PlanModel) -> None:
     options of one pool would otherwise start its delayed part early.
     """
     for block in m.index.blocks:
-        if block.first_day > 0:
-            fractions = pulp.LpAffineExpression([(m.fraction[c], -block.first_day) for c, _ in block.choices()])
+        if block.lead_time_day > 0:
+            fractions = pulp.LpAffineExpression([(m.fraction[c], -block.lead_time_day) for c, _ in block.choices()])
             m.add(m.start_day[block.key] + fractions >= 0, "lead_time_by_fraction", *block.key)
+
+
+def block_fits_window(m: PlanModel) -> None:
+    """∀ k with later-runs stages, ∀ blocks w of k with first day α_w = max(a_w, r_s) > 0:
+    Σ_{i∈w} (days_i·x_{k,s,i} + setup_i·u_{k,s,i}) ≤ (min(b_w, T_w) − α_w)·y_k, T_w the deadline of
+    w's run (the first run's, or run 2's for a later-runs stage).
+
+    A used block's segments run back to back inside [α_w, min(b_w, T_w)]. Implied in every integer
+    solution (y_k = 1 on the chosen path, nothing used off it), and stronger in the LP relaxation,
+    where lead_time lets a block on servers delivered on day a_w start before a_w in proportion to
+    its fractional use (enterprise program, one path: LP bound 20.47 M against a 22.80 M optimum).
+    """
+    for path in m.problem.paths:
+        blocks = m.index.sequence[path.id]
+        if not any(b.key[:2] in m.index.later for b in blocks):
+            continue
+        ready = {s.name: s.ready_day for s in path.stages}
+        for block in blocks:
+            first = max(block.first_day, ready[block.key[1]])
+            last = min(block.last_day, _deadline(m, path.id, block.key[1]))
+            if first > 0 and math.isfinite(last):
+                terms = [(m.fraction[c], o.days) for c, o in block.choices()]
+                terms += [(m.use[c], o.setup_days) for c, o in block.choices() if o.setup_days]
+                m.add_row(terms + [(m.path[path.id], -max(0.0, last - first))], "<=", 0, "block_fits_window",
+                          *block.key)
 
 
 def stage_ready(m: PlanModel) -> None:
@@ -162,11 +190,23 @@ def staffed_calendar(m: PlanModel) -> None:
 
 
 def deadline(m: PlanModel) -> None:
-    """∀ j with a deadline: E_j ≤ deadline_j."""
+    """∀ j with a deadline: E_j ≤ deadline_j (+ every_days_j when its paths end on the later runs'
+    schedule, which runs in run 2's window)."""
     for g in m.problem.groups:
         if g.deadline_day is not None:
             keys = (g.id,) if m.problem.portfolio else ()
-            m.add(m.project_end_day(g) <= g.deadline_day, "deadline", *keys)
+            m.add(m.project_end_day(g) <= g.end_limit_day(g.every_days > 0), "deadline", *keys)
+
+
+def first_run_deadline(m: PlanModel) -> None:
+    """∀ k with later-runs stages and a deadline: t_v + D_v ≤ deadline_j, v the last block of the first
+    run's stages: the first run ends by its deadline (the path's end E_k is the later schedule's)."""
+    for k, blocks in m.index.sequence.items():
+        first = [b for b in blocks if b.key[:2] not in m.index.later]
+        if len(first) < len(blocks) and first and m.problem.project_of(k).deadline_day is not None:
+            last = first[-1]
+            m.add(m.start_day[last.key] + m.duration_days(last) <= m.problem.project_of(k).deadline_day,
+                  "first_run_deadline", k)
 
 
 def due_day(m: PlanModel) -> None:
@@ -176,10 +216,10 @@ def due_day(m: PlanModel) -> None:
             m.add(m.project_end_day(g) - m.late_days[g.id] <= g.due_day, "due_day", g.id)
 
 
-def _deadline(m: PlanModel, path_id: str) -> float:
-    """The deadline of the project path k belongs to (∞ if none)."""
-    day = m.problem.project_of(path_id).deadline_day
-    return math.inf if day is None else day
+def _deadline(m: PlanModel, path_id: str, stage: str) -> float:
+    """The day stage s of path k must end by: its project's deadline, moved to run 2's for a later-runs
+    stage (∞ if none)."""
+    return m.problem.project_of(path_id).end_limit_day((path_id, stage) in m.index.later)
 
 
 def capacity_nodes(m: PlanModel) -> None:
@@ -216,13 +256,15 @@ def capacity_nodes_by_fraction(m: PlanModel) -> None:
 
 
 def capacity_node_days(m: PlanModel) -> None:
-    """∀ c with new nodes, ∀ k: (H_c + B_{c,k})·W_c ≥ Σ_{s, i on c} nodes_i·(days_i·x_{k,s,i} + σ_i·u_{k,s,i}),
-    W_c = min(b_c, deadline_j) − max(a_c, start_j), j the project of path k.
+    """∀ c with new nodes, ∀ k, ∀ schedule ρ of k (the first run's; the later runs', if any):
+    (H_c + B_{c,k})·W_{c,ρ} ≥ Σ_{s of ρ, i on c} nodes_i·(days_i·x_{k,s,i} + σ_i·u_{k,s,i}),
+    W_{c,ρ} = min(b_c, deadline_ρ) − max(a_c, window_start_ρ): the first run's window is [start_j,
+    deadline_j], the later schedule's run 2's, every_days_j later.
 
-    A path runs one segment at a time, each inside the pool's window, so the node-days its segments
-    use on c fit in the pool's nodes times the window. Implied in every integer solution; without it
-    the LP relaxation buys a fraction of a large pool and runs it as if bigger (enterprise program:
-    LP bound 17.8 M against a 19.8 M optimum).
+    A schedule runs one segment at a time, each inside the pool's window, so the node-days its
+    segments use on c fit in the pool's nodes times the window. Implied in every integer solution;
+    without it the LP relaxation buys a fraction of a large pool and runs it as if bigger (enterprise
+    program: LP bound 17.8 M against a 19.8 M optimum).
     """
     for (capacity_id, k), b in m.new_nodes.items():
         project = m.problem.project_of(k)
@@ -230,17 +272,22 @@ def capacity_node_days(m: PlanModel) -> None:
             continue
         capacity = m.index.capacities[capacity_id]
         first, last = capacity.window
-        span = min(last, project.deadline_day) - max(first, project.start_day)
-        if span <= 0:
-            continue
-        terms = [(b, -span)]
-        for stage in m.problem.path(k).stages:
-            for o in stage.options:
-                if o.capacity == capacity_id:
-                    terms.append((m.fraction[(k, stage.name, o.id)], o.nodes * o.days))
-                    if o.setup_days:
-                        terms.append((m.use[(k, stage.name, o.id)], o.nodes * o.setup_days))
-        m.add_row(terms, "<=", capacity.held_nodes * span, "capacity_node_days", capacity_id, k)
+        for later in (False, True):
+            span = min(last, project.end_limit_day(later)) - max(first, project.start_day
+                                                                  + (project.every_days if later else 0.0))
+            stages = [s for s in m.problem.path(k).stages if s.later == later]
+            if span <= 0 or not stages:
+                continue
+            terms = [(b, -span)]
+            for stage in stages:
+                for o in stage.options:
+                    if o.capacity == capacity_id:
+                        terms.append((m.fraction[(k, stage.name, o.id)], o.nodes * o.days))
+                        if o.setup_days:
+                            terms.append((m.use[(k, stage.name, o.id)], o.nodes * o.setup_days))
+            if len(terms) > 1:
+                m.add_row(terms, "<=", capacity.held_nodes * span, "later_capacity_node_days" if later
+                          else "capacity_node_days", capacity_id, k)
 
 
 def capacity_quota(m: PlanModel) -> None:
@@ -379,6 +426,8 @@ def release_day(m: PlanModel) -> None:
             first_block.setdefault(block.key[1], m.start_day[block.key])
         for n, stage in enumerate(path.stages):
             first_day = {o.id: m.index.window(o)[0] for o in stage.options}
+            if stage.later and all(a <= stage.ready_day for a in first_day.values()):
+                continue  # every option is there when the stage may start: nothing is released later
             d0 = min((o.days for o in stage.options if first_day[o.id] == 0), default=math.inf)
             earliest = min(first_day.values(), default=0.0)
             release = max((a for a in first_day.values() if earliest < a < d0), default=None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from planner.problem import Capacity, Option, Problem
+from planner.problem import Capacity, Option, Problem, StageOptions
 
 Choice = tuple[str, str, str]  # (path id, stage name, option id)
 BlockKey = tuple[str, str, str]  # (path id, stage name, window label)
@@ -32,6 +32,13 @@ class Block:
     last_day: float
     options: tuple[Option, ...]
     horizon_day: float = math.inf
+    lead_day: float | None = None  # the day its nodes arrive after the stage may start (None: first_day)
+
+    @property
+    def lead_time_day(self) -> float:
+        """The day before which the block may not start for want of its nodes: first_day, or 0 for a
+        later-runs block that opens on its stage's ready day (stage_ready starts it then)."""
+        return self.first_day if self.lead_day is None else self.lead_day
 
     @property
     def ends_early(self) -> bool:
@@ -48,8 +55,10 @@ class Index:
     sequence: dict[str, tuple[Block, ...]]  # path id -> its blocks in execution order
     capacities: dict[str, Capacity]
     # T_{k,s} = min(deadline, latest lead time or ready day in stages 1..s + Σ_{s'≤s} longest option): a day by
-    # which every plan whose segments start as early as they can has ended stage s (docs/model.md)
+    # which every plan whose segments start as early as they can has ended stage s (docs/model.md); for a
+    # later-runs stage the deadline is run 2's (Project.end_limit_day)
     horizon_day: dict[StageKey, float]
+    later: frozenset[StageKey] = frozenset()  # the stages of the schedule runs 2..R share
 
     @classmethod
     def of(cls, problem: Problem) -> Index:
@@ -58,26 +67,26 @@ class Index:
         def window(o: Option) -> tuple[float, float]:
             return (0.0, math.inf) if o.capacity is None else capacities[o.capacity].window
 
-        stages, sequence, horizon = {}, {}, {}
+        stages, sequence, horizon, later = {}, {}, {}, set()
         for path in problem.paths:
             blocks, latest_release, work = [], 0.0, 0.0
             for stage in path.stages:
                 stages[(path.id, stage.name)] = stage.options
                 latest_release = max([latest_release, stage.ready_day] + [window(o)[0] for o in stage.options])
                 work += max((o.days + o.setup_days for o in stage.options), default=0.0)
-                bound = latest_release + work
-                deadline = problem.project_of(path.id).deadline_day
-                if deadline is not None:
-                    bound = min(bound, deadline)
+                bound = min(latest_release + work, problem.project_of(path.id).end_limit_day(stage.later))
                 horizon[(path.id, stage.name)] = bound
+                if stage.later:
+                    later.add((path.id, stage.name))
                 grouped: dict[tuple[float, float], list[Option]] = {}
                 for o in stage.options:
-                    grouped.setdefault(window(o), []).append(o)
+                    grouped.setdefault(_opens(window(o), stage), []).append(o)
                 for (first, last), options in sorted(grouped.items()):
+                    lead = (first if first > stage.ready_day else 0.0) if stage.later else None
                     blocks.append(Block((path.id, stage.name, window_label(first, last)), first, last,
-                                        tuple(options), bound))
+                                        tuple(options), bound, lead))
             sequence[path.id] = tuple(blocks)
-        return cls(stages, sequence, capacities, horizon)
+        return cls(stages, sequence, capacities, horizon, frozenset(later))
 
     @property
     def blocks(self) -> list[Block]:
@@ -98,6 +107,13 @@ class Index:
 
     def window(self, option: Option) -> tuple[float, float]:
         return (0.0, math.inf) if option.capacity is None else self.capacities[option.capacity].window
+
+
+def _opens(window: tuple[float, float], stage: StageOptions) -> tuple[float, float]:
+    """A later-runs stage's block window: a capacity delivered by the stage's ready day (in run 2's
+    window) is there from that day, so such options form one block opening on the ready day."""
+    first, last = window
+    return (max(first, stage.ready_day), last) if stage.later else window
 
 
 def window_label(first: float, last: float) -> str:

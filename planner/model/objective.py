@@ -6,6 +6,9 @@ Cost (USD) = usage-based charges + segment charges + capacity charges + path fix
   + Σ_k (data_k + labelling_k + inference_k)·y_k + Σ_j staff_usd_per_day_j·(E_j − start_j + later_runs_days_j),
   or ·S_j when a minimum staffed calendar is set (S_j ≥ E_j − start_j + later_runs_days_j, S_j ≥ staff_min_days_j)
   + Σ_j late_usd_per_day_j·runs_j·L_j.
+Each option's figures count the runs of its stage (StageOptions.runs: 1 for the first run's stage and
+R − 1 for the later runs' schedule of a program, or R when the first run's schedule is repeated), and
+E_j is the path's last scheduled end (the later schedule's, in run 2's window, when there is one).
 A single plan is one project j (start 0) holding every path. In a portfolio the per-node charges are on
 the shared pools P_c instead of the per-path B_{c,k}.
 """
@@ -62,7 +65,8 @@ def staff_days(m: PlanModel, g) -> pulp.LpAffineExpression:
 
 
 def objectives(m: PlanModel) -> None:
-    """cost = Σ cost terms;  quality = Σ_k loss_k·y_k;  time = E."""
+    """cost = Σ cost terms;  quality = Σ_k loss_k·y_k;  time = E (for a program: its last scheduled end,
+    so the last run's end less a constant)."""
     m.objectives = {
         "cost": m.total_cost_usd(),
         "quality": pulp.LpAffineExpression([(m.path[k.id], k.loss) for k in m.problem.paths]),

@@ -10,7 +10,9 @@ portfolio's calendar, with their bought and reserved capacity replaced by shared
 * Reservations are signed on day 0 for their whole term, as for a single plan; a project may use one
   if its every run ends within the term.
 Cloud options are unchanged. Projects keep every candidate path (build_problem(keep_all=True)): a
-path dear alone can be the cheapest once capacity is shared.
+path dear alone can be the cheapest once capacity is shared. A project's program repeats its first
+run's schedule in every window (build_problem(later_schedule=False)): the later runs do not get a
+schedule of their own here as they do in a single plan (docs/model.md).
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ def build(portfolio: Portfolio, scenarios: list[Scenario], catalog: Catalog,
                 update={"cloud_allowed": False})})
         target = resolve_target_loss(scenario, catalog)
         cands = prune(generate_candidates(scenario, catalog, target_loss=target))
-        single = build_problem(scenario, catalog, cands, "cost", target_loss=target, keep_all=True) if cands else None
+        single = (build_problem(scenario, catalog, cands, "cost", target_loss=target, keep_all=True, later_schedule=False)
+                  if cands else None)
         if single is None:
             raise InputError(f"portfolio project '{proj.name}'", "no candidate path fits its scenario",
                              f"plan it alone (`plan` on its scenario) to see why")
