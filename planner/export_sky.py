@@ -41,23 +41,25 @@ def export(plan: Plan, catalog: Catalog) -> tuple[list[SkyTask], list[str]]:
     if not plan.stages:
         handoff.append(f"nothing to train: the plan adopts {plan.path.base or plan.path.id} as released.")
     n = 0
-    for stage in plan.stages:
+    # a program's later runs share a schedule of their own (dated in run 2's window): its tasks follow run 1's
+    later = [(f"runs 2-{len(plan.runs)} {st.name}", st) for st in plan.later_stages]
+    for name, stage in [(st.name, st) for st in plan.stages] + later:
         for seg in stage.segments:
             when = span(seg.start_day, seg.end_day)
             if seg.source not in RENTED:
-                handoff.append(f"{stage.name}: {seg.nodes} × {seg.gpus // max(seg.nodes, 1)} {seg.chip} on "
+                handoff.append(f"{name}: {seg.nodes} × {seg.gpus // max(seg.nodes, 1)} {seg.chip} on "
                                f"{seg.source} servers {seg.offer}, {when}, {seg.fraction:.0%} of the stage: run "
                                "it on your own cluster (SkyPilot does not launch bought or held hardware).")
                 continue
             cloud = SKY_CLOUDS.get(seg.provider)
             if cloud is None:
-                handoff.append(f"{stage.name}: {seg.offer} ({seg.provider}) is not a SkyPilot cloud: "
+                handoff.append(f"{name}: {seg.offer} ({seg.provider}) is not a SkyPilot cloud: "
                                f"rent {seg.nodes} nodes there by hand, {when}.")
                 continue
             n += 1
-            config = task_config(plan, stage.name, n, seg, cloud, catalog)
-            name = f"{n:02d}-{_slug(stage.name)}-{cloud}-{seg.source.replace('_', '-')}.yaml"
-            tasks.append(SkyTask(name, _header(plan, stage.name, seg, when) + yaml.dump(
+            config = task_config(plan, name, n, seg, cloud, catalog)
+            filename = f"{n:02d}-{_slug(name)}-{cloud}-{seg.source.replace('_', '-')}.yaml"
+            tasks.append(SkyTask(filename, _header(plan, name, seg, when) + yaml.dump(
                 config, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True), config))
     return tasks, handoff
 

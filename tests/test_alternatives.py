@@ -125,7 +125,8 @@ def test_a_row_shows_the_cluster_doing_most_of_the_work(monkeypatch):
         return NS(id=oid, chip=chip, provider="p", offer=oid, source=source, nodes=nodes, gpus=8 * nodes)
 
     owned, rented = option("buy:h100@x", "H100", "owned", 24), option("tpu", "tpu-v6e", "on_demand", 16)
-    problem = NS(path=lambda _: NS(stages=[NS(options=[owned, rented])]), later_runs_days=0.0)
+    problem = NS(path=lambda _: NS(stages=[NS(name="pretrain", later=False, runs=1, options=[owned, rented])]),
+                 later_runs_days=0.0)
     cand = NS(id="k", kind="scratch", stages=[NS(name="pretrain", workload="w")])
     sol = NS(path_id="k", end_day=10.0, total_cost_usd=5.0, segments=[
         NS(option=owned.id, stage="pretrain", fraction=0.8, cost_usd=1.0),

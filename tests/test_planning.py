@@ -74,6 +74,43 @@ def test_enterprise_flips_from_cloud_to_owned_as_the_program_grows():
     assert any("owned-hardware plan costs" in e for e in short.explanations)
 
 
+def _optimum(scenario, catalog, later_schedule: bool):
+    from planner.presolve import presolve
+    from planner.quality import target_loss
+
+    target = target_loss(scenario, catalog)
+    cands = prune(generate_candidates(scenario, catalog, target_loss=target))
+    problem = build_problem(scenario, catalog, cands, target_loss=target, later_schedule=later_schedule)
+    return problem, solve(presolve(problem), "cost", "highs")
+
+
+def test_a_schedule_of_their_own_never_makes_the_later_runs_dearer():
+    """Every plan repeating the first run is a plan of the two-schedule model (the same options in
+    both schedules; a reservation's window there ends (R − 2)·P before its term, not (R − 1)·P), so
+    its optimum is no dearer; on enterprise it is cheaper, as runs 2-8 need not rent before a
+    delivery that came before their windows opened."""
+    scenario, catalog = load_inputs(ROOT / "scenarios" / "enterprise_70b.yaml")
+    repeat_problem, repeat = _optimum(scenario, catalog, later_schedule=False)
+    two_problem, two = _optimum(scenario, catalog, later_schedule=True)
+    assert not any(s.later for k in repeat_problem.paths for s in k.stages)
+    assert all(sum(s.later for s in k.stages) == len(k.stages) // 2 for k in two_problem.paths)
+    assert two.total_cost_usd < repeat.total_cost_usd
+    later = {s.option for s in two.segments if s.stage.startswith("later:")}
+    assert later and all(o.startswith("buy:") for o in later)
+
+
+def test_one_run_has_one_schedule():
+    """runs = 1: no later stages and no later-runs variable or row in the model."""
+    from planner.model import build_model
+
+    scenario, catalog = load_inputs(ROOT / "scenarios" / "startup_7b.yaml")
+    problem, _ = _optimum(scenario, catalog, later_schedule=True)
+    assert problem.every_days == 0 and not any(s.later for k in problem.paths for s in k.stages)
+    m = build_model(problem)
+    names = [v.name for v in m.lp.variables()] + [c.name for c in m.lp.constraints()]
+    assert not any("later" in n or "first_run" in n or "block_fits" in n for n in names)
+
+
 def test_a_later_deadline_never_costs_more():
     """Other things equal, bought servers' horizon included (by default it moves with the deadline)."""
     scenario, catalog = load_inputs(ROOT / "scenarios" / "enterprise_70b.yaml")

@@ -24,9 +24,10 @@ def _usd(x: float | None) -> str:
     return "-" if x is None else f"${x:,.0f}"
 
 
-def _rows(plan: Plan) -> list[list[str]]:
+def _rows(plan: Plan, later: bool = False) -> list[list[str]]:
+    """Segment rows of the first run's stages (later: of the schedule runs 2..R share)."""
     rows = []
-    for st in plan.stages:
+    for st in plan.later_stages if later else plan.stages:
         for seg in st.segments:
             rows.append([st.name, seg.source, seg.provider, seg.offer, seg.chip,
                          f"{seg.nodes} × {seg.gpus // max(seg.nodes, 1)}", at(seg.start_day), at(seg.end_day),
@@ -37,6 +38,18 @@ def _rows(plan: Plan) -> list[list[str]]:
 NO_TRAINING = "No training: the open weights are used as released (their serving is in the cost)."
 SEGMENT_HEADER = ["stage", "source", "provider", "offer", "chip", "nodes × GPUs", "starts", "ends", "share", "cost per run"]
 RUN_HEADER = ["run", "window opens", "deadline", "start day", "end day", "FLOPs", "MWh", "cost"]
+
+
+def _later_heading(plan: Plan) -> str:
+    step = plan.runs[2].window_start_day - plan.runs[1].window_start_day if len(plan.runs) > 2 else None
+    moved = f"; run r is (r − 2) × {step:g} days later" if step else ""
+    return f"Runs 2-{len(plan.runs)} share this schedule (run 2's dates{moved})"
+
+
+def _runs_words(plan: Plan) -> str:
+    if plan.later_stages:
+        return f"run 1 on the first schedule above, runs 2-{len(plan.runs)} on the shared one, each in its own window"
+    return "each repeating the schedule above in its own window"
 
 
 def _run_rows(plan: Plan) -> list[list[str]]:
@@ -90,9 +103,10 @@ def table(plan: Plan) -> str:
     out += ["", _grid(SEGMENT_HEADER, _rows(plan)) if plan.stages else NO_TRAINING]
     out += [f"  waits for {d.name} (from day {d.start_day:g}), ready {at(d.end_day)}, before {d.feeds}"
             for d in plan.data_steps]
+    if plan.later_stages:
+        out += ["", _later_heading(plan) + ":", _grid(SEGMENT_HEADER, _rows(plan, later=True))]
     if len(plan.runs) > 1:
-        out += ["", f"Runs ({len(plan.runs)}, each repeating the schedule above in its own window):",
-                _grid(RUN_HEADER, _run_rows(plan))]
+        out += ["", f"Runs ({len(plan.runs)}, {_runs_words(plan)}):", _grid(RUN_HEADER, _run_rows(plan))]
     out += ["", "Cost breakdown:"]
     out += [f"  {k:<16} {_usd(v)}" for k, v in plan.cost_breakdown_usd.items() if abs(v) >= 0.5]
     if plan.procurement:
@@ -120,8 +134,13 @@ def markdown(plan: Plan) -> str:
     out += ["| " + " | ".join(r) + " |" for r in _rows(plan)]
     out += ["", *[f"- waits for {d.name} (from day {d.start_day:g}), ready {at(d.end_day)}, before {d.feeds}"
                   for d in plan.data_steps]] if plan.data_steps else []
+    if plan.later_stages:
+        out += ["", f"## {_later_heading(plan)}", "", "| " + " | ".join(SEGMENT_HEADER) + " |",
+                "|" + "---|" * len(SEGMENT_HEADER)]
+        out += ["| " + " | ".join(r) + " |" for r in _rows(plan, later=True)]
     if len(plan.runs) > 1:
-        out += ["", "## Runs", "", "| " + " | ".join(RUN_HEADER) + " |", "|" + "---:|" * len(RUN_HEADER)]
+        out += ["", "## Runs", "", _runs_words(plan)[0].upper() + _runs_words(plan)[1:] + ".", "",
+                "| " + " | ".join(RUN_HEADER) + " |", "|" + "---:|" * len(RUN_HEADER)]
         out += ["| " + " | ".join(r) + " |" for r in _run_rows(plan)]
     out += ["", "## Cost breakdown", "", "| item | USD |", "|---|---:|"]
     out += [f"| {k} | {v:,.0f} |" for k, v in plan.cost_breakdown_usd.items()]

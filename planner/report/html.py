@@ -105,9 +105,9 @@ def _plan_section(plan: Plan) -> str:
             f"{p.params:.3g} parameters, {p.tokens:.3g} tokens{extra}; {p.unique_tokens_bought:.3g} unique tokens "
             "bought.</p>")
     rows = []
-    for st in plan.stages:
+    for later, st in [("", st) for st in plan.stages] + [("runs 2+: ", st) for st in plan.later_stages]:
         for s in st.segments:
-            rows.append(f"<tr><td>{escape(st.name)}</td><td><span class='key' style='background:"
+            rows.append(f"<tr><td>{later}{escape(st.name)}</td><td><span class='key' style='background:"
                         f"{SOURCE_COLOURS[s.source]}'></span>{escape(s.source)}</td><td>{escape(s.provider)}</td>"
                         f"<td><code>{escape(s.offer)}</code></td><td>{escape(s.chip)}</td>"
                         f"<td class='n'>{s.nodes} × {s.gpus // max(s.nodes, 1)}</td>"
@@ -246,7 +246,7 @@ def _source(row) -> str:
 
 
 def _assumptions(plan: Plan, scenario: Scenario, catalog: Catalog, risk: Risk | None) -> str:
-    segs = [s for st in plan.stages for s in st.segments]
+    segs = [s for _, s, _ in plan.all_segments()]
     offers = {s.offer for s in segs if s.offer in catalog.offers}
     offers |= {p.item for p in plan.procurement if p.action == "reserve" and p.item in catalog.offers}
     hardware = {s.offer.split(":", 1)[1].split("@")[0] for s in segs if s.source in ("owned", "held")}

@@ -183,10 +183,11 @@ def gantt_svg(plan: Plan, deadline: float, standalone: bool = False) -> str:
             rows.append((f"{st.name}: {s.nodes} × {s.gpus // max(s.nodes, 1)} {s.chip} {s.source.replace('_', '-')}",
                          s.start_day, s.end_day, SOURCE_COLOURS[s.source],
                          f"{s.offer}, {at(s.start_day)} to {at(s.end_day)}, {s.fraction:.0%} of {st.name}"))
+    schedule = "the later runs' shared schedule" if plan.later_stages else "the first run's schedule"
     for r in plan.runs[1:]:
         rows.append((f"run {r.run}", r.start_day, r.end_day, "#4e79a7",
                      f"run {r.run}: {at(r.start_day)} to {at(r.end_day)} (deadline day {r.deadline_day:.0f}), "
-                     f"the first run's schedule moved {r.window_start_day:.0f} days"))
+                     f"{schedule} in its window from day {r.window_start_day:.0f}"))
     row_h, label_w = 26, 250
     height = TOP + row_h * len(rows) + BOTTOM
     end = max([deadline] + [r[2] for r in rows])

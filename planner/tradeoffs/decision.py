@@ -32,7 +32,7 @@ class Decision:
 def decision(plan: Plan) -> Decision:
     if plan.status == "infeasible":
         return Decision(None)
-    uses = sorted({(SOURCING[s.source], s.chip) for st in plan.stages for s in st.segments})
+    uses = sorted({(SOURCING[s.source], s.chip) for _, s, _ in plan.all_segments()})
     return Decision(plan.path.id, tuple(uses))
 
 
@@ -55,7 +55,7 @@ def summary(plan: Plan) -> str:
     if plan.status == "infeasible":
         return plan.diagnosis.message if plan.diagnosis else "No plan meets every bound."
     clusters = []
-    for st in plan.stages:
+    for st in plan.stages + plan.later_stages:
         for s in st.segments:
             where = s.offer.split(":", 1)[1].split("@")[0] if s.source in ("owned", "held") else s.provider
             text = f"{s.nodes} nodes × {s.gpus // max(s.nodes, 1)} {s.chip} {SOURCE_WORD[s.source]} ({where})"

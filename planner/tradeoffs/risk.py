@@ -139,18 +139,25 @@ def outcome_under(plan: Plan, scenario: Scenario, catalog: Catalog, m: Multiplie
     delivery = {f"buy:{p.item}": p.order_by_day + moved.hardware[p.item.split("@")[0]].lead_time_days
                 for p in plan.procurement if p.action == "buy"}
     ready = {d.feeds: d.end_day for d in plan.data_steps}
-    clock, stages = 0.0, []
-    for stage in plan.stages:
-        w = stage_workload(stage)
-        segments = []
-        for seg in sorted(stage.segments, key=lambda s: s.start_day):
-            start = max(clock, delivery.get(seg.offer, 0.0), ready.get(stage.name, 0.0))
-            startup = moved.offers[seg.offer].startup_minutes / 1440.0 if seg.source in ("on_demand", "spot") else 0.0
-            days = segment_estimate(w, seg, scenario, moved, first_start=startup == 0).wall_clock_days
-            clock = start + startup + days * seg.fraction
-            segments.append(seg.model_copy(update={"start_day": start, "end_day": clock}))
-        stages.append(stage.model_copy(update={"segments": segments}))
-    ev = evaluate(plan.model_copy(update={"stages": stages}), scenario, moved)
+    window = plan.runs[1].window_start_day if plan.later_stages else 0.0  # the later runs' schedule: run 2's
+
+    def retimed(schedule, opens: float):
+        clock, stages = opens, []
+        for stage in schedule:
+            w = stage_workload(stage)
+            segments = []
+            for seg in sorted(stage.segments, key=lambda s: s.start_day):
+                start = max(clock, delivery.get(seg.offer, 0.0), opens + ready.get(stage.name, 0.0))
+                startup = (moved.offers[seg.offer].startup_minutes / 1440.0 if seg.source in ("on_demand", "spot")
+                           else 0.0)
+                days = segment_estimate(w, seg, scenario, moved, first_start=startup == 0).wall_clock_days
+                clock = start + startup + days * seg.fraction
+                segments.append(seg.model_copy(update={"start_day": start, "end_day": clock}))
+            stages.append(stage.model_copy(update={"segments": segments}))
+        return stages
+
+    ev = evaluate(plan.model_copy(update={"stages": retimed(plan.stages, 0.0),
+                                          "later_stages": retimed(plan.later_stages, window)}), scenario, moved)
     return ev.total_cost_usd, ev.end_day
 
 

@@ -84,7 +84,7 @@ class Sensitivity(BaseModel):
 def factors_for(plan: Plan, scenario: Scenario) -> list[Factor]:
     """The inputs that can matter to this scenario, per provider / server / chip the plan uses."""
     policy = scenario.policy
-    segs = [s for st in plan.stages for s in st.segments]
+    segs = [s for _, s, _ in plan.all_segments()]
     out = []
     if policy.cloud_allowed:
         out.append(Factor(id=f"cloud_price:{ALL}", label="all cloud GPU-hour prices", low=PRICE_RANGE[0],
