@@ -29,10 +29,37 @@ from tests.problem_factory import _agreeable, random_path
 CATALOG = load_catalog()
 
 
+def _repeating_single_plan(path: str):
+    """`plan`'s answer with the program's first run repeated in every window (the rule a portfolio
+    project keeps: build_problem(later_schedule=False)), through the single plan's translation."""
+    from planner.inputs import load_inputs
+    from planner.options import build_problem
+    from planner.paths import generate_candidates, prune
+    from planner.planning import to_plan
+    from planner.presolve import presolve
+    from planner.quality import target_loss
+    from planner.results import ScenarioBounds
+    from planner.solve import solve
+
+    scenario, catalog = load_inputs(path)
+    target = target_loss(scenario, catalog)
+    cands = {c.id: c for c in prune(generate_candidates(scenario, catalog, target_loss=target))}
+    problem = presolve(build_problem(scenario, catalog, list(cands.values()), target_loss=target,
+                                     later_schedule=False))
+    sol = solve(problem)
+    bounds = ScenarioBounds(name=scenario.name, deadline_days=scenario.deadline_days, budget_usd=None,
+                            target={}, target_loss=target, objective="cost", program=scenario.program.model_dump())
+    return to_plan(sol, problem, cands[sol.path_id], bounds, "cbc", scenario, catalog)
+
+
 def test_a_one_project_portfolio_is_todays_single_plan():
     """The enterprise program (8 runs, buys 32 DGX H100) as the only project, with its own ownership
-    rules as the portfolio's: the same cost to the cent, path, pool and segments."""
-    single = planner.plan("scenarios/enterprise_70b.yaml", explain=False)
+    rules as the portfolio's: the same cost to the cent, path, pool and segments as the single plan
+    that repeats the first run in every window (a portfolio's projects do; `plan` itself gives runs
+    2..R a schedule of their own, which costs no more: tests/test_planning.py)."""
+    single = _repeating_single_plan("scenarios/enterprise_70b.yaml")
+    assert not single.later_stages and planner.plan("scenarios/enterprise_70b.yaml", explain=False).total_cost_usd \
+        < single.total_cost_usd
     result = plan_portfolio({"name": "one", "ownership": {"accounting": "resell", "site": "us-virginia"},
                              "projects": [{"name": "p", "scenario": "scenarios/enterprise_70b.yaml"}]},
                             CATALOG, compare=False)

@@ -180,6 +180,6 @@ def _placed(path: Path, project: str, start: float, pools: dict[str, list[Capaci
                 options.append(dataclasses.replace(o, id=o.id + suffix, capacity=pool.id))
         if not options:
             return None
-        stages.append(StageOptions(stage.name, tuple(options), ready_day=start + stage.ready_day))
+        stages.append(dataclasses.replace(stage, options=tuple(options), ready_day=start + stage.ready_day))
     return dataclasses.replace(path, id=f"{project}/{path.id}", stages=tuple(stages))
 
