@@ -55,11 +55,15 @@ def test_vendor_benchmarks_are_the_catalog_models():
         assert workload.shape == entry.shape and workload.params == entry.params_total, benchmark
 
 
-def test_loader_rejects_an_unknown_id_and_a_row_without_a_time(tmp_path):
+def test_loader_rejects_an_unknown_id_a_row_without_a_time_and_a_bad_number(tmp_path):
     with (default_catalog_dir() / evidence.VENDOR_FILE).open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         fields, good = reader.fieldnames, next(reader)
-    for change, message in [({"id": "nvidia-2025-x"}, "vendor-<year>-"), ({"tokens_per_s_per_chip": ""}, "tokens_per_s_per_chip")]:
+    for change, message in [({"id": "nvidia-2025-x"}, "vendor-<year>-"), ({"tokens_per_s_per_chip": ""}, "tokens_per_s_per_chip"),
+                            ({"chips": "64 chips"}, r"rows.csv: row 'vendor-.*': field 'chips' must be a positive whole number, got '64 chips'"),
+                            ({"chips": ""}, "field 'chips' is empty"),
+                            ({"batch_sequences": "0"}, "field 'batch_sequences' must be a positive whole number, got '0'"),
+                            ({"tokens": "1e12 tokens"}, "field 'tokens' must be a positive number")]:
         path = tmp_path / "rows.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=fields)

@@ -50,6 +50,7 @@ geometric mean of r_round · η over all its calibrate rows, MLPerf and vendor a
 from __future__ import annotations
 
 import csv
+import functools
 import dataclasses
 import math
 import re
@@ -127,21 +128,38 @@ def load_evidence(path: Path) -> list[Evidence]:
         if not re.fullmatch(r"(mlperf-v\d+\.\d+|vendor-\d{4})-.+", row["id"]):
             raise ValueError(f"{path}: row {row['id']!r}: id must start with mlperf-v<round>- or vendor-<year>-, "
                              "e.g. mlperf-v4.1-gpt3-... or vendor-2025-llama3-70b-...")
-        rate = float(row["tokens_per_s_per_chip"]) if row.get("tokens_per_s_per_chip") else None
-        tokens = float(row["tokens"]) if row.get("tokens") else None
+        number = functools.partial(_number, path, row)
+        rate, tokens, chips = number("tokens_per_s_per_chip", float), number("tokens", float), number("chips", int)
+        if chips is None:
+            raise ValueError(f"{path}: row {row['id']!r}: field 'chips' is empty: give the number of accelerators")
         if row.get("minutes"):
-            minutes = float(row["minutes"])
+            minutes = number("minutes", float)
         elif rate and tokens:
-            minutes = tokens / (rate * int(row["chips"])) / 60.0
+            minutes = tokens / (rate * chips) / 60.0
         else:
             raise ValueError(f"{path}: row {row['id']!r}: give minutes, or tokens_per_s_per_chip and tokens")
-        pin = tuple((key, int(row[key])) for key in PIN_COLUMNS if (row.get(key) or "").strip())
+        pin = tuple((key, number(key, int)) for key in PIN_COLUMNS if (row.get(key) or "").strip())
         if pin and not (row.get("layout_source") or "").strip():
             raise ValueError(f"{path}: row {row['id']!r}: a published layout ({', '.join(PIN_COLUMNS)}) needs its layout_source")
-        out.append(Evidence(row["id"], row["benchmark"], row["chip"], int(row["chips"]), minutes,
+        out.append(Evidence(row["id"], row["benchmark"], row["chip"], chips, minutes,
                             row["precision"], row["use"], row["source"], row["as_of"],
-                            int(row["batch_sequences"]) if row.get("batch_sequences") else None, tokens, rate, pin))
+                            number("batch_sequences", int), tokens, rate, pin))
     return out
+
+
+def _number(path: Path, row: dict, field: str, kind: type):
+    """The row's `field` as a positive `kind` (None when empty), or ValueError naming file, row, field and value."""
+    text = (row.get(field) or "").strip()
+    if not text:
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or not value > 0:
+        raise ValueError(f"{path}: row {row['id']!r}: field {field!r} must be a positive "
+                         f"{'whole number' if kind is int else 'number'}, got {text!r}")
+    return value
 
 
 def predicted_minutes(row: Evidence, chip: ChipSpec, efficiency: Mapping[str, float] | None = None) -> float:
