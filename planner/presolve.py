@@ -14,7 +14,9 @@ o, and new(o) = (unit cost + hosting) of its capacity × its nodes beyond those 
   the quality and time objectives only the budget bounds cost.
 * LB of a path with K stages: fixed costs + Σ_stages min_o (use(o) + new(o)/K). A plan pays use for
   the fractions it runs (the path ends no earlier than the sum of its stages' durations) and buys
-  at least the largest new(o) of the options it uses, which is at least the mean over stages.
+  at least the largest new(o) of the options it uses, which is at least the mean over stages. A
+  path with a program's later-runs stages also pays staff for the later runs' calendar and the wait
+  for run 2's window (_later_staff_floor).
 * LB of an option on a capacity: fixed costs + Σ_stages min use + new(o).
 
 One rule is an exchange argument instead: in a stage whose options are all cloud options (no
@@ -60,11 +62,11 @@ def _prune_by_cost(problem: Problem, limit: float) -> Problem:
     for path in _runnable(problem):
         k = len(path.stages)
         uses = [min(_use(problem, o) for o in s.options) for s in path.stages]
-        floor = path.fixed_usd + sum(min(_use(problem, o) + _new(problem, o) / k for o in s.options)
-                                     for s in path.stages)
+        fixed = path.fixed_usd + _later_staff_floor(problem, path)
+        floor = fixed + sum(min(_use(problem, o) + _new(problem, o) / k for o in s.options) for s in path.stages)
         if floor > limit:
             continue
-        base = path.fixed_usd + sum(uses)
+        base = fixed + sum(uses)
         stages = tuple(dataclasses.replace(s, options=tuple(
             o for o in s.options if not o.capacity or base + _new(problem, o) <= limit)) for s in path.stages)
         if all(s.options for s in stages):
@@ -72,6 +74,20 @@ def _prune_by_cost(problem: Problem, limit: float) -> Problem:
     if not paths:
         return problem  # nothing fits the bounds: leave it to the MIP (and diagnosis) to say so
     return _with_paths(problem, paths)
+
+
+def _later_staff_floor(problem: Problem, path: Path) -> float:
+    """Staff a path with later-runs stages pays beyond Σ_stages staff_usd_per_day·days (what _use
+    counts): the later runs' calendar L = later_runs_days, and the wait from the first run's end to
+    run 2's window when its stages cannot fill it. E ≥ Σ_later durations + max(r, Σ_first durations),
+    r the first later stage's ready day, and a first-run stage lasts at most its longest option plus J
+    start-ups; 0 without later stages (one-run and repeating models are unchanged)."""
+    later = [s for s in path.stages if s.later]
+    if not later or not problem.staff_usd_per_day:
+        return 0.0
+    first = sum(max(o.days for o in s.options) + problem.max_segments * max(o.setup_days for o in s.options)
+                for s in path.stages if not s.later)
+    return problem.staff_usd_per_day * (problem.later_runs_days + max(0.0, later[0].ready_day - first))
 
 
 def _keep_cloud_hulls(problem: Problem) -> Problem:
