@@ -459,7 +459,16 @@ def stage_options(w: Workload, pool: Pool, chip: Chip, site: Site, pricing: Pric
     options = []
     # sizes the stage's batch can keep busy (compute.largest_useful_gpus, at most MAX_GPUS)
     useful = compute.largest_useful_gpus(w, chip, pool.gpus_per_node, pool.scaleout_gbps_per_node, precision)
-    for nodes in node_grid(min_nodes, min(pool.max_nodes, useful // pool.gpus_per_node)):
+    # A size that could not end in time even at the chip's peak MFU (compute.peak_mfu: no layout
+    # beats it) would be dropped below after its layout search: skip it before.
+    slowest = SLOWEST_USEFUL_DEADLINE_MULTIPLE * pricing.deadline_days
+    fastest_gpu_days = compute.stage_flops(w) / (compute.peak_flops_per_s(chip, precision)
+                                                  * compute.peak_mfu(chip, precision) * 86_400.0)
+    sizes = [n for n in node_grid(min_nodes, min(pool.max_nodes, useful // pool.gpus_per_node))
+             if fastest_gpu_days / (n * pool.gpus_per_node) <= slowest]
+    compute.search_layouts(w, chip, [n * pool.gpus_per_node for n in sizes], precision, pool.gpus_per_node,
+                           pool.scaleout_gbps_per_node)
+    for nodes in sizes:
         gpus = nodes * pool.gpus_per_node
         try:  # a size the batch cannot feed after all (it does not split into power-of-two groups)
             est = _estimate(w, chip, gpus, precision, pool.spot_interruptions_per_node_day, site.pue,

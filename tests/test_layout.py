@@ -11,11 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.catalog import load_catalog
-from planner.compute import deepseek_batch_tokens, estimate
+from planner.compute import deepseek_batch_tokens, estimate, peak_flops_per_s, peak_mfu, stage_flops
 from planner.compute.fidelity import load_runs
 from planner.compute.evidence import load_evidence
-from planner.compute.layout import (Fabric, Layout, _ring_latency_s, best_layout, max_context_parallel, max_useful_gpus,
-                                    memory_bytes, step_time)
+from planner.compute import layout
+from planner.compute.layout import (Fabric, Layout, _ring_latency_s, best_layout, best_layouts, max_context_parallel,
+                                    max_useful_gpus, memory_bytes, step_time)
 from planner.compute.shape import model_shape
 from planner.compute.stage import fabric
 from planner.workload import Workload
@@ -81,6 +82,26 @@ def test_search_matches_brute_force(w, n, memory_gb, batch):
     assert (found is None) == (expected is None)
     if found:
         assert found.step.total / found.tokens_per_step == pytest.approx(expected[0], rel=1e-9)
+
+
+def test_sizes_searched_together_match_each_searched_alone(monkeypatch):
+    """best_layouts stacks the candidates of several device counts into one pass: each count's
+    choice must be the one its own search finds (brute force above), also when the memo is full
+    and cleared in the middle of a pass."""
+    w, f, batch = Workload("full", 2e9, 2e9, 1e10, seq_len=2048), fab(memory_bytes=24e9), 64
+    ns = (4, 8, 16, 1, 8)  # unordered, with a repeat and a count too small to fit
+    alone = [brute_force(w, n, f, batch) for n in ns]
+    for entries in (16_384, 0):  # 0: the memo is cleared on every call
+        monkeypatch.setattr(layout, "_CACHE_ENTRIES", entries)
+        layout._BEST.clear(), layout._GRID_MEMORY.clear()
+        best_layouts(w, (8,), f, batch)  # one count searched before, the rest together
+        together = best_layouts(w, ns, f, batch)
+        for n, found, expected in zip(ns, together, alone):
+            assert (found is None) == (expected is None), n
+            if found:
+                assert found.layout.tp * found.layout.pp * found.layout.dp * found.layout.cp == n
+                assert found.step.total / found.tokens_per_step == pytest.approx(expected[0], rel=1e-9)
+    assert alone[3] is None  # 2 B parameters at 16 B each (32 GB) do not fit on one 24 GB device
 
 
 # --- time terms against worked examples ---------------------------------------------------------
@@ -328,6 +349,24 @@ def test_a_bigger_batch_limit_is_never_slower(w, nodes, factor):
         return
     after = estimate(big, chip, nodes * 8)
     assert after.wall_clock_days <= before.wall_clock_days * (1 + 1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(w=WORKLOADS, nodes=st.sampled_from([1, 2, 8, 64]), chip=st.sampled_from(["H100", "A100-80GB", "tpu-v6e", "B200"]),
+       precision=st.sampled_from(["bf16", "fp8"]))
+def test_no_layout_beats_the_peak_mfu_bound(w, nodes, chip, precision):
+    """stage_options skips a cluster size before its layout search when even at compute.peak_mfu
+    it could not end in time: that is exact only if no estimate's MFU exceeds the bound."""
+    spec = CHIPS[chip]
+    if precision == "fp8" and not spec.fp8_tflops:
+        return
+    try:
+        e = estimate(w, spec, nodes * (spec.gpus_per_node or 8), precision)
+    except ValueError:
+        return
+    assert e.mfu <= peak_mfu(spec, precision) * (1 + 1e-9)
+    floor_days = stage_flops(w) / (peak_flops_per_s(spec, precision) * peak_mfu(spec, precision) * 86_400) / e.n_gpus
+    assert e.wall_clock_days >= floor_days * (1 - 1e-9)
 
 
 def test_a_slow_network_loses_on_a_large_model():

@@ -7,7 +7,9 @@ ValueError outside it. docs/fidelity.md compares the model with published traini
 from planner.compute.chip import ChipSpec, peak_flops_per_s
 from planner.compute.batch import batch_sequences, deepseek_batch_tokens
 from planner.compute.energy import accelerator_energy_kwh, energy_kwh, system_power_w
-from planner.compute.stage import Estimate, estimate, fabric, largest_useful_gpus, layout_summary, min_gpus
+from planner.compute.stage import (
+    Estimate, estimate, fabric, largest_useful_gpus, layout_summary, min_gpus, search_layouts,
+)
 from planner.compute.flops import forward_flops_per_token, layer_shape, stage_flops, training_flops_per_token
 from planner.compute.goodput import FAILURES_PER_NODE_DAY, goodput
 from planner.compute.memory import memory_per_gpu_bytes
@@ -35,6 +37,7 @@ __all__ = [
     "min_gpus",
     "peak_flops_per_s",
     "peak_mfu",
+    "search_layouts",
     "stage_flops",
     "system_power_w",
     "training_flops_per_token",

@@ -363,18 +363,19 @@ VIRTUAL_STAGES = (1, 2, 4, 8)
 def _with_virtual(shape: Shape, g: Layout) -> Layout | None:
     """The rows the batch allows (ga ≥ p), each also with 2, 4 and 8 interleaved chunks per
     pipeline rank where p > 1 and every chunk has a layer; interleaved rows round ga down to a
-    multiple of p (Megatron's interleaved schedule needs it), a slightly smaller batch."""
-    parts = []
-    for v in VIRTUAL_STAGES:
-        ga = g.grad_accum if v == 1 else g.grad_accum // g.pp * g.pp
-        keep = (ga >= g.pp) & ((v == 1) | ((g.pp > 1) & (g.pp * v <= shape.n_layer)))
-        if keep.any():
-            cols = [getattr(g, f)[keep] for f in ("tp", "pp", "dp", "ep", "micro_batch")]
-            parts.append(cols + [ga[keep], g.zero[keep], g.recompute[keep], np.full(int(keep.sum()), v),
-                                 np.broadcast_to(g.cp, g.tp.shape)[keep]])
-    if not parts:
+    multiple of p (Megatron's interleaved schedule needs it), a slightly smaller batch. Rows in
+    order of v, then of g."""
+    interleavable = (g.pp > 1) & (g.grad_accum // g.pp * g.pp >= g.pp)
+    picks = [np.flatnonzero(g.grad_accum >= g.pp if v == 1 else interleavable & (g.pp * v <= shape.n_layer))
+             for v in VIRTUAL_STAGES]
+    rows = np.concatenate(picks)
+    if not len(rows):
         return None
-    return Layout(*(np.concatenate(cols) for cols in zip(*parts)))
+    virtual = np.repeat(VIRTUAL_STAGES, [len(p) for p in picks])
+    pp, ga = g.pp[rows], g.grad_accum[rows]
+    return Layout(g.tp[rows], pp, g.dp[rows], g.ep[rows], g.micro_batch[rows],
+                  np.where(virtual == 1, ga, ga // pp * pp), g.zero[rows], g.recompute[rows],
+                  virtual=virtual, cp=np.broadcast_to(g.cp, g.tp.shape)[rows])
 
 
 def _pinned_grid(shape: Shape, n: int, batch: int, pin: tuple[tuple[str, int], ...]) -> Layout | None:
@@ -400,41 +401,101 @@ def _pinned_grid(shape: Shape, n: int, batch: int, pin: tuple[tuple[str, int], .
     return Layout(*(getattr(grid, f)[keep] for f in Layout.__dataclass_fields__)) if keep.any() else None
 
 
-@functools.lru_cache(maxsize=65_536)
 def best_layout(w: Workload, n: int, fab: Fabric, batch: int, pin: tuple[tuple[str, int], ...] = ()) -> Choice | None:
     """The fastest feasible layout of `w` on `n` devices with a batch of `batch` sequences, or
     None when none fits (module doc for the rules): every candidate is evaluated at once and
     the one with the least time per sequence kept (ties: the first in search order).
     Memoised per (workload, n, fabric, batch, pin); pin: see _pinned_grid."""
-    shape = workload_shape(w)
     if pin:
-        grid = _pinned_grid(shape, n, batch, pin)
-        memory = None if grid is None else memory_bytes(w, shape, grid, w.seq_len)
-    else:
-        grid, memory = _grid_memory(w, n, fab.domain, batch)
-    if grid is None:
-        return None
-    feasible = memory <= fab.memory_bytes
-    if not feasible.any():
-        return None
-    rows = np.flatnonzero(feasible if pin else _undominated(feasible))
-    sub = Layout(*(getattr(grid, f)[rows] for f in Layout.__dataclass_fields__))
-    step = step_time(w, shape, sub, w.seq_len, fab)
-    per_sequence = step.total / (sub.dp * sub.micro_batch * sub.grad_accum)
-    i = int(np.argmin(per_sequence))
+        return _best_pinned(w, n, fab, batch, pin)
+    return best_layouts(w, (n,), fab, batch)[0]
+
+
+_CACHE_ENTRIES = 16_384  # per memo below; a sweep planning many scenarios starts afresh past it
+_BEST: dict[tuple, Choice | None] = {}
+_GRID_MEMORY: dict[tuple, tuple[Layout | None, np.ndarray | None]] = {}
+
+
+def best_layouts(w: Workload, ns: tuple[int, ...], fab: Fabric, batch: int) -> list[Choice | None]:
+    """best_layout for each device count in `ns`, those not searched before in one pass: the
+    candidates of every count are stacked and timed together (one vectorised step_time instead of
+    one per count; the counts of a pool's cluster sizes share workload, fabric and batch)."""
+    if len(_BEST) > _CACHE_ENTRIES:
+        _BEST.clear()
+    todo = [n for n in dict.fromkeys(ns) if (w, n, fab, batch) not in _BEST]
+    if todo:
+        shape, parts = workload_shape(w), []
+        for n, (grid, memory) in zip(todo, _grids_memory(w, tuple(todo), fab.domain, batch)):
+            _BEST[(w, n, fab, batch)] = None
+            feasible = None if grid is None else memory <= fab.memory_bytes
+            if feasible is not None and feasible.any():
+                rows = np.flatnonzero(_undominated(feasible))
+                parts.append((n, rows, Layout(*(getattr(grid, f)[rows] for f in _FIELDS)), memory))
+        if parts:
+            sub = Layout(*(np.concatenate([getattr(lay, f) for _, _, lay, _ in parts]) for f in _FIELDS))
+            step = step_time(w, shape, sub, w.seq_len, fab)
+            per_sequence = step.total / (sub.dp * sub.micro_batch * sub.grad_accum)
+            start = 0
+            for n, rows, _, memory in parts:
+                i = start + int(np.argmin(per_sequence[start:start + len(rows)]))
+                _BEST[(w, n, fab, batch)] = _choice(sub, step, i, float(memory[rows[i - start]]), batch)
+                start += len(rows)
+    return [_BEST[(w, n, fab, batch)] for n in ns]
+
+
+_FIELDS = tuple(Layout.__dataclass_fields__)
+
+
+def _choice(sub: Layout, step: StepTime, i: int, memory: float, batch: int) -> Choice:
+    """Row i of the timed candidates `sub` as the chosen layout."""
     lay = Layout(*(int(getattr(sub, f)[i]) for f in ("tp", "pp", "dp", "ep", "micro_batch", "grad_accum", "zero")),
                  recompute=bool(sub.recompute[i]), virtual=int(sub.virtual[i]), cp=int(sub.cp[i]))
     terms = (value[i] if np.ndim(value) else value for value in (getattr(step, f) for f in StepTime.__dataclass_fields__))
-    return Choice(lay, StepTime(*(float(x) for x in terms)), float(memory[rows[i]]), batch)
+    return Choice(lay, StepTime(*(float(x) for x in terms)), memory, batch)
 
 
-@functools.lru_cache(maxsize=16_384)
-def _grid_memory(w: Workload, n: int, domain: int, batch: int) -> tuple[Layout | None, np.ndarray | None]:
-    """The candidate layouts and each one's bytes per device: they depend on the scale-up domain,
-    not on the rest of the fabric, so offers of one chip with different networks share them."""
+@functools.lru_cache(maxsize=4096)
+def _best_pinned(w: Workload, n: int, fab: Fabric, batch: int, pin: tuple[tuple[str, int], ...]) -> Choice | None:
+    """best_layout among the candidates of a published configuration (every feasible row timed)."""
     shape = workload_shape(w)
-    grid = _grid(shape, n, domain, batch, max_context_parallel(w.seq_len))
-    return (None, None) if grid is None else (grid, memory_bytes(w, shape, grid, w.seq_len))
+    grid = _pinned_grid(shape, n, batch, pin)
+    if grid is None:
+        return None
+    memory = memory_bytes(w, shape, grid, w.seq_len)
+    rows = np.flatnonzero(memory <= fab.memory_bytes)
+    if not len(rows):
+        return None
+    sub = Layout(*(getattr(grid, f)[rows] for f in _FIELDS))
+    step = step_time(w, shape, sub, w.seq_len, fab)
+    i = int(np.argmin(step.total / (sub.dp * sub.micro_batch * sub.grad_accum)))
+    return _choice(sub, step, i, float(memory[rows[i]]), batch)
+
+
+def _grid_memory(w: Workload, n: int, domain: int, batch: int) -> tuple[Layout | None, np.ndarray | None]:
+    """The candidate layouts on `n` devices and each one's bytes per device (_grids_memory)."""
+    return _grids_memory(w, (n,), domain, batch)[0]
+
+
+def _grids_memory(w: Workload, ns: tuple[int, ...], domain: int, batch: int) -> list[tuple[Layout | None, np.ndarray | None]]:
+    """_grid_memory for each count in `ns`, the new ones' memory in one vectorised pass. Memoised:
+    they depend on the scale-up domain, not on the rest of the fabric, so offers of one chip with
+    different networks share them."""
+    if len(_GRID_MEMORY) > _CACHE_ENTRIES:
+        _GRID_MEMORY.clear()
+    todo = [n for n in dict.fromkeys(ns) if (w, n, domain, batch) not in _GRID_MEMORY]
+    if todo:
+        shape, max_cp = workload_shape(w), max_context_parallel(w.seq_len)
+        grids = [(n, _grid(shape, n, domain, batch, max_cp)) for n in todo]
+        live = [(n, g) for n, g in grids if g is not None]
+        memory = memory_bytes(w, shape, Layout(*(np.concatenate([getattr(g, f) for _, g in live]) for f in _FIELDS)),
+                              w.seq_len) if live else None
+        for n, g in grids:
+            _GRID_MEMORY[(w, n, domain, batch)] = (None, None)
+        start = 0
+        for n, g in live:
+            _GRID_MEMORY[(w, n, domain, batch)] = (g, memory[start:start + len(g.tp)])
+            start += len(g.tp)
+    return [_GRID_MEMORY[(w, n, domain, batch)] for n in ns]
 
 
 def _undominated(feasible: np.ndarray) -> np.ndarray:

@@ -27,7 +27,8 @@ from planner.compute.flops import stage_flops
 from planner.compute.goodput import FAILURES_PER_NODE_DAY
 from planner.compute.goodput import goodput as goodput_fraction
 from planner.compute.layout import (
-    ICI_HOP_LATENCY_S, NVLINK_STEP_LATENCY_S, Choice, Fabric, Layout, best_layout, fits, max_useful_gpus, splits_exist,
+    ICI_HOP_LATENCY_S, NVLINK_STEP_LATENCY_S, Choice, Fabric, Layout, best_layout, best_layouts, fits, max_useful_gpus,
+    splits_exist,
 )
 from planner.compute.mfu import calibrated, chip_family, effective_peak_flops_per_s, gemm_efficiency
 from planner.workload import Workload
@@ -128,6 +129,16 @@ def _per_step(w: Workload) -> Workload:
     """The workload as a step sees it: the layout and step time do not depend on the token count
     (only the batch does, passed separately), so stages differing only in tokens share one search."""
     return dataclasses.replace(w, tokens=1.0)
+
+
+def search_layouts(w: Workload, chip: ChipSpec, sizes: list[int], precision: str = "bf16",
+                   gpus_per_node: int | None = None, scaleout_gbps_per_node: float | None = None) -> None:
+    """Search the layouts of the stage on each device count in `sizes` the batch can use, all in
+    one vectorised pass (layout.best_layouts); `estimate` on these sizes then finds them memoised."""
+    fab = fabric(chip, precision, gpus_per_node, scaleout_gbps_per_node)
+    batch = batch_sequences(w)
+    limit = max_useful_gpus(w, fab, batch)
+    best_layouts(_per_step(w), tuple(n for n in sizes if n <= limit), fab, batch)
 
 
 def largest_useful_gpus(w: Workload, chip: ChipSpec, gpus_per_node: int | None = None,
