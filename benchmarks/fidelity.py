@@ -6,7 +6,8 @@
 The tables come from planner.compute.fidelity: report_markdown predicts each scored fit run with
 η fitted on the other fit runs (leave-one-out), against the constant-MFU rule fitted with
 hindsight on all of them; holdout_markdown predicts the held-out runs with the current η table
-(no refit) against the same rule fitted on the fit runs only; then the MLPerf comparison and the
+(no refit) against the same rule fitted on the fit runs only; ratio_markdown compares, for each
+model one stack measured on two chip families, the per-token GPU-hour ratio; then the MLPerf comparison and the
 vendor throughput tables, scored unfitted (planner.compute.evidence).
 """
 
@@ -18,7 +19,7 @@ from pathlib import Path
 from planner.catalog import default_catalog_dir, load_catalog
 from planner.compute.evidence import (EVIDENCE_FILE, VENDOR_FILE, comparison_markdown, load_evidence,
                                      vendor_checks, vendor_markdown)
-from planner.compute.fidelity import RUNS_FILE, holdout_markdown, load_runs, report_markdown
+from planner.compute.fidelity import RUNS_FILE, holdout_markdown, load_runs, ratio_markdown, report_markdown
 from planner.compute.mfu import EFFICIENCY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,10 +38,12 @@ def main(argv: list[str]) -> None:
     mlperf = comparison_markdown(load_evidence(default_catalog_dir() / EVIDENCE_FILE), chips, EFFICIENCY)
     vendor = vendor_markdown(vendor_checks(load_evidence(default_catalog_dir() / VENDOR_FILE), chips, EFFICIENCY),
                              chips, EFFICIENCY)
-    print(tables, holdout, mlperf, vendor, sep="\n\n")
+    ratios = ratio_markdown(runs, chips, EFFICIENCY)
+    print(tables, holdout, ratios, mlperf, vendor, sep="\n\n")
     if "--write" in argv:
         text = replace_block(DOC.read_text(encoding="utf-8"), "fidelity-tables", tables)
         text = replace_block(text, "holdout-tables", holdout)
+        text = replace_block(text, "ratio-tables", ratios)
         text = replace_block(text, "mlperf-tables", mlperf)
         DOC.write_text(replace_block(text, "vendor-tables", vendor), encoding="utf-8")
 

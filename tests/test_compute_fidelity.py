@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from pathlib import Path
 
@@ -321,3 +322,36 @@ def test_docs_show_the_current_holdout_table():
 
 def test_no_holdout_rows_says_so():
     assert fidelity.holdout_markdown([r for r in RUNS if r.use == "fit"], CHIPS) == "No held-out runs."
+
+
+def test_same_stack_ratio_is_the_published_throughput_ratio():
+    """LLM Foundry's MPT 70b: 1,007 tokens/s/GPU on H100 and 410 on A100 80GB (the rows'
+    sources), so A100 needs 1,007 / 410 = 2.456 times H100's GPU-hours per token."""
+    ratios = {(r.slower.name, r.faster.name): r for r in fidelity.same_stack_ratios(RUNS, CHIPS)}
+    pair = ratios[("MPT 70b on 64 A100-80GB (LLM Foundry benchmark)", "MPT 70b on 512 H100 (LLM Foundry benchmark)")]
+    assert pair.measured == pytest.approx(1007 / 410, rel=1e-5)
+    assert pair.predicted == pytest.approx(
+        fidelity.predicted_gpu_hours(pair.slower, CHIPS["A100-80GB"]) / fidelity.predicted_gpu_hours(pair.faster, CHIPS["H100"]))
+    # one pair per A100 row of LLM Foundry (8 rows), none within one chip family (A100 40GB vs 80GB)
+    assert len(ratios) == 8
+    assert all(chip_family(CHIPS[r.slower.chip]) != chip_family(CHIPS[r.faster.chip]) for r in ratios.values())
+
+
+def test_docs_show_the_current_ratio_table():
+    """Refresh with: .venv/bin/python benchmarks/fidelity.py --write"""
+    assert fidelity.ratio_markdown(RUNS, CHIPS, EFFICIENCY) in DOC.read_text(encoding="utf-8")
+
+
+def test_diagnosis_set_is_the_first_two_collections_and_reported_apart():
+    """Session 8 diagnosed the model on the 25 holdout rows of the first two collections (7 + 18,
+    docs/fidelity.md): every one is a holdout row, none is fitted, and the generated block gives
+    their median under the diagnosis-set label; rows added later get a line of their own."""
+    holdout = {r.name for r in RUNS if r.use == "holdout"}
+    assert len(fidelity.DIAGNOSIS_SET) == 25 and fidelity.DIAGNOSIS_SET <= holdout
+    assert not fidelity.DIAGNOSIS_SET & {r.name for r in RUNS if r.use == "fit"}
+    text = fidelity.holdout_markdown(RUNS, CHIPS)
+    assert "* diagnosis set (seen in session 8, not held out) (25 runs)" in text
+    late = [r for r in RUNS if r.use == "holdout" and r.name not in fidelity.DIAGNOSIS_SET]
+    assert ("* held out, unseen by session 8" in text) == bool(late)
+    renamed = [dataclasses.replace(r, name=r.name + " (new)") if r.name == "JetMoE-8B" else r for r in RUNS]
+    assert "* held out, unseen by session 8 (1 run)" in fidelity.holdout_markdown(renamed, CHIPS)
