@@ -25,7 +25,10 @@ Held out (holdout runs, collected after η was fixed): each run is predicted wit
 as it stands (`mfu.EFFICIENCY`), no refit, and the baseline's MFU* is the one fitted on the fit
 runs alone, so neither side has seen the run. Held-out runs name their software stack (column
 `stack`); the medians are also given per stack and over production frameworks alone (every
-stack but the hand-written trainers in NON_PRODUCTION_STACKS).
+stack but the hand-written trainers in NON_PRODUCTION_STACKS), per chip family and dense / MoE.
+Each held-out run belongs to one collection (catalogs/holdout_collections.csv: collection number
+and date), so a collection can be re-scored on its own against a later model
+(`benchmarks/fidelity.py --collection N`).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from __future__ import annotations
 import csv
 import math
 import statistics
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +47,7 @@ from planner.compute.stage import estimate
 from planner.workload import Workload
 
 RUNS_FILE = "training_runs.csv"
+COLLECTIONS_FILE = "holdout_collections.csv"
 HOURS_BASES = ("wall_clock", "throughput")
 USES = ("fit", "holdout")
 # Hand-written CUDA (llm.c) and a plain PyTorch loop (nanoGPT): not production training frameworks.
@@ -118,6 +122,20 @@ def load_runs(path: Path) -> list[Run]:
             stack=row["stack"].strip(),
         ))
     return runs
+
+
+def load_collections(path: Path) -> dict[str, int]:
+    """Held-out run name -> collection number (catalogs/holdout_collections.csv)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    out = {}
+    for row in rows:
+        if not row["collection"].strip().isdigit() or int(row["collection"]) < 1:
+            raise ValueError(f"{path}: run {row['run']!r}: collection must be a positive integer, got {row['collection']!r}")
+        if row["run"] in out:
+            raise ValueError(f"{path}: run {row['run']!r} is listed twice")
+        out[row["run"]] = int(row["collection"])
+    return out
 
 
 def _predict(run: Run, chip: ChipSpec, efficiency: Mapping[str, float] | None) -> tuple[float, float]:
@@ -280,14 +298,16 @@ def report_markdown(runs: list[Run], chips: Mapping[str, ChipSpec]) -> str:
 
 
 def holdout_markdown(runs: list[Run], chips: Mapping[str, ChipSpec],
-                     efficiency: Mapping[str, float] = EFFICIENCY) -> str:
-    """The held-out table of docs/fidelity.md: holdout runs against the fixed η table, and the
-    constant-MFU rule (fitted on the fit runs) on the same runs; medians overall, on production
-    stacks alone and per stack."""
-    comparisons = score_holdout(runs, chips, efficiency)
+                     efficiency: Mapping[str, float] = EFFICIENCY, names: Collection[str] | None = None) -> str:
+    """The held-out table of docs/fidelity.md: holdout runs (those in `names` if given) against
+    the fixed η table, and the constant-MFU rule (fitted on the fit runs) on the same runs;
+    medians overall, on production stacks alone, per stack, per chip family and dense / MoE."""
+    best, baseline = holdout_constant_mfu_errors(runs, chips)
+    pairs = [(c, e) for c, e in zip(score_holdout(runs, chips, efficiency), baseline)
+             if names is None or c.run.name in names]
+    comparisons = [c for c, _ in pairs]
     if not comparisons:
         return "No held-out runs."
-    best, baseline = holdout_constant_mfu_errors(runs, chips)
     lines = [
         "| run | stack | chip | GPUs | hours basis | reported GPU-h | predicted GPU-h (fixed η) | error | "
         "implied MFU | model MFU | implied η | η in the table | constant-MFU rule error |",
@@ -301,15 +321,21 @@ def holdout_markdown(runs: list[Run], chips: Mapping[str, ChipSpec],
             f"{r.gpu_hours:,.1f} | {c.predicted_gpu_hours:,.1f} | {c.error:+.1%} | {c.implied_mfu:.1%} | "
             f"{c.model_mfu:.1%} | {c.implied_efficiency:.3f} | {c.fitted_efficiency:.3f} | {rule_error:+.1%} |"
         )
-    pairs = list(zip(comparisons, baseline))
     production = [(c, e) for c, e in pairs if c.run.stack not in NON_PRODUCTION_STACKS]
     lines += ["", f"Holdout runs' median |error| at the current η table (a held-out score only until the next "
                   f"refit, docs/fidelity.md), model against the constant-MFU rule fitted on the fit runs only "
                   f"(6·N·D / ({best:.3f} × bf16 peak)):", "",
-              _median_line("all held-out runs", pairs),
-              _median_line("production stacks (all but " + ", ".join(NON_PRODUCTION_STACKS) + ")", production)]
+              _median_line("all held-out runs" if names is None else "the held-out runs shown", pairs)]
+    if production:
+        lines.append(_median_line("production stacks (all but " + ", ".join(NON_PRODUCTION_STACKS) + ")", production))
     for stack in dict.fromkeys(c.run.stack for c in comparisons):
         lines.append(_median_line(stack or "stack not given", [(c, e) for c, e in pairs if c.run.stack == stack]))
+    families = {c.run.name: chip_family(chips[c.run.chip]) or c.run.chip for c in comparisons}
+    for family in dict.fromkeys(families.values()):
+        lines.append(_median_line(f"chip family {family}", [(c, e) for c, e in pairs if families[c.run.name] == family]))
+    for moe, label in ((False, "dense"), (True, "MoE")):
+        if any(c.moe == moe for c in comparisons):
+            lines.append(_median_line(label, [(c, e) for c, e in pairs if c.moe == moe]))
     return "\n".join(lines)
 
 
