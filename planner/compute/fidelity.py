@@ -25,7 +25,10 @@ Held out (holdout runs, collected after η was fixed): each run is predicted wit
 as it stands (`mfu.EFFICIENCY`), no refit, and the baseline's MFU* is the one fitted on the fit
 runs alone, so neither side has seen the run. Held-out runs name their software stack (column
 `stack`); the medians are also given per stack and over production frameworks alone (every
-stack but the hand-written trainers in NON_PRODUCTION_STACKS). The holdout rows session 8 used
+stack but the hand-written trainers in NON_PRODUCTION_STACKS), per chip family and dense / MoE.
+Each held-out run belongs to one collection (catalogs/holdout_collections.csv: collection number
+and date), so a collection can be re-scored on its own against a later model
+(`benchmarks/fidelity.py --collection N`). The holdout rows session 8 used
 to diagnose the model (DIAGNOSIS_SET) are never fitted but no longer held out: their median is
 reported apart from that of the holdout rows no session has diagnosed on.
 
@@ -39,7 +42,7 @@ from __future__ import annotations
 import csv
 import math
 import statistics
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +53,7 @@ from planner.compute.stage import estimate
 from planner.workload import Workload
 
 RUNS_FILE = "training_runs.csv"
+COLLECTIONS_FILE = "holdout_collections.csv"
 HOURS_BASES = ("wall_clock", "throughput")
 USES = ("fit", "holdout")
 # Hand-written CUDA (llm.c) and a plain PyTorch loop (nanoGPT): not production training frameworks.
@@ -138,6 +142,20 @@ def load_runs(path: Path) -> list[Run]:
             stack=row["stack"].strip(),
         ))
     return runs
+
+
+def load_collections(path: Path) -> dict[str, int]:
+    """Held-out run name -> collection number (catalogs/holdout_collections.csv)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    out = {}
+    for row in rows:
+        if not row["collection"].strip().isdigit() or int(row["collection"]) < 1:
+            raise ValueError(f"{path}: run {row['run']!r}: collection must be a positive integer, got {row['collection']!r}")
+        if row["run"] in out:
+            raise ValueError(f"{path}: run {row['run']!r} is listed twice")
+        out[row["run"]] = int(row["collection"])
+    return out
 
 
 def _predict(run: Run, chip: ChipSpec, efficiency: Mapping[str, float] | None) -> tuple[float, float]:
@@ -300,14 +318,17 @@ def report_markdown(runs: list[Run], chips: Mapping[str, ChipSpec]) -> str:
 
 
 def holdout_markdown(runs: list[Run], chips: Mapping[str, ChipSpec],
-                     efficiency: Mapping[str, float] = EFFICIENCY) -> str:
-    """The held-out table of docs/fidelity.md: holdout runs against the fixed η table, and the
-    constant-MFU rule (fitted on the fit runs) on the same runs; medians overall, over the
-    diagnosis set and the rows unseen by it, on production stacks alone and per stack."""
-    comparisons = score_holdout(runs, chips, efficiency)
+                     efficiency: Mapping[str, float] = EFFICIENCY, names: Collection[str] | None = None) -> str:
+    """The held-out table of docs/fidelity.md: holdout runs (those in `names` if given) against
+    the fixed η table, and the constant-MFU rule (fitted on the fit runs) on the same runs;
+    medians overall, over the diagnosis set and the rows unseen by it, on production stacks
+    alone, per stack, per chip family and dense / MoE."""
+    best, baseline = holdout_constant_mfu_errors(runs, chips)
+    pairs = [(c, e) for c, e in zip(score_holdout(runs, chips, efficiency), baseline)
+             if names is None or c.run.name in names]
+    comparisons = [c for c, _ in pairs]
     if not comparisons:
         return "No held-out runs."
-    best, baseline = holdout_constant_mfu_errors(runs, chips)
     lines = [
         "| run | stack | chip | GPUs | hours basis | reported GPU-h | predicted GPU-h (fixed η) | error | "
         "implied MFU | model MFU | implied η | η in the table | constant-MFU rule error |",
@@ -321,7 +342,6 @@ def holdout_markdown(runs: list[Run], chips: Mapping[str, ChipSpec],
             f"{r.gpu_hours:,.1f} | {c.predicted_gpu_hours:,.1f} | {c.error:+.1%} | {c.implied_mfu:.1%} | "
             f"{c.model_mfu:.1%} | {c.implied_efficiency:.3f} | {c.fitted_efficiency:.3f} | {rule_error:+.1%} |"
         )
-    pairs = list(zip(comparisons, baseline))
     production = [(c, e) for c, e in pairs if c.run.stack not in NON_PRODUCTION_STACKS]
     diagnosed = [(c, e) for c, e in pairs if c.run.name in DIAGNOSIS_SET]
     unseen = [(c, e) for c, e in pairs if c.run.name not in DIAGNOSIS_SET]
@@ -329,13 +349,21 @@ def holdout_markdown(runs: list[Run], chips: Mapping[str, ChipSpec],
                   f"fitted on the fit runs only (6·N·D / ({best:.3f} × bf16 peak)). Rows of the diagnosis set "
                   f"were used to diagnose the model in session 8 (docs/fidelity.md): their scores are no longer "
                   f"held out; only rows unseen by that session are.", "",
-              _median_line("all holdout rows", pairs),
-              _median_line("diagnosis set (seen in session 8, not held out)", diagnosed)]
+              _median_line("all holdout rows" if names is None else "the held-out runs shown", pairs)]
+    if diagnosed:
+        lines.append(_median_line("diagnosis set (seen in session 8, not held out)", diagnosed))
     if unseen:
         lines.append(_median_line("held out, unseen by session 8", unseen))
-    lines.append(_median_line("production stacks (all but " + ", ".join(NON_PRODUCTION_STACKS) + ")", production))
+    if production:
+        lines.append(_median_line("production stacks (all but " + ", ".join(NON_PRODUCTION_STACKS) + ")", production))
     for stack in dict.fromkeys(c.run.stack for c in comparisons):
         lines.append(_median_line(stack or "stack not given", [(c, e) for c, e in pairs if c.run.stack == stack]))
+    families = {c.run.name: chip_family(chips[c.run.chip]) or c.run.chip for c in comparisons}
+    for family in dict.fromkeys(families.values()):
+        lines.append(_median_line(f"chip family {family}", [(c, e) for c, e in pairs if families[c.run.name] == family]))
+    for moe, label in ((False, "dense"), (True, "MoE")):
+        if any(c.moe == moe for c in comparisons):
+            lines.append(_median_line(label, [(c, e) for c, e in pairs if c.moe == moe]))
     return "\n".join(lines)
 
 
