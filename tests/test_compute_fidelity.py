@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from pathlib import Path
 
@@ -215,8 +216,8 @@ def test_holdout_is_scored_with_the_fixed_table_not_a_refit():
     refit = fidelity.calibrate_efficiency(changed, CHIPS)["ampere"]
     assert refit != pytest.approx(fidelity.calibrate_efficiency(RUNS, CHIPS)["ampere"], abs=5e-4)
     assert [c.predicted_gpu_hours for c in fidelity.score_holdout(changed, CHIPS)] == before
-    for c in fidelity.score_holdout(RUNS, CHIPS):
-        assert c.fitted_efficiency == EFFICIENCY[chip_family(CHIPS[c.run.chip])]
+    for c in fidelity.score_holdout(RUNS, CHIPS):  # families no measurement calibrates borrow the default
+        assert c.fitted_efficiency == EFFICIENCY.get(chip_family(CHIPS[c.run.chip]), UNCALIBRATED_EFFICIENCY)
 
 
 def test_holdout_hours_are_the_sources_figures():
@@ -321,3 +322,157 @@ def test_docs_show_the_current_holdout_table():
 
 def test_no_holdout_rows_says_so():
     assert fidelity.holdout_markdown([r for r in RUNS if r.use == "fit"], CHIPS) == "No held-out runs."
+
+
+def test_same_stack_ratio_is_the_published_throughput_ratio():
+    """LLM Foundry's MPT 70b: 1,007 tokens/s/GPU on H100 and 410 on A100 80GB (the rows'
+    sources), so A100 needs 1,007 / 410 = 2.456 times H100's GPU-hours per token."""
+    ratios = {(r.slower.name, r.faster.name): r for r in fidelity.same_stack_ratios(RUNS, CHIPS)}
+    pair = ratios[("MPT 70b on 64 A100-80GB (LLM Foundry benchmark)", "MPT 70b on 512 H100 (LLM Foundry benchmark)")]
+    assert pair.measured == pytest.approx(1007 / 410, rel=1e-5)
+    assert pair.predicted == pytest.approx(
+        fidelity.predicted_gpu_hours(pair.slower, CHIPS["A100-80GB"]) / fidelity.predicted_gpu_hours(pair.faster, CHIPS["H100"]))
+    # one pair per A100 row of LLM Foundry (8 rows), none within one chip family (A100 40GB vs 80GB)
+    assert sum(r.slower.stack == "LLM Foundry (Composer)" for r in ratios.values()) == 8
+    assert all(chip_family(CHIPS[r.slower.chip]) != chip_family(CHIPS[r.faster.chip]) for r in ratios.values())
+
+
+def test_docs_show_the_current_ratio_table():
+    """Refresh with: .venv/bin/python benchmarks/fidelity.py --write"""
+    assert fidelity.ratio_markdown(RUNS, CHIPS, EFFICIENCY) in DOC.read_text(encoding="utf-8")
+
+
+def test_diagnosis_set_is_the_first_two_collections_and_reported_apart():
+    """Session 8 diagnosed the model on the 25 holdout rows of the first two collections (7 + 18,
+    docs/fidelity.md): every one is a holdout row, none is fitted, and the generated block gives
+    their median under the diagnosis-set label; rows added later get a line of their own."""
+    holdout = {r.name for r in RUNS if r.use == "holdout"}
+    assert len(fidelity.DIAGNOSIS_SET) == 25 and fidelity.DIAGNOSIS_SET <= holdout
+    assert not fidelity.DIAGNOSIS_SET & {r.name for r in RUNS if r.use == "fit"}
+    text = fidelity.holdout_markdown(RUNS, CHIPS)
+    assert "* diagnosis set (seen in session 8, not held out) (25 runs)" in text
+    late = [r for r in RUNS if r.use == "holdout" and r.name not in fidelity.DIAGNOSIS_SET]
+    assert ("* held out, unseen by session 8" in text) == bool(late)
+    renamed = [dataclasses.replace(r, name=r.name + " (new)") if r.name == "JetMoE-8B" else r for r in RUNS]
+    assert f"* held out, unseen by session 8 ({len(late) + 1} run{'s' if late else ''})" in fidelity.holdout_markdown(renamed, CHIPS)
+
+
+def test_no_holdout_row_influences_any_fitted_constant():
+    """Scaling every held-out run's hours at once (all three collections) leaves the whole η table
+    (runs, then MLPerf and vendor rows on top of it), the leave-one-out table and the baseline's
+    MFU* unchanged: held-out rows are scored, never fitted."""
+    vendor = evidence.load_evidence(default_catalog_dir() / evidence.VENDOR_FILE)
+
+    def fitted(runs):
+        from_runs = fidelity.calibrate_efficiency(runs, CHIPS)
+        return from_runs | evidence.calibrate_from_evidence(EVIDENCE + vendor, CHIPS, from_runs)
+
+    changed = RUNS
+    for run in HOLDOUT:
+        changed = _scaled(changed, run.name, 3.0)
+    assert fitted(changed) == fitted(RUNS)
+    assert fidelity.constant_mfu_errors(changed, CHIPS) == fidelity.constant_mfu_errors(RUNS, CHIPS)
+    assert ([c.predicted_gpu_hours for c in fidelity.compare(changed, CHIPS)]
+            == [c.predicted_gpu_hours for c in fidelity.compare(RUNS, CHIPS)])
+
+
+# Third collection (2026-12-05, session 8), scored before any refit (docs/fidelity.md). Figures typed
+# from the sources named in each row's `source`.
+COLLECTIONS = fidelity.load_collections(default_catalog_dir() / fidelity.COLLECTIONS_FILE)
+THIRD = {r.name: r for r in HOLDOUT if COLLECTIONS.get(r.name) == 3}
+
+
+def test_every_holdout_row_is_in_exactly_one_collection():
+    assert set(COLLECTIONS) == {r.name for r in HOLDOUT}
+    assert sorted(statistics.multimode(COLLECTIONS.values())) == [3]  # the largest collection
+    assert [sum(n == k for n in COLLECTIONS.values()) for k in (1, 2, 3)] == [7, 18, 24]
+
+
+def test_collections_loader_rejects_a_bad_number(tmp_path):
+    bad = tmp_path / "collections.csv"
+    bad.write_text("run,collection,collected\nPhi-4 (14B),third,2026-12-05\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"collections\.csv: run 'Phi-4 \(14B\)': collection must be a positive integer, got 'third'"):
+        fidelity.load_collections(bad)
+
+
+def _maxtext(mfu, peak_tflops, d, heads, mlp, layers):
+    """(N, tokens/s/chip) of a MaxText config at commit 76bd53b: four attention matrices of
+    d x heads·256, a relu MLP of two matrices, two norm scales per layer, a tied 32,768 x d
+    embedding and a final norm; MaxText's FLOPs per token 6N + 6·heads·layers·256·2048
+    (train.py calculate_training_tflops); TFLOP/s/chip = MFU x the chip's peak."""
+    n = layers * (4 * d * heads * 256 + 2 * d * mlp + 2 * d) + 32768 * d + d
+    return n, mfu * peak_tflops * 1e12 / (6 * n + 6 * heads * layers * 256 * 2048)
+
+
+# name: (MFU, peak TFLOP/s, (d_model, heads, MLP, layers) from global_parameter_scale or the
+# config's base_* flags, nominal size in the table, per-device batch, tp, recompute)
+MAXTEXT = {
+    "MaxText 16B on 256 TPU v5e (MaxText benchmark)": (0.6110, 197, (5120, 32, 32768, 32), 16, 6, 1, 1),
+    "MaxText 32B on 256 TPU v5e (MaxText benchmark)": (0.6686, 197, (10240, 32, 32768, 32), 32, 4, 1, 1),
+    "MaxText 64B on 256 TPU v5e (MaxText benchmark)": (0.5990, 197, (10240, 32, 32768, 64), 64, 2, 1, 1),
+    "MaxText 128B on 256 TPU v5e (MaxText benchmark)": (0.5606, 197, (10240, 64, 65536, 64), 128, 1, 16, 1),
+    "MaxText 22B on 64 TPU v4 (MaxText benchmark)": (0.567, 275, (6144, 24, 24576, 48), 22, 16, 1, 1),
+    "MaxText 52B on 192 TPU v4 (MaxText benchmark)": (0.560, 275, (12288, 32, 49152, 32), 52, 10, 1, 1),
+    "MaxText 32B on 64 TPU v5p (MaxText benchmark)": (0.7147, 459, (10240, 32, 32768, 32), 32, 8, 4, 0),
+    "MaxText 64B on 64 TPU v5p (MaxText benchmark)": (0.7031, 459, (10240, 32, 32768, 64), 64, 4, 4, 0),
+    "MaxText 128B on 128 TPU v5p (MaxText benchmark)": (0.6868, 459, (10240, 64, 65536, 64), 128, 2, 8, 0),
+}
+THIRD_TOKENS_PER_S = {  # tokens/s per device as the sources state them, or the stated arithmetic
+    "GPT-OSS 120B on 64 H100 (Megatron-Bridge benchmark)": 5630,
+    "GPT-OSS 120B on 64 B200 (Megatron-Bridge benchmark)": 8213,
+    "Qwen3-30B-A3B on 16 H100 (Megatron-Bridge benchmark)": 5275,
+    "Qwen3-235B-A22B on 64 B200 (Megatron-Bridge benchmark)": 3269,
+    "Llama 2 7B on 8 Gaudi2 (Intel benchmark)": 70523 / 8,  # the page's total over 8 HPUs
+    "Llama 2 13B on 16 Gaudi2 (Intel benchmark)": 59397 / 16,
+    "Llama 3.1 8B on 512 Trainium (Neuron benchmark)": 47.95 * 8192 / 512,  # seq/s x sequence / 32 x 16 chips
+    "Llama 3.1 70B on 512 Trainium (Neuron benchmark)": 7.94 * 8192 / 512,
+    "Llama 3.1 8B on 64 H200 (torchtitan benchmark)": 10753,
+}
+PHI = {"Phi-3-mini (3.8B)": (512, 7), "Phi-3-medium (14B)": (512, 42), "Phi-4-mini (3.8B)": (512, 21),
+       "Phi-4 (14B)": (1920, 21), "Phi-2 (2.7B)": (96, 14), "Phi-1.5 (1.3B)": (32, 8)}  # model cards: GPUs, days
+
+
+def test_third_collection_hours_are_the_sources_figures():
+    assert set(THIRD) == set(MAXTEXT) | set(THIRD_TOKENS_PER_S) | set(PHI)
+    for name, (mfu, peak, shape, size, *_) in MAXTEXT.items():
+        n, per_chip = _maxtext(mfu, peak, *shape)
+        assert abs(n / 1e9 / size - 1) < 0.02, name  # the shape gives the table's nominal size
+        assert THIRD[name].params_total == n
+        assert THIRD[name].gpu_hours == pytest.approx(NOMINAL_TOKENS / per_chip / 3600, abs=0.01), name
+    assert THIRD["MaxText 16B on 256 TPU v5e (MaxText benchmark)"].gpu_hours == pytest.approx(23_277.56, abs=0.01)
+    for name, per_device in THIRD_TOKENS_PER_S.items():
+        run = THIRD[name]
+        assert run.tokens == NOMINAL_TOKENS and run.hours_basis == "throughput"
+        assert run.gpu_hours == pytest.approx(NOMINAL_TOKENS / per_device / 3600, abs=0.01), name
+    for name, (gpus, days) in PHI.items():
+        assert THIRD[name].gpus == gpus and THIRD[name].gpu_hours == gpus * days * 24
+        assert THIRD[name].hours_basis == "wall_clock"
+    assert THIRD["Phi-4 (14B)"].source.startswith("Secondary")
+
+
+def test_third_collection_is_scored_on_its_published_layout():
+    for name, (*_, per_device_batch, tp, recompute) in MAXTEXT.items():
+        run = THIRD[name]
+        assert run.batch_tokens == per_device_batch * run.gpus * 2048
+        assert dict(run.pin) == {"tp": tp, "pp": 1, "recompute": recompute}
+    pins = {"GPT-OSS 120B on 64 H100 (Megatron-Bridge benchmark)": {"tp": 1, "pp": 4},
+            "GPT-OSS 120B on 64 B200 (Megatron-Bridge benchmark)": {"tp": 1, "pp": 1},
+            "Qwen3-30B-A3B on 16 H100 (Megatron-Bridge benchmark)": {"tp": 1, "pp": 2},
+            "Qwen3-235B-A22B on 64 B200 (Megatron-Bridge benchmark)": {"tp": 1, "pp": 8},
+            "Llama 3.1 8B on 512 Trainium (Neuron benchmark)": {"tp": 16, "pp": 1},  # TP=32 NeuronCores
+            "Llama 3.1 70B on 512 Trainium (Neuron benchmark)": {"tp": 16, "pp": 8},
+            "Llama 3.1 8B on 64 H200 (torchtitan benchmark)": {"tp": 1, "pp": 1}}
+    for name, pin in pins.items():
+        assert dict(THIRD[name].pin) == pin, name
+    assert all(not THIRD[name].pin for name in PHI)
+    moe = {name for name, run in THIRD.items() if run.workload.active_params < run.workload.params}
+    assert moe == {name for name in THIRD if "Megatron-Bridge" in name}
+    assert all(run.source and run.stack and run.as_of for run in THIRD.values())
+
+
+def test_one_collection_is_scored_on_its_own():
+    """What `benchmarks/fidelity.py --collection 3` prints: the third collection's rows only."""
+    text = fidelity.holdout_markdown(RUNS, CHIPS, EFFICIENCY, set(THIRD))
+    rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| run ")]
+    assert [row.split(" | ")[0].removeprefix("| ") for row in rows] == list(THIRD)
+    assert "* the held-out runs shown (24 runs)" in text

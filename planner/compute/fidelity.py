@@ -25,7 +25,16 @@ Held out (holdout runs, collected after η was fixed): each run is predicted wit
 as it stands (`mfu.EFFICIENCY`), no refit, and the baseline's MFU* is the one fitted on the fit
 runs alone, so neither side has seen the run. Held-out runs name their software stack (column
 `stack`); the medians are also given per stack and over production frameworks alone (every
-stack but the hand-written trainers in NON_PRODUCTION_STACKS).
+stack but the hand-written trainers in NON_PRODUCTION_STACKS), per chip family and dense / MoE.
+Each held-out run belongs to one collection (catalogs/holdout_collections.csv: collection number
+and date), so a collection can be re-scored on its own against a later model
+(`benchmarks/fidelity.py --collection N`). The holdout rows session 8 used
+to diagnose the model (DIAGNOSIS_SET) are never fitted but no longer held out: their median is
+reported apart from that of the holdout rows no session has diagnosed on.
+
+Same-stack chip ratios: where one model was measured on one software stack on two chip
+families, the ratio of GPU-hours per token, measured and predicted (same_stack_ratios): the
+relative speed that chip choice rests on.
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ from __future__ import annotations
 import csv
 import math
 import statistics
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,10 +53,25 @@ from planner.compute.stage import estimate
 from planner.workload import Workload
 
 RUNS_FILE = "training_runs.csv"
+COLLECTIONS_FILE = "holdout_collections.csv"
 HOURS_BASES = ("wall_clock", "throughput")
 USES = ("fit", "holdout")
 # Hand-written CUDA (llm.c) and a plain PyTorch loop (nanoGPT): not production training frameworks.
 NON_PRODUCTION_STACKS = ("llm.c", "nanoGPT")
+# The holdout rows of the first two collections, which session 8 used to diagnose the model
+# (docs/fidelity.md): still `use = holdout` (never fitted) but no longer a held-out test.
+DIAGNOSIS_SET = frozenset((
+    "GPT-2 124M (llm.c)", "GPT-2 350M (llm.c)", "GPT-2 774M (llm.c)", "GPT-2 1558M (llm.c)", "GPT-2 124M (nanoGPT)",
+    "Pythia 1.0B", "MPT-1.3B (RedPajama 200B)", "MPT 70b on 512 H100 (LLM Foundry benchmark)",
+    "MPT 30b on 512 H100 (LLM Foundry benchmark)", "MPT 7b on 512 H100 (LLM Foundry benchmark)",
+    "MPT 1b on 512 H100 (LLM Foundry benchmark)", "MPT 70b on 64 A100-80GB (LLM Foundry benchmark)",
+    "MPT 30b on 8 A100-80GB (LLM Foundry benchmark)", "MPT 7b on 8 A100-80GB (LLM Foundry benchmark)",
+    "MPT 1b on 8 A100-80GB (LLM Foundry benchmark)", "MPT 70b on 128 A100 (LLM Foundry benchmark)",
+    "MPT 30b on 128 A100 (LLM Foundry benchmark)", "MPT 7b on 128 A100 (LLM Foundry benchmark)",
+    "MPT 1b on 128 A100 (LLM Foundry benchmark)", "Llama 3 8B on 64 A100-80GB (torchtitan benchmark)",
+    "Llama 3 70B on 64 A100-80GB (torchtitan benchmark)", "Llama 2 13B on 64 A100-80GB (torchtitan benchmark)",
+    "Llama 2 70B on 64 A100-80GB (torchtitan benchmark)", "JetMoE-8B", "OLMo Hybrid 7B (B200 phase)",
+))
 
 
 @dataclass(frozen=True)
@@ -118,6 +142,20 @@ def load_runs(path: Path) -> list[Run]:
             stack=row["stack"].strip(),
         ))
     return runs
+
+
+def load_collections(path: Path) -> dict[str, int]:
+    """Held-out run name -> collection number (catalogs/holdout_collections.csv)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    out = {}
+    for row in rows:
+        if not row["collection"].strip().isdigit() or int(row["collection"]) < 1:
+            raise ValueError(f"{path}: run {row['run']!r}: collection must be a positive integer, got {row['collection']!r}")
+        if row["run"] in out:
+            raise ValueError(f"{path}: run {row['run']!r} is listed twice")
+        out[row["run"]] = int(row["collection"])
+    return out
 
 
 def _predict(run: Run, chip: ChipSpec, efficiency: Mapping[str, float] | None) -> tuple[float, float]:
@@ -280,14 +318,17 @@ def report_markdown(runs: list[Run], chips: Mapping[str, ChipSpec]) -> str:
 
 
 def holdout_markdown(runs: list[Run], chips: Mapping[str, ChipSpec],
-                     efficiency: Mapping[str, float] = EFFICIENCY) -> str:
-    """The held-out table of docs/fidelity.md: holdout runs against the fixed η table, and the
-    constant-MFU rule (fitted on the fit runs) on the same runs; medians overall, on production
-    stacks alone and per stack."""
-    comparisons = score_holdout(runs, chips, efficiency)
+                     efficiency: Mapping[str, float] = EFFICIENCY, names: Collection[str] | None = None) -> str:
+    """The held-out table of docs/fidelity.md: holdout runs (those in `names` if given) against
+    the fixed η table, and the constant-MFU rule (fitted on the fit runs) on the same runs;
+    medians overall, over the diagnosis set and the rows unseen by it, on production stacks
+    alone, per stack, per chip family and dense / MoE."""
+    best, baseline = holdout_constant_mfu_errors(runs, chips)
+    pairs = [(c, e) for c, e in zip(score_holdout(runs, chips, efficiency), baseline)
+             if names is None or c.run.name in names]
+    comparisons = [c for c, _ in pairs]
     if not comparisons:
         return "No held-out runs."
-    best, baseline = holdout_constant_mfu_errors(runs, chips)
     lines = [
         "| run | stack | chip | GPUs | hours basis | reported GPU-h | predicted GPU-h (fixed η) | error | "
         "implied MFU | model MFU | implied η | η in the table | constant-MFU rule error |",
@@ -301,15 +342,28 @@ def holdout_markdown(runs: list[Run], chips: Mapping[str, ChipSpec],
             f"{r.gpu_hours:,.1f} | {c.predicted_gpu_hours:,.1f} | {c.error:+.1%} | {c.implied_mfu:.1%} | "
             f"{c.model_mfu:.1%} | {c.implied_efficiency:.3f} | {c.fitted_efficiency:.3f} | {rule_error:+.1%} |"
         )
-    pairs = list(zip(comparisons, baseline))
     production = [(c, e) for c, e in pairs if c.run.stack not in NON_PRODUCTION_STACKS]
-    lines += ["", f"Holdout runs' median |error| at the current η table (a held-out score only until the next "
-                  f"refit, docs/fidelity.md), model against the constant-MFU rule fitted on the fit runs only "
-                  f"(6·N·D / ({best:.3f} × bf16 peak)):", "",
-              _median_line("all held-out runs", pairs),
-              _median_line("production stacks (all but " + ", ".join(NON_PRODUCTION_STACKS) + ")", production)]
+    diagnosed = [(c, e) for c, e in pairs if c.run.name in DIAGNOSIS_SET]
+    unseen = [(c, e) for c, e in pairs if c.run.name not in DIAGNOSIS_SET]
+    lines += ["", f"Holdout runs' median |error| at the current η table, model against the constant-MFU rule "
+                  f"fitted on the fit runs only (6·N·D / ({best:.3f} × bf16 peak)). Rows of the diagnosis set "
+                  f"were used to diagnose the model in session 8 (docs/fidelity.md): their scores are no longer "
+                  f"held out; only rows unseen by that session are.", "",
+              _median_line("all holdout rows" if names is None else "the held-out runs shown", pairs)]
+    if diagnosed:
+        lines.append(_median_line("diagnosis set (seen in session 8, not held out)", diagnosed))
+    if unseen:
+        lines.append(_median_line("held out, unseen by session 8", unseen))
+    if production:
+        lines.append(_median_line("production stacks (all but " + ", ".join(NON_PRODUCTION_STACKS) + ")", production))
     for stack in dict.fromkeys(c.run.stack for c in comparisons):
         lines.append(_median_line(stack or "stack not given", [(c, e) for c, e in pairs if c.run.stack == stack]))
+    families = {c.run.name: chip_family(chips[c.run.chip]) or c.run.chip for c in comparisons}
+    for family in dict.fromkeys(families.values()):
+        lines.append(_median_line(f"chip family {family}", [(c, e) for c, e in pairs if families[c.run.name] == family]))
+    for moe, label in ((False, "dense"), (True, "MoE")):
+        if any(c.moe == moe for c in comparisons):
+            lines.append(_median_line(label, [(c, e) for c, e in pairs if c.moe == moe]))
     return "\n".join(lines)
 
 
@@ -319,3 +373,47 @@ def _median_line(label: str, pairs: list[tuple[Comparison, float]]) -> str:
     rule = statistics.median(e for _, e in pairs)
     runs = f"{len(pairs)} run{'s' if len(pairs) != 1 else ''}"
     return f"* {label} ({runs}): model {model:.1%}; constant-MFU rule {rule:.1%}."
+
+
+@dataclass(frozen=True)
+class ChipRatio:
+    """One model on one software stack measured on two chips: GPU-hours per token on the slower
+    chip over the faster one (by bf16 peak), as published and as the model predicts."""
+
+    slower: Run
+    faster: Run
+    measured: float
+    predicted: float
+
+
+def same_stack_ratios(runs: list[Run], chips: Mapping[str, ChipSpec],
+                      efficiency: Mapping[str, float] = EFFICIENCY) -> list[ChipRatio]:
+    """Every pair of scored runs with the same stack, parameters and context on two chips of
+    different families (e.g. LLM Foundry's MPT tables on A100 and H100): the per-token GPU-hour
+    ratio the model must reproduce for the planner to choose between those chips correctly."""
+    scored = [r for r in runs if r.scored and r.stack]
+    out = []
+    for i, a in enumerate(scored):
+        for b in scored[i + 1:]:
+            same = (a.stack, a.params_total, a.seq_len) == (b.stack, b.params_total, b.seq_len)
+            if not same or chip_family(chips[a.chip]) == chip_family(chips[b.chip]):
+                continue
+            slow, fast = sorted((a, b), key=lambda r: peak_flops_per_s(chips[r.chip], "bf16"))
+            measured = (slow.gpu_hours / slow.tokens) / (fast.gpu_hours / fast.tokens)
+            predicted = ((predicted_gpu_hours(slow, chips[slow.chip], efficiency) / slow.tokens)
+                         / (predicted_gpu_hours(fast, chips[fast.chip], efficiency) / fast.tokens))
+            out.append(ChipRatio(slow, fast, measured, predicted))
+    return out
+
+
+def ratio_markdown(runs: list[Run], chips: Mapping[str, ChipSpec],
+                   efficiency: Mapping[str, float] = EFFICIENCY) -> str:
+    """The same-stack chip ratio table of docs/fidelity.md (same_stack_ratios)."""
+    ratios = same_stack_ratios(runs, chips, efficiency)
+    if not ratios:
+        return "No model measured on two chip families with one stack."
+    lines = ["| stack | slower chip run | faster chip run | GPU-h per token, slower / faster: measured | predicted | "
+             "predicted / measured |", "|---|---|---|---:|---:|---:|"]
+    lines += [f"| {r.slower.stack} | {r.slower.name} | {r.faster.name} | {r.measured:.2f} | {r.predicted:.2f} | "
+              f"{r.predicted / r.measured:.2f} |" for r in ratios]
+    return "\n".join(lines)
