@@ -40,6 +40,16 @@ def test_default_values_span_the_scenario_bound():
         sweep_values(scenario, catalog, "deadline", 3, 50, 10, None)
 
 
+def test_a_programs_deadlines_stop_at_its_cadence():
+    """Enterprise: 180-day deadline, runs every 182.5 days. The default sweep would reach 1.5 x 180
+    = 270 days, which overlaps the next run's window (the scenario rejects it): it stops at 182.5,
+    and an explicit --max beyond that is refused with the largest allowed value."""
+    scenario, catalog = load_inputs(ROOT / "scenarios" / "enterprise_70b.yaml")
+    assert sweep_values(scenario, catalog, "deadline", 3, None, None, None) == [45.0, 113.75, 182.5]
+    with pytest.raises(InputError, match=r"--max 200.*program.every_days \(182.5\).*at most 182.5"):
+        sweep_values(scenario, catalog, "deadline", 3, None, 200, None)
+
+
 def test_deadline_frontier_plans_every_point_and_flags_no_gain():
     scenario, catalog = load_inputs(UNIVERSITY)
     fr = frontier(scenario, catalog, "deadline", values=[60, 2, 0.02, 30, 0.5], workers=2)

@@ -44,14 +44,15 @@ def test_distributions_invert_their_cdf():
 @pytest.mark.parametrize("fixture", ["university", "bought"])
 def test_nominal_inputs_reproduce_the_plan(fixture, request):
     scenario, catalog, plan = request.getfixturevalue(fixture)
-    cost, end = outcome_under(plan, scenario, catalog, Multipliers())
+    cost, end, late = outcome_under(plan, scenario, catalog, Multipliers())
     assert cost == pytest.approx(plan.total_cost_usd, rel=1e-9)
     assert end == pytest.approx(plan.end_day, rel=1e-9)
+    assert late == pytest.approx(plan.end_day - scenario.deadline_days, rel=1e-9)  # one run
 
 
 def test_inputs_move_the_outcome_the_right_way(university, bought):
     scenario, catalog, plan = university
-    cost, end = outcome_under(plan, scenario, catalog, Multipliers(mfu={"*": 0.5}))
+    cost, end, _ = outcome_under(plan, scenario, catalog, Multipliers(mfu={"*": 0.5}))
     assert end == pytest.approx(2 * plan.end_day, rel=0.01) and cost == pytest.approx(2 * plan.total_cost_usd, rel=0.01)
     dear = outcome_under(plan, scenario, catalog, Multipliers(electricity=3.0))[0]
     assert dear == pytest.approx(3 * plan.total_cost_usd)  # held servers pay only electricity
@@ -91,3 +92,19 @@ def test_robust_plan_is_planned_at_adverse_inputs(university):
     assert "P90" in robust.explanations[-1]
     with pytest.raises(InputError, match="--robust"):
         robust_multipliers(90)
+
+
+def test_each_run_of_a_program_is_held_to_its_own_deadline(university):
+    """Three runs of the university's plan, windows 200 days apart: the last run ends near day
+    426, long after run 1's 180-day deadline, yet every run ends well inside its own window.
+    Made as tight as run 1's own length, some draws miss (the run-1 check still bites)."""
+    scenario, catalog, _ = university
+    data = scenario.model_dump()
+    data["program"] = {"runs": 3, "every_days": 200.0}
+    program = Scenario.model_validate(data)
+    plan = make_plan(program, catalog, explain=False)
+    assert plan.end_day > 400 + 0.5 * plan.runs[0].end_day and plan.runs[0].end_day < 0.5 * program.deadline_days
+    r = risk(plan, program, catalog, draws=30, seed=3, workers=1)
+    assert r.p_miss_deadline == 0.0 and r.last_deadline_day == 180 + 2 * 200
+    tight = program.model_copy(update={"deadline_days": plan.runs[0].end_day})
+    assert 0.1 < risk(plan, tight, catalog, draws=60, seed=7, workers=1).p_miss_deadline < 0.9

@@ -202,7 +202,7 @@ def _risk(r: Risk) -> str:
     cost_marks = [(r.plan_cost_usd, "plan", "#555"), (r.cost_usd.p90, "P90", "#f28e2b")]
     cost_marks += [(r.budget_usd, "budget", "#c0392b")] if r.budget_usd else []
     end_marks = [(r.plan_end_day, "plan", "#555"), (r.end_day.p90, "P90", "#f28e2b"),
-                 (r.deadline_days, "deadline", "#c0392b")]
+                 (r.last_deadline_day, "deadline" if r.last_deadline_day == r.deadline_days else "last deadline", "#c0392b")]
     return (f"<h2 id='risk'>Risk</h2><p>{r.draws} Monte Carlo draws (seed {r.seed}) of MFU, failure rate, cloud "
             "prices, electricity and lead times, with the plan's decisions held fixed (sources below).</p>"
             f"<div class='cards'>{cards}</div>"

@@ -92,7 +92,8 @@ def frontier(scenario: Scenario, catalog: Catalog, vary: Vary, points: int = 7, 
 
 def sweep_values(scenario: Scenario, catalog: Catalog, vary: Vary, points: int, lo: float | None, hi: float | None,
                  target: float | None) -> list[float]:
-    """`points` values from lo to hi; unset ends default to DEFAULT_SPAN times the scenario's value.
+    """`points` values from lo to hi; unset ends default to DEFAULT_SPAN times the scenario's value,
+    deadlines at most a program's every_days (runs may not overlap).
 
     Budgets are spaced geometrically (they span a factor), deadlines and targets evenly.
     """
@@ -103,9 +104,13 @@ def sweep_values(scenario: Scenario, catalog: Catalog, vary: Vary, points: int, 
         what = "budget" if vary == "budget" else "target"
         raise InputError(f"scenario {scenario.name}", f"has no {what} to sweep around", "give --min and --max")
     lo = lo if lo is not None else base * DEFAULT_SPAN[vary][0]
+    every = scenario.program.every_days if scenario.program.runs > 1 else None
+    if vary == "deadline" and every is not None and hi is not None and hi > every:
+        raise InputError(f"--max {hi:g}", f"a deadline past program.every_days ({every:g}) would overlap the "
+                                           f"program's runs", f"give --max at most {every:g}")
     hi = hi if hi is not None else base * DEFAULT_SPAN[vary][1]
-    if vary == "deadline":
-        hi = min(hi, MAX_DEADLINE_DAYS)
+    if vary == "deadline":  # a program's run must end before the next one's window opens
+        hi = min(hi, MAX_DEADLINE_DAYS, every or MAX_DEADLINE_DAYS)
     if not 0 < lo <= hi:
         raise InputError("--min/--max", f"need 0 < min <= max (got {lo:g}, {hi:g})")
     if points == 1:
