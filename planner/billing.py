@@ -70,8 +70,10 @@ def _stage_notes(plan: Plan, stages, runs: int, ends_last_run: bool, which: str,
         cost, days = at(seg.nodes)
         startup_usd = seg.gpus * startup * price * runs
         cap, field = rental_node_limit(offer, scenario, seg.source)
+        basis = offer.capacity_basis(field)
         whose = (f"the scenario's {field} for {offer.provider}" if field.startswith("policy.") else
-                 f"catalogs/offers.csv {field}, a planner assumption: set it to the capacity your provider confirms")
+                 f"catalogs/offers.csv {field}, a planner assumption: set it to the capacity your provider confirms"
+                 if basis == "assumption" else f"catalogs/offers.csv {field}: {basis}, its capacity_source")
         if cost <= 0 or (startup_usd < NOTABLE_SHARE * cost and seg.nodes < cap):
             continue
         said = []

@@ -161,8 +161,8 @@ def _report(result, method: str, offer, site, offers) -> RunEstimate:
         if billed != result.n_gpus:
             notes.append(f"billed for {billed} GPUs: whole {offer.gpus_per_node}-GPU instances")
         if billed > offer.max_nodes * offer.gpus_per_node:
-            notes.append(f"{billed:,} GPUs exceed the catalog's capacity assumption for {offer.offer_id} "
-                         f"({offer.max_nodes} instances); no {result.chip} offer lists that many")
+            notes.append(f"{billed:,} GPUs exceed the catalog's capacity for {offer.offer_id} "
+                         f"({offer.max_nodes} instances: {offer.capacity_basis()}); no {result.chip} offer lists that many")
     return RunEstimate(
         chip=result.chip, gpus=result.n_gpus, precision=result.precision, method=method, flops=result.flops,
         gpu_hours=result.gpu_hours, wall_clock_days=result.wall_clock_days, mfu=result.mfu, goodput=result.goodput,

@@ -154,16 +154,19 @@ def test_data_preparation_gates_pretraining():
 
 
 def test_a_stage_at_its_capacity_limit_says_so_and_whose_limit_it_is():
-    """The startup's continued pretraining rents as many spot TPU v6e hosts as the catalog assumes
-    obtainable (spot_max_nodes, unsourced): the plan says so and prices twice the nodes beyond it,
-    so a reader can tell what the assumption costs. Capped by the scenario's own quota on every
-    provider instead, the note names that quota."""
+    """The startup's continued pretraining rents as many spot nodes as the catalog assumes
+    obtainable (spot_max_nodes, labelled an assumption in capacity_source): the plan says so and
+    prices twice the nodes beyond it, so a reader can tell what the assumption costs. Capped by the
+    scenario's own quota on every provider instead, the note names that quota."""
     scenario, catalog = load_inputs(STARTUP)
     plan = make_plan(scenario, catalog)
     seg = plan.stages[0].segments[0]
-    assert seg.source == "spot" and seg.nodes == catalog.offers[seg.offer].spot_max_nodes
+    offer = catalog.offers[seg.offer]
+    assert seg.source == "spot" and seg.nodes == offer.spot_max_nodes
+    assert offer.capacity_basis("spot_max_nodes") == "assumption"
     note = next(e for e in plan.explanations if e.startswith(f"{plan.stages[0].name} on "))
-    assert f"{seg.nodes} nodes is the most it may rent at once (catalogs/offers.csv spot_max_nodes" in note
+    assert (f"{seg.nodes} nodes is the most it may rent at once (catalogs/offers.csv spot_max_nodes, "
+            "a planner assumption") in note
     assert re.search(rf"on {2 * seg.nodes} nodes \(beyond that\) it would end [\d.e+]+ hours sooner", note), note
 
     quota = {offer.provider: 16 for offer in catalog.offers.values()}
@@ -173,3 +176,18 @@ def test_a_stage_at_its_capacity_limit_says_so_and_whose_limit_it_is():
     assert seg.nodes == 16
     note = next(e for e in plan.explanations if e.startswith(f"{plan.stages[0].name} on "))
     assert f"16 nodes is the most it may rent at once (the scenario's policy.max_nodes_per_provider for {seg.provider})" in note
+
+
+def test_a_documented_capacity_limit_is_named_not_called_an_assumption():
+    """Distillation's pretraining fills one TPU v6e slice (256 chips = 32 hosts of 8, Google's
+    TPU v6e page): the note quotes that limit from capacity_source and still prices 64 hosts
+    (two slices over Multislice) beyond it."""
+    scenario, catalog = load_inputs(ROOT / "scenarios" / "distillation.yaml")
+    plan = make_plan(scenario, catalog)
+    seg = plan.stages[0].segments[0]
+    assert (seg.offer, seg.source, seg.nodes) == ("gcp-tpu-v6e-8-us-central1", "spot", 32)
+    note = next(e for e in plan.explanations if e.startswith(f"{plan.stages[0].name} on "))
+    assert ("32 nodes is the most it may rent at once (catalogs/offers.csv spot_max_nodes: one TPU v6e slice "
+            "(256 chips), its capacity_source)") in note
+    assert "assumption" not in note
+    assert re.search(r"on 64 nodes \(beyond that\) it would end [\d.e+]+ hours sooner", note), note

@@ -52,6 +52,32 @@ def test_scenario_ids_exist(catalog):
     assert {"AWS", "GCP", "Azure", "OCI", "Lambda", "CoreWeave", "RunPod"} <= providers
 
 
+def test_every_offer_says_why_its_capacity_limit_is_what_it_is(catalog):
+    """max_nodes and spot_max_nodes are either a documented limit (a page with a URL and the day it
+    was read) or labelled an assumption saying what the number stands for."""
+    for key, offer in catalog.offers.items():
+        text = offer.capacity_source or ""
+        assert text.startswith("assumption: ") or ("https://" in text and "read 2026-" in text), key
+        assert len(text) > 80, f"{key}: capacity_source does not say why"
+
+
+def test_documented_capacity_limits(catalog):
+    """Google's TPU v6e page: a slice trains on up to 256 chips (16x16, 32 hosts of 8), so the
+    8-chip host offer allows 256 / 8 = 32 hosts, spot too. AWS's Capacity Blocks hold up to 64
+    instances, the size the four Capacity Block types allow; their spot figure stays an
+    assumption, and a p3 (no Capacity Blocks) is an assumption throughout."""
+    v6e = catalog.offers["gcp-tpu-v6e-8-us-central1"]
+    assert (v6e.max_nodes * v6e.gpus_per_node, v6e.spot_max_nodes) == (256, 32)
+    assert v6e.capacity_basis() == v6e.capacity_basis("spot_max_nodes") == "one TPU v6e slice (256 chips)"
+    for instance in ("p4d.24xlarge", "p5.48xlarge", "p5en.48xlarge", "p6-b200.48xlarge"):
+        offer = catalog.offers[f"aws-{instance}-us-east-1"]
+        assert offer.max_nodes == 64 and offer.capacity_basis() == "largest AWS Capacity Block"
+        assert offer.capacity_basis("spot_max_nodes") == "assumption"
+    p3 = catalog.offers["aws-p3.16xlarge-us-east-1"]
+    assert p3.capacity_basis() == p3.capacity_basis("spot_max_nodes") == "assumption"
+    assert p3.model_copy(update={"capacity_source": None}).capacity_basis() == "assumption"
+
+
 def test_offer_convenience_properties(catalog):
     p5 = catalog.offers["aws-p5.48xlarge-us-east-1"]
     assert (p5.chip, p5.gpus_per_node) == ("H100", 8)

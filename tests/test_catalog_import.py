@@ -29,6 +29,7 @@ def test_import_keeps_known_accelerators_at_the_cheapest_zone():
     p5 = by_id.loc["aws-p5.48xlarge-us-east-1"]
     assert (p5["Price"], p5["SpotPrice"], p5["AcceleratorCount"]) == (55.04, 17.63, 8)  # two zones -> cheapest
     assert (p5["site"], p5["max_nodes"], p5["spot_interruptions_per_node_day"]) == ("us-virginia", 64, 0.1)
+    assert (offers["capacity_source"].str.startswith("assumption: ")).all()  # no limit is read from SkyPilot
     p4de = by_id.loc["aws-p4de.24xlarge-us-east-1"]
     assert math.isnan(p4de["SpotPrice"]) and math.isnan(p4de["spot_interruptions_per_node_day"])
     assert (offers["source"].str.contains("skypilot_vms_small.csv")).all() and (offers["as_of"] == "2025-06").all()

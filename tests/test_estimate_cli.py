@@ -151,3 +151,12 @@ def test_context_parallel_layout_is_shown(capsys):
     lay = run_json(capsys, "--params", "70e9", "--tokens", "2e12", "--chip", "H100", "--gpus", "64",
                    "--seq-len", "8192")["layout"]
     assert lay["cp"] == 2 and lay["tp"] * lay["cp"] * lay["pp"] * lay["dp"] == 64
+
+
+def test_more_devices_than_one_tpu_v6e_slice_names_the_limit(capsys):
+    """512 v6e chips are two 256-chip slices (Google's TPU v6e page: training on up to 256 chips):
+    more than the catalog's one-slice limit of 32 8-chip hosts, and the note says whose limit."""
+    code, out, err = run(capsys, "--params", "7e9", "--tokens", "1e12", "--chip", "tpu-v6e", "--gpus", "512")
+    assert code == 0, err
+    assert ("512 GPUs exceed the catalog's capacity for gcp-tpu-v6e-8-us-central1 "
+            "(32 instances: one TPU v6e slice (256 chips))") in out + err

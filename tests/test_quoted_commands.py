@@ -58,14 +58,15 @@ CLAIMS = {
     # the roadmap's answer as README states it: buy now for all four base runs, save against renting
     "plan portfolio scenarios/portfolios/roadmap.yaml": [
         r"day 0: buy 24 × dgx-h100 .*delivered day 84,.*for base-v1, base-v2, base-v3, base-v4; 61% busy",
-        r"vs renting everything: \$11,49\d,\d{3} \(saves \$1,00\d,\d{3}\)", r"vs owning everything: no such plan",
-        r"base-v1 .* on_demand tpu-v6e, owned H100 ",
-        r"legal-adapt .* continue continue-llama-3(\.1)?-8b-141B .* spot tpu-v6e",
-        r"medical-adapt .* continue continue-llama-3(\.1)?-8b-141B .* spot tpu-v6e", r"monthly-finetunes .* spot tpu-v6e"],
+        r"vs renting everything: \$13,24\d,\d{3} \(saves \$2,24\d,\d{3}\)", r"vs owning everything: no such plan",
+        r"base-v1 .* on_demand H100, owned H100 ",
+        r"legal-adapt .* continue continue-qwen2\.5-7b-150B .* spot tpu-v6e",
+        r"medical-adapt .* continue continue-qwen2\.5-7b-150B .* spot tpu-v6e", r"monthly-finetunes .* spot tpu-v6e"],
 }
 # Frontiers the comments describe: at least three distinct points, and the path kinds they show.
 FRONTIERS = {
-    "plan frontier scenarios/startup_7b.yaml --vary deadline --min 1 --max 5 --points 5": (3, {"continue"}),
+    # one frontier point since TPU v6e rentals stop at one slice: the cheapest plan (64 spot B200) is also the fastest
+    "plan frontier scenarios/startup_7b.yaml --vary deadline --min 1 --max 5 --points 5": (1, {"continue"}),
     "plan frontier scenarios/startup_7b.yaml --vary budget": (3, {"continue"}),
     "plan frontier scenarios/small_lab_finetune.yaml --vary budget": (3, {"continue"}),
     "plan frontier scenarios/distillation.yaml --vary budget --min 25000 --max 125000 --points 5":

@@ -119,7 +119,8 @@ class CloudOffer(Row):
     SpotPrice: Positive | None = Field(None, description="Spot price, USD per instance-hour; None = no spot.")
     reserved_1y_usd_per_gpu_hour: Positive | None = Field(None, description="1-year commitment, USD per GPU-hour.")
     reserved_3y_usd_per_gpu_hour: Positive | None = Field(None, description="3-year commitment, USD per GPU-hour.")
-    max_nodes: Annotated[int, Field(ge=1)] = Field(description="Instances obtainable at once (planner assumption).")
+    max_nodes: Annotated[int, Field(ge=1)] = Field(
+        description="Instances a plan may rent at once; capacity_source says whose limit it is or labels it an assumption.")
     spot_interruptions_per_node_day: NonNegative | None = Field(
         None, description="Spot preemptions per instance per day (planner assumption); needed when SpotPrice is set.")
     site: Text = Field(description="Site id from sites.csv (electricity, carbon, PUE).")
@@ -132,9 +133,21 @@ class CloudOffer(Row):
                     "minutes; every node is billed for it.")
     min_billed_minutes: NonNegative = Field(description="Least time billed per node for a segment, minutes.")
     spot_max_nodes: Annotated[int, Field(ge=1)] | None = Field(
-        None, description="Spot instances one can expect to obtain at once (planner assumption); None = no spot.")
-    billing_source: Text = Field(description="Source of startup_minutes, min_billed_minutes and spot_max_nodes, "
-                                             "or 'assumption: ...'.")
+        None, description="Spot instances one can expect to obtain at once (see capacity_source); None = no spot.")
+    billing_source: Text = Field(description="Source of startup_minutes and min_billed_minutes, or 'assumption: ...'.")
+    capacity_source: str | None = Field(
+        None, description="Why max_nodes and spot_max_nodes are what they are: '<limit>: <source, page, date read>' "
+                          "or 'assumption: <what the number stands for and why>', with 'spot_max_nodes: assumption' "
+                          "when only max_nodes is sourced; blank = an unlabelled assumption.")
+
+    def capacity_basis(self, field: str = "max_nodes") -> str:
+        """What sets `field` (max_nodes or spot_max_nodes) in a few words: capacity_source up to its
+        first colon, or 'assumption' when capacity_source is blank, says so, or says
+        'spot_max_nodes: assumption' for the spot figure."""
+        text = self.capacity_source or "assumption"
+        if field == "spot_max_nodes" and "spot_max_nodes: assumption" in text:
+            return "assumption"
+        return text.split(":", 1)[0].strip()
 
     @property
     def chip(self) -> str:

@@ -30,11 +30,14 @@ REQUIRED_COLUMNS = ("InstanceType", "AcceleratorName", "AcceleratorCount", "Pric
 OFFER_COLUMNS = ["offer_id", "provider", "Region", "InstanceType", "AcceleratorName", "AcceleratorCount", "Price",
                  "SpotPrice", "reserved_1y_usd_per_gpu_hour", "reserved_3y_usd_per_gpu_hour", "max_nodes",
                  "spot_interruptions_per_node_day", "site", "notes", "source", "as_of", "startup_minutes",
-                 "min_billed_minutes", "spot_max_nodes", "billing_source"]
+                 "min_billed_minutes", "spot_max_nodes", "billing_source", "capacity_source"]
 
-# Planner assumptions, the same as in the bundled offers.csv (docs/catalogs.md).
+# Planner assumptions, as for the bundled offers without a published limit (docs/catalogs.md).
 MAX_NODES = 64
 MAX_NODES_SINGLE_GPU = 8
+CAPACITY_SOURCE = ("assumption: 64 multi-GPU instances (8 single-GPU ones), the largest AWS Capacity Block used as a "
+                   "yardstick for a co-located cluster one can book; set max_nodes and spot_max_nodes to the capacity "
+                   "your provider confirms (docs/catalogs.md)")
 # An instance-hour above this (USD) is taken as a corrupt file, not a price (the dearest instances
 # list at about 100 USD per hour).
 MAX_INSTANCE_USD_PER_HOUR = 1e5
@@ -225,14 +228,16 @@ def _as_offers(offers: pd.DataFrame, provider: str, file_name: str, as_of: str) 
         "spot_interruptions_per_node_day": has_spot.map({True: SPOT_INTERRUPTIONS_PER_NODE_DAY, False: float("nan")}),
         "site": offers["site"],
         "notes": "",
-        "source": (f"SkyPilot catalog {file_name}, cheapest availability zone per region; max_nodes and "
-                   "spot_interruptions_per_node_day are planner assumptions (docs/catalogs.md)"),
+        "source": (f"SkyPilot catalog {file_name}, cheapest availability zone per region; "
+                   "spot_interruptions_per_node_day is a planner assumption (docs/catalogs.md); max_nodes: "
+                   "capacity_source"),
         "as_of": as_of,
         "startup_minutes": STARTUP_MINUTES,
         "min_billed_minutes": MIN_BILLED_MINUTES,
         "spot_max_nodes": pd.array([(MAX_NODES if n > 1 else MAX_NODES_SINGLE_GPU) if s else None
                                     for n, s in zip(count, has_spot)], dtype="Int64"),
-        "billing_source": ("assumption: billed per minute or finer with a 1-minute minimum; startup_minutes and "
-                           "spot_max_nodes are planner assumptions (docs/catalogs.md)"),
+        "billing_source": ("assumption: billed per minute or finer with a 1-minute minimum; startup_minutes is a "
+                           "planner assumption (docs/catalogs.md); spot_max_nodes: capacity_source"),
+        "capacity_source": CAPACITY_SOURCE,
     }, columns=OFFER_COLUMNS)
     return result.sort_values("offer_id").reset_index(drop=True)
