@@ -13,21 +13,28 @@ exceed them by more. objective_value is the solver's value of the objective aske
 time limit stopped the search, is relative to it. A time limit never raises: if it stops the
 solver before it has a plan, the simple plan presolve found (best_simple_plan) is returned as
 'feasible'; without that either, the status is 'timeout'. Under the cost objective, that plan's
-cost is also the solver's cutoff (CBC).
+cost is also the solver's cutoff (CBC), or, for a large model over several paths
+(PATH_FIRST_MIN_VARIABLES), the optimum of that plan's path solved alone first, when lower.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from planner.files import write_via
 from planner.model import PlanModel, build_model
-from planner.model.backends import Run, run
+from planner.model.backends import MIN_TIME_LIMIT_S, Run, run
 from planner.model.objective import tie_break_by_cost
 from planner.presolve import SimplePlan, best_simple_plan
 from planner.problem import Capacity, Option, Path, Problem
 
 MIN_FRACTION = 1e-7
+# A large single plan over several paths is first solved on presolve's best simple plan's path alone,
+# and that path's optimum becomes the whole model's cutoff: much nearer the optimum than the simple
+# plan's cost (enterprise's runner-up re-plan, 8 paths, 2,640 variables: the path alone in 0.06 s,
+# then CBC 1.40 -> 0.63 s). Smaller models solve faster than the extra solve costs.
+PATH_FIRST_MIN_VARIABLES = 2_000
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,16 @@ def solve(problem: Problem, objective: str = "cost", solver: str = "cbc", time_l
         write_via(write_lp, m.lp.writeLP, "--write-lp", by_name=True)
     size = {"n_variables": m.n_variables, "n_constraints": m.n_constraints}
     known = best_simple_plan(m.problem)
-    first = run(m.lp, solver, time_limit_s, cutoff=known.cost_usd if known and objective == "cost" else None)
+    cutoff, alone = (known.cost_usd if known and objective == "cost" else None), None
+    if cutoff is not None and len(m.problem.paths) > 1 and not m.problem.projects \
+            and m.n_variables >= PATH_FIRST_MIN_VARIABLES:
+        alone = solve(dataclasses.replace(m.problem, paths=(known.path,)), "cost", solver, time_limit_s)
+        if alone.status == "optimal":
+            cutoff = min(cutoff, alone.total_cost_usd)
+    left = None if time_limit_s is None or alone is None else max(time_limit_s - alone.solve_seconds, MIN_TIME_LIMIT_S)
+    first = run(m.lp, solver, time_limit_s if alone is None else left, cutoff=cutoff)
+    if alone is not None:
+        first = dataclasses.replace(first, seconds=first.seconds + alone.solve_seconds)
     plan = _plan(m) if first.status in ("optimal", "feasible") else None
     if plan is None and first.status != "infeasible" and known is not None:
         return _fallback(m, known, first, solver, objective, size)

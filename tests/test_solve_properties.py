@@ -119,6 +119,23 @@ def test_cbc_with_the_greedy_cutoff_equals_brute_force(problem):
         assert close(found.objective_value, expected.value)
 
 
+@pytest.mark.parametrize("solver", ["cbc", FAST])
+@settings(max_examples=60, deadline=None)
+@given(problem=st.one_of(problems(), programs()))
+def test_the_path_first_cutoff_keeps_the_optimum(solver, problem):
+    """Large multi-path models are first solved on the simple plan's path alone and its optimum is
+    the cutoff (solve.PATH_FIRST_MIN_VARIABLES); forced on for every model here, the optimum is
+    still the brute-force one, programs included."""
+    import planner.solve as solve_module
+    expected = brute_force(problem, "cost")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(solve_module, "PATH_FIRST_MIN_VARIABLES", 0)
+        found = checked(problem, "cost", solver)
+    assert (expected is None) == (found.status == "infeasible")
+    if expected is not None:
+        assert found.status == "optimal" and close(found.objective_value, expected.value)
+
+
 @settings(max_examples=40, deadline=None)
 @given(problem=problems(), objective=st.sampled_from(["cost", "quality", "time"]))
 def test_cbc_highs_and_ortools_agree(problem, objective):
