@@ -100,7 +100,7 @@ def solve(problem: Problem, objective: str = "cost", solver: str = "cbc", time_l
     if cutoff is not None and len(m.problem.paths) > 1 and not m.problem.projects \
             and m.n_variables >= PATH_FIRST_MIN_VARIABLES:
         alone = solve(dataclasses.replace(m.problem, paths=(known.path,)), "cost", solver, time_limit_s)
-        if alone.status == "optimal":
+        if alone.has_plan:  # optimal, or stopped by the time limit: its cost bounds the optimum all the same
             cutoff = min(cutoff, alone.total_cost_usd)
     left = None if time_limit_s is None or alone is None else max(time_limit_s - alone.solve_seconds, MIN_TIME_LIMIT_S)
     first = run(m.lp, solver, time_limit_s if alone is None else left, cutoff=cutoff)

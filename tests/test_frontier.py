@@ -48,6 +48,8 @@ def test_a_programs_deadlines_stop_at_its_cadence():
     assert sweep_values(scenario, catalog, "deadline", 3, None, None, None) == [45.0, 113.75, 182.5]
     with pytest.raises(InputError, match=r"--max 200.*program.every_days \(182.5\).*at most 182.5"):
         sweep_values(scenario, catalog, "deadline", 3, None, 200, None)
+    with pytest.raises(InputError, match=r"--min 190.*give --min at most 182.5"):
+        sweep_values(scenario, catalog, "deadline", 3, 190, None, None)
 
 
 def test_deadline_frontier_plans_every_point_and_flags_no_gain():

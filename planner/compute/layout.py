@@ -489,8 +489,7 @@ def _grids_memory(w: Workload, ns: tuple[int, ...], domain: int, batch: int) -> 
         live = [(n, g) for n, g in grids if g is not None]
         memory = memory_bytes(w, shape, Layout(*(np.concatenate([getattr(g, f) for _, g in live]) for f in _FIELDS)),
                               w.seq_len) if live else None
-        for n, g in grids:
-            _GRID_MEMORY[(w, n, domain, batch)] = (None, None)
+        _GRID_MEMORY.update({(w, n, domain, batch): (None, None) for n, g in grids if g is None})
         start = 0
         for n, g in live:
             _GRID_MEMORY[(w, n, domain, batch)] = (g, memory[start:start + len(g.tp)])

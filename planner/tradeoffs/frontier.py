@@ -105,9 +105,10 @@ def sweep_values(scenario: Scenario, catalog: Catalog, vary: Vary, points: int, 
         raise InputError(f"scenario {scenario.name}", f"has no {what} to sweep around", "give --min and --max")
     lo = lo if lo is not None else base * DEFAULT_SPAN[vary][0]
     every = scenario.program.every_days if scenario.program.runs > 1 else None
-    if vary == "deadline" and every is not None and hi is not None and hi > every:
-        raise InputError(f"--max {hi:g}", f"a deadline past program.every_days ({every:g}) would overlap the "
-                                           f"program's runs", f"give --max at most {every:g}")
+    for flag, value in (("--min", lo), ("--max", hi)):
+        if vary == "deadline" and every is not None and value is not None and value > every:
+            raise InputError(f"{flag} {value:g}", f"a deadline past program.every_days ({every:g}) would overlap "
+                                                  f"the program's runs", f"give {flag} at most {every:g}")
     hi = hi if hi is not None else base * DEFAULT_SPAN[vary][1]
     if vary == "deadline":  # a program's run must end before the next one's window opens
         hi = min(hi, MAX_DEADLINE_DAYS, every or MAX_DEADLINE_DAYS)
