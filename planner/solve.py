@@ -20,11 +20,12 @@ cost is also the solver's cutoff (CBC), or, for a large model over several paths
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass, field
 
 from planner.files import write_via
 from planner.model import PlanModel, build_model
-from planner.model.backends import MIN_TIME_LIMIT_S, Run, run
+from planner.model.backends import CUTOFF_SLACK, MIN_TIME_LIMIT_S, Run, relaxation_bound, run
 from planner.model.objective import tie_break_by_cost
 from planner.presolve import SimplePlan, best_simple_plan
 from planner.problem import Capacity, Option, Path, Problem
@@ -99,7 +100,9 @@ def solve(problem: Problem, objective: str = "cost", solver: str = "cbc", time_l
     cutoff, alone = (known.cost_usd if known and objective == "cost" else None), None
     if cutoff is not None and len(m.problem.paths) > 1 and not m.problem.projects \
             and m.n_variables >= PATH_FIRST_MIN_VARIABLES:
-        alone = solve(dataclasses.replace(m.problem, paths=(known.path,)), "cost", solver, time_limit_s)
+        alone, proven = _path_first(m, known.path.id, solver, time_limit_s)
+        if proven:
+            return dataclasses.replace(alone, n_variables=m.n_variables, n_constraints=m.n_constraints)
         if alone.has_plan:  # optimal, or stopped by the time limit: its cost bounds the optimum all the same
             cutoff = min(cutoff, alone.total_cost_usd)
     left = None if time_limit_s is None or alone is None else max(time_limit_s - alone.solve_seconds, MIN_TIME_LIMIT_S)
@@ -122,6 +125,20 @@ def solve(problem: Problem, objective: str = "cost", solver: str = "cbc", time_l
     gap = None if status == "optimal" else _gap(best, first.bound) if first.status == "feasible" else 0.0
     seconds = sum(r.seconds for r in runs)
     return Solution(status, gap, best, solver, objective, **plan, solve_seconds=seconds, **size)
+
+
+def _path_first(m: PlanModel, path_id: str, solver: str, time_limit_s: float | None) -> tuple[Solution, bool]:
+    """The path path_id solved alone, and whether its plan is proven the whole model's optimum: the LP
+    relaxation of the model with that path off is at least its cost (plus CUTOFF_SLACK), so no
+    other path has a cheaper plan (solve_seconds counts both solves)."""
+    started = time.perf_counter()
+    alone = solve(dataclasses.replace(m.problem, paths=(m.problem.path(path_id),)), "cost", solver, time_limit_s)
+    bound = None
+    if alone.status == "optimal":
+        left = None if time_limit_s is None else max(time_limit_s - alone.solve_seconds, MIN_TIME_LIMIT_S)
+        bound = relaxation_bound(m.lp, solver, [m.path[path_id]], left)
+    alone = dataclasses.replace(alone, solve_seconds=time.perf_counter() - started)
+    return alone, bound is not None and bound >= alone.total_cost_usd * (1 + CUTOFF_SLACK)
 
 
 def _fallback(m: PlanModel, known: SimplePlan, first: Run, solver: str, objective: str, size: dict) -> Solution:

@@ -183,3 +183,40 @@ def test_objective_is_checked():
 def test_problem_rejects_bad_input(bad, message):
     with pytest.raises(InputError, match=message):
         bad(two_stage_problem())
+
+
+def reach_problem() -> Problem:
+    """Servers on hand from day 0 at 100 USD a node; 12 of them take 20 days for the stage, 24 take
+    10; the deadline is day 15, so 12 nodes alone do at most 15/20 = 0.75 of it. Renting 4 nodes
+    for 10 days costs 10,000 USD, so the optimum buys 24 nodes: 2,400 USD."""
+    pool = Capacity("dc", "owned", "h100", "nvidia", 100.0, 0.0, 300.0, held_nodes=0, max_new_nodes=32,
+                    available_day=0.0)
+    stages = [StageOptions("pretrain", [owned("small", 20, 0.0, "dc", 12), owned("big", 10, 0.0, "dc", 24),
+                                        cloud("rent", 10, 10_000)])]
+    return Problem([Path("k", "scratch", 2.0, 0, 0, 0, stages)], [pool], deadline_days=15)
+
+
+def test_a_capacity_reach_row_reads_like_the_spec_and_closes_the_lp_gap(monkeypatch):
+    """φ(0) = 0, φ(12) = 0.75, φ(24) = 1: a concave envelope of two pieces, slopes 0.75/12 and
+    0.25/12. The second reads x_small + x_big ≤ 0.75·y + (B − 12·y)/48, so doing the whole stage on
+    the pool needs B ≥ 24. Without the rows the LP mixes 12 and 24 nodes to fit the 15 days
+    (x_big ≥ 0.5) and buys B = 12·x_small + 24·x_big = 18 nodes (capacity_nodes_by_fraction): 1,800 USD."""
+    import pulp
+
+    import planner.model
+    from planner.model import constraints
+    from planner.model.backends import relaxation_bound
+
+    m = build_model(reach_problem())
+    assert row(m, "capacity_reach__dc__k__pretrain__0") == (
+        pytest.approx({"fraction__k__pretrain__small": 1, "fraction__k__pretrain__big": 1,
+                       "new_nodes__dc__k": -0.75 / 12}), "<=", 0)
+    assert row(m, "capacity_reach__dc__k__pretrain__1") == (
+        pytest.approx({"fraction__k__pretrain__small": 1, "fraction__k__pretrain__big": 1,
+                       "path__k": 12 * 0.25 / 12 - 0.75, "new_nodes__dc__k": -0.25 / 12}), "<=", 0)
+    assert relaxation_bound(m.lp, "highs", []) == pytest.approx(2_400)
+    m.lp.solve(pulp.HiGHS(msg=False))
+    assert pulp.value(m.lp.objective) == pytest.approx(2_400)  # the MIP optimum: the LP gap is closed
+    monkeypatch.setattr(planner.model, "CONSTRAINTS",
+                        tuple(c for c in planner.model.CONSTRAINTS if c is not constraints.capacity_reach))
+    assert relaxation_bound(build_model(reach_problem()).lp, "highs", []) == pytest.approx(1_800)

@@ -10,7 +10,7 @@ import pytest
 from brute_force import brute_force, check_solution
 from problem_factory import random_problem
 
-from planner.model.backends import Run
+from planner.model.backends import Run, run
 from planner.problem import Capacity, Option, Path, Problem, StageOptions
 from planner.solve import solve
 
@@ -353,3 +353,49 @@ def test_reserved_nodes_count_toward_their_providers_share():
     assert s.total_cost_usd == pytest.approx(1_000 + 3_000 * 4 / 22)
     assert brute_force(problem, "cost").value == pytest.approx(1_000 + 3_000 * 4 / 22)
     assert checked(dataclasses.replace(problem, max_provider_share=None)).total_cost_usd == pytest.approx(1_000)
+
+
+def two_paths(rent_usd: float) -> Problem:
+    """Path 'a' rents for rent_usd. Path 'b' must mix 'slow' (rented, 20 days, 100 USD) with 'fast'
+    (5 days on 16 servers at 1,100 USD a node) to meet day 12: slow does at most 7/15, so its optimum
+    is 100·7/15 + 1,000·8/15 + 16·1,100 = 18,180 USD, but its LP relaxation buys 16·8/15 nodes:
+    100·7/15 + (1,000 + 17,600)·8/15 = 9,966.67 USD."""
+    b = Path("b", "scratch", 2.0, 0.0, 0.0, 0.0, [StageOptions("pretrain", [
+        cloud("slow", 20, 100), on_pool("fast", 5, 1_000, "dc", nodes=16)])])
+    return Problem([one_stage(cloud("rent", 5, rent_usd), path_id="a"), b],
+                   [owned_pool(lead_days=0.0, max_new=16, unit_cost=100.0)], deadline_days=12)
+
+
+@pytest.mark.parametrize("rent_usd, whole_mip", [(9_000.0, False), (15_000.0, True)])
+def test_the_path_first_plan_is_proven_by_the_relaxation_when_it_can_be(monkeypatch, rent_usd, whole_mip):
+    """Path 'a' is the simple plan's path. At 9,000 USD the relaxation without it (9,966.67) proves
+    it optimal and the whole MIP never runs; at 15,000 it cannot (yet 'b' costs 18,180), so the whole
+    MIP runs with the cutoff. The answer is 'a' either way, with the whole model's size."""
+    import planner.solve as solve_module
+    from planner.model import build_model
+    from planner.model.backends import relaxation_bound
+
+    problem = two_paths(rent_usd)
+    whole = build_model(problem)
+    assert relaxation_bound(whole.lp, "cbc", [whole.path["a"]]) == pytest.approx(100 * 7 / 15 + 18_600 * 8 / 15)
+    sizes = []
+    monkeypatch.setattr(solve_module, "PATH_FIRST_MIN_VARIABLES", 0)
+    monkeypatch.setattr(solve_module, "run", lambda lp, *a, **k: sizes.append(lp.numVariables()) or run(lp, *a, **k))
+    s = checked(problem)
+    assert s.status == "optimal" and s.path_id == "a" and s.total_cost_usd == pytest.approx(rent_usd)
+    assert (s.n_variables, s.n_constraints) == (whole.n_variables, whole.n_constraints)
+    assert sizes == ([build_model(dataclasses.replace(problem, paths=problem.paths[:1])).n_variables]
+                     + ([whole.n_variables] if whole_mip else []))
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_relaxation_bound_is_the_lp_optimum_and_leaves_the_bounds_as_they_were(solver):
+    from planner.model import build_model
+    from planner.model.backends import relaxation_bound
+
+    m = build_model(two_paths(9_000.0))
+    # with both paths a fractional mix meets the deadline more cheaply: below the 9,000 USD optimum
+    assert relaxation_bound(m.lp, solver, []) < 9_000
+    assert relaxation_bound(m.lp, solver, [m.path["a"]]) == pytest.approx(100 * 7 / 15 + 18_600 * 8 / 15)
+    assert relaxation_bound(m.lp, solver, [m.path["a"], m.path["b"]]) == math.inf  # one path must be chosen
+    assert all((m.path[k].lowBound, m.path[k].upBound, m.path[k].cat) == (0, 1, "Integer") for k in "ab")

@@ -45,6 +45,7 @@ CONSTRAINTS = (
     constraints.capacity_nodes,
     constraints.capacity_nodes_by_fraction,
     constraints.capacity_node_days,
+    constraints.capacity_reach,
     constraints.capacity_quota,
     constraints.pool_shared_over_time,
     constraints.capital_budget_per_period,

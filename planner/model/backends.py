@@ -8,6 +8,7 @@ run the PuLP variables hold the solution, whichever solver found it.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import sys
@@ -64,6 +65,39 @@ def run(lp: pulp.LpProblem, solver: str, time_limit_s: float | None = None, cuto
     else:
         status, bound = {"highs": _highs, "ortools": _ortools}[solver](lp, time_limit_s)
     return Run(status, bound, time.perf_counter() - started)
+
+
+def relaxation_bound(lp: pulp.LpProblem, solver: str, zero: list[pulp.LpVariable],
+                     time_limit_s: float | None = None) -> float | None:
+    """The optimum of `lp`'s LP relaxation with the variables `zero` fixed at 0 (math.inf if that
+    is infeasible), solved by `solver`: a lower bound on every integer solution with them at 0. None
+    when the solver proves neither (stopped by the time limit). Bounds are restored after; the
+    variables' values are the relaxation's."""
+    saved = [(v, v.lowBound, v.upBound) for v in zero]
+    for v in zero:
+        v.lowBound = v.upBound = 0
+    limit = None if time_limit_s is None else max(float(time_limit_s), MIN_TIME_LIMIT_S)
+    try:
+        if solver == "cbc":
+            with tempfile.TemporaryDirectory() as folder:
+                with warnings.catch_warnings():  # as in _cbc_run
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    command = pulp.PULP_CBC_CMD(msg=False, mip=False, timeLimit=limit)
+                command.tmpDir = folder
+                lp.solve(command)
+        elif solver == "highs":
+            with quiet_stdout():
+                lp.solve(pulp.HiGHS(msg=False, mip=False, timeLimit=limit))
+        else:
+            _ortools(lp, limit, relax=True)
+    finally:
+        for v, low, high in saved:
+            v.lowBound, v.upBound = low, high
+    if lp.status == pulp.LpStatusInfeasible:
+        return math.inf
+    if lp.status != pulp.LpStatusOptimal or lp.sol_status != pulp.LpSolutionOptimal:
+        return None
+    return pulp.value(lp.objective)
 
 
 def _pulp_status(lp: pulp.LpProblem, time_limit_s: float | None) -> str:
@@ -157,8 +191,9 @@ def quiet_stdout():
             os.close(saved)
 
 
-def _ortools(lp: pulp.LpProblem, time_limit_s: float | None) -> tuple[str, float | None]:
-    """Translate the PuLP rows, bounds and objective to pywraplp, solve, copy values back."""
+def _ortools(lp: pulp.LpProblem, time_limit_s: float | None, relax: bool = False) -> tuple[str, float | None]:
+    """Translate the PuLP rows, bounds and objective to pywraplp, solve (relax: every variable
+    continuous), copy values back; with relax, set lp.status and lp.sol_status as PuLP would."""
     from ortools.linear_solver import pywraplp
 
     solver = pywraplp.Solver.CreateSolver("SCIP")
@@ -173,7 +208,7 @@ def _ortools(lp: pulp.LpProblem, time_limit_s: float | None) -> tuple[str, float
     for v in lp.variables():
         low = -infinity if v.lowBound is None else v.lowBound
         high = infinity if v.upBound is None else v.upBound
-        make = solver.IntVar if v.cat == pulp.LpInteger else solver.NumVar
+        make = solver.IntVar if v.cat == pulp.LpInteger and not relax else solver.NumVar
         columns[v.name] = make(low, high, v.name)
     for row in lp.constraints():
         rhs = -row.constant
@@ -192,6 +227,11 @@ def _ortools(lp: pulp.LpProblem, time_limit_s: float | None) -> tuple[str, float
     parameters = pywraplp.MPSolverParameters()
     parameters.SetDoubleParam(parameters.RELATIVE_MIP_GAP, MIP_REL_GAP)
     result = solver.Solve(parameters)
+    if relax:
+        optimal = result == pywraplp.Solver.OPTIMAL
+        lp.assignStatus(pulp.LpStatusOptimal if optimal else pulp.LpStatusInfeasible
+                        if result == pywraplp.Solver.INFEASIBLE else pulp.LpStatusNotSolved,
+                        pulp.LpSolutionOptimal if optimal else pulp.LpSolutionNoSolutionFound)
     if result in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         for v in lp.variables():
             v.varValue = columns[v.name].solution_value()

@@ -33,13 +33,20 @@ def fraction_within_use(m: PlanModel) -> None:
     f̄_i < 1 only tightens the LP relaxation (a stage cannot do more on option i anyway); f̄_i ≤ 0
     means the option can do no work (x_i = 0).
     """
-    ready = {(k.id, s.name): s.ready_day for k in m.problem.paths for s in k.stages}
+    most = _most_fractions(m)
     for (choice, o) in m.index.choices():
-        deadline = _deadline(m, choice[0], choice[1])
+        m.add_row([(m.fraction[choice], 1), (m.use[choice], -most[choice])], "<=", 0, "fraction_within_use", *choice)
+
+
+def _most_fractions(m: PlanModel) -> dict:
+    """f̄_i of every choice (fraction_within_use): the most of its stage option i can do in its window."""
+    ready = {(k.id, s.name): s.ready_day for k in m.problem.paths for s in k.stages}
+    most = {}
+    for (choice, o) in m.index.choices():
         first, last = m.index.window(o)
-        room = min(last, deadline) - max(first, ready[choice[:2]]) - o.setup_days
-        most = 1.0 if o.days <= 0 or room >= o.days else max(0.0, room / o.days)
-        m.add_row([(m.fraction[choice], 1), (m.use[choice], -most)], "<=", 0, "fraction_within_use", *choice)
+        room = min(last, _deadline(m, choice[0], choice[1])) - max(first, ready[choice[:2]]) - o.setup_days
+        most[choice] = 1.0 if o.days <= 0 or room >= o.days else max(0.0, room / o.days)
+    return most
 
 
 def options_per_stage(m: PlanModel) -> None:
@@ -253,6 +260,72 @@ def capacity_nodes_by_fraction(m: PlanModel) -> None:
             if len(terms) > 1:
                 m.add(pulp.LpAffineExpression(terms + [(m.new_nodes[(capacity_id, k)], 1)]) >= 0,
                       "capacity_nodes_by_fraction", capacity_id, k, s)
+
+
+def capacity_reach(m: PlanModel) -> None:
+    """∀ k,s, ∀ set G of capacities with new nodes (each one alone; all of stage s's together), ∀ piece
+    (b_p, φ_p)→(b_q, φ_q) of the upper concave envelope of φ_G:
+    Σ_{i of s on G} x_{k,s,i} ≤ φ_p·y_k + (φ_q − φ_p)/(b_q − b_p)·(Σ_{c∈G} B_{c,k} − b_p·y_k), and
+    Σ_{i of s on G} x_{k,s,i} ≤ φ_max·y_k when φ_max < 1, where φ_G(b) = max{f̄ᴳ_i : i of s on G,
+    (nodes_i − H_c)⁺ ≤ b} (0 if none) at b = 0 and each option's need, f̄ᴳ_i = f̄_i in the union of G's
+    windows.
+
+    Implied in every integer solution: a stage's segments on G run one after another in that union
+    after the stage's ready day, so together they do at most what the fastest of them (fewest days)
+    could do alone there, its start-up counted once; and only options of at most H_c + B_{c,k} ≤
+    H_c + Σ_G B nodes run. The envelope of that step function bounds it at every B. Without it the LP
+    relaxation buys a pool between two cluster sizes (19.6 DGX H100 for enterprise's 100B path, whose
+    12-node option cannot finish a later run in its window and whose plan buys 24) and mixes the two
+    sizes' options to fit the window.
+    """
+    pools: dict[str, list[str]] = {}
+    for (capacity_id, k) in m.new_nodes:
+        pools.setdefault(k, []).append(capacity_id)
+    for k, ids in pools.items():
+        for stage in m.problem.path(k).stages:
+            groups = [(c,) for c in ids] + ([tuple(ids)] if len(ids) > 1 else [])
+            for group in groups:
+                on_g = [o for o in stage.options if o.capacity in group]
+                if on_g:
+                    _reach_rows(m, k, stage, group, on_g)
+
+
+def _reach_rows(m: PlanModel, k: str, stage, group: tuple[str, ...], on_g: list) -> None:
+    windows = [m.index.capacities[c].window for c in group]
+    first, last = min(w[0] for w in windows), max(w[1] for w in windows)
+    end = min(last, _deadline(m, k, stage.name)) - max(first, stage.ready_day)
+    steps = []
+    for o in on_g:
+        room = end - o.setup_days
+        f = 1.0 if o.days <= 0 or room >= o.days else max(0.0, room / o.days)
+        steps.append((max(0.0, o.nodes - m.index.capacities[o.capacity].held_nodes), f))
+    points, reach = [(0.0, 0.0)], 0.0
+    for need, f in sorted(steps):
+        if f > reach:
+            reach = f
+            points = [p for p in points if p[0] < need] + [(need, f)]
+    hull = _upper_hull(points)
+    terms = [(m.fraction[(k, stage.name, o.id)], 1) for o in on_g]
+    nodes = [(m.new_nodes[(c, k)], 1) for c in group]
+    y = m.path[k]
+    keys = ("_".join(group), k, stage.name)
+    for n, ((b0, f0), (b1, f1)) in enumerate(zip(hull, hull[1:])):
+        slope = (f1 - f0) / (b1 - b0)
+        at_zero = [(y, slope * b0 - f0)] if slope * b0 != f0 else []
+        m.add_row(terms + at_zero + [(v, -slope) for v, _ in nodes], "<=", 0, "capacity_reach", *keys, n)
+    if hull[-1][1] < 1:
+        m.add_row(terms + [(y, -hull[-1][1])], "<=", 0, "capacity_reach", *keys, "most")
+
+
+def _upper_hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The vertices of the upper concave envelope of points sorted by x with rising y."""
+    hull: list[tuple[float, float]] = []
+    for p in points:
+        while len(hull) >= 2 and (hull[-1][1] - hull[-2][1]) * (p[0] - hull[-2][0]) \
+                <= (p[1] - hull[-2][1]) * (hull[-1][0] - hull[-2][0]):
+            hull.pop()
+        hull.append(p)
+    return hull
 
 
 def capacity_node_days(m: PlanModel) -> None:
