@@ -23,10 +23,9 @@ sys.path.insert(0, str(ROOT))
 
 from planner.catalog import load_catalog  # noqa: E402
 from planner.portfolio.build import build  # noqa: E402
-from planner.portfolio.decompose import solve_decomposed  # noqa: E402
 from planner.portfolio.generate import roadmap  # noqa: E402
 from planner.portfolio.inputs import load_portfolio, validate_portfolio  # noqa: E402
-from planner.portfolio.solve import solve_portfolio  # noqa: E402
+from planner.portfolio.plan import solve_built  # noqa: E402
 
 DEFAULTS = ((None, "auto", 60.0), (20, "auto", 60.0), (100, "decompose", 300.0))
 
@@ -39,14 +38,7 @@ def measure(n: int | None, seed: int, method: str, limit: float, catalog) -> str
         portfolio, scenarios = validate_portfolio(roadmap(n, seed), f"generated {n}")
     built = build(portfolio, scenarios, catalog)
     built_s = time.perf_counter() - started
-    left = max(limit - built_s, 1.0)
-    if method == "decompose":
-        sol = solve_decomposed(built.problem, "cbc", left)
-    else:
-        sol = solve_portfolio(built.problem, "cbc", left, built.cloud_plan_usd)
-        if method == "auto" and sol.status == "timeout":
-            sol = solve_decomposed(built.problem, "cbc", max(limit - (time.perf_counter() - started), 1.0))
-            method = "auto→decompose"
+    sol = solve_built(built, "cbc", max(limit - built_s, 1.0), method)
     total = time.perf_counter() - started
     options = sum(len(s.options) for k in built.problem.paths for s in k.stages)
     gap = "-" if sol.gap is None else f"{sol.gap:.2%}"

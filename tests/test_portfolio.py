@@ -116,6 +116,22 @@ def test_small_portfolios_agree_with_brute_force(seed):
     assert math.isclose(sol.total_cost_usd, expected, rel_tol=1e-6, abs_tol=1e-3)
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_the_decomposed_plan_as_cutoff_keeps_the_optimum(seed):
+    """plan_portfolio's MIP (solve_built, CBC) is first given the decomposed plan's cost as its cutoff;
+    it still finds the brute-force optimum, and says infeasible only when there is no plan."""
+    from planner.portfolio.build import Built
+    from planner.portfolio.plan import solve_built
+    problem = _random_portfolio(random.Random(seed))
+    expected = brute_force_portfolio(problem)
+    sol = solve_built(Built(problem, {}, 0.0, math.inf), "cbc", None, "mip")
+    if expected is None:
+        assert sol.status == "infeasible"
+        return
+    assert sol.status == "optimal"
+    assert math.isclose(sol.total_cost_usd, expected, rel_tol=1e-6, abs_tol=1e-3)
+
+
 def test_projects_one_after_another_reuse_bought_nodes():
     """Two projects, days 0-100 and 100-200, each needing 8 nodes of one pool (or 1 M USD of cloud):
     bought once (8 × 50 k = 400 k) the pool serves both; overlapping windows would need 16 nodes."""

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from pathlib import Path
 
 from planner.catalog import Catalog, load_catalog
 from planner.errors import InputError
+from planner.model.backends import MIN_TIME_LIMIT_S
 from planner.ownership import holding
 from planner.planning import to_plan
 from planner.portfolio.build import Built, build
@@ -41,7 +43,7 @@ def plan_portfolio(source, catalog: Catalog | None = None, solver: str = "cbc", 
     portfolio, scenarios = (load_portfolio(source) if isinstance(source, (str, Path))
                             else validate_portfolio(source, "portfolio"))
     built = build(portfolio, scenarios, catalog)
-    sol = _solve(built, solver, time_limit_s, method)
+    sol = solve_built(built, solver, time_limit_s, method)
     result = to_portfolio_plan(sol, built, portfolio, scenarios, catalog)
     if compare and sol.has_plan:
         for sourcing in ("rent_everything", "own_everything"):
@@ -50,11 +52,11 @@ def plan_portfolio(source, catalog: Catalog | None = None, solver: str = "cbc", 
     if with_what_if and sol.has_plan:
         from planner.portfolio.whatif import what_if
         cutoff_free = dataclasses.replace(built, cloud_plan_usd=math.inf)  # a changed problem: no known plan
-        result.what_if = what_if(result, built, lambda problem: _solve(
+        result.what_if = what_if(result, built, lambda problem: solve_built(
             dataclasses.replace(cutoff_free, problem=problem), solver, time_limit_s, method))
     if server_price_factors and sol.has_plan:
         from planner.portfolio.whatif import price_sweep
-        result.what_if += price_sweep(result, server_price_factors, lambda factor: _solve(
+        result.what_if += price_sweep(result, server_price_factors, lambda factor: solve_built(
             build(portfolio, scenarios, _servers_priced(catalog, factor)), solver, time_limit_s, method))
     return result
 
@@ -69,15 +71,25 @@ def _servers_priced(catalog: Catalog, factor: float) -> Catalog:
         "capex_usd_per_node": h.capex_usd_per_node * factor}) for k, h in catalog.hardware.items()}})
 
 
-def _solve(built: Built, solver: str, time_limit_s: float | None, method: str) -> PortfolioSolution:
+def solve_built(built: Built, solver: str, time_limit_s: float | None, method: str) -> PortfolioSolution:
+    """Solve a built portfolio by `method` (plan_portfolio). The MIP's cutoff is the cheaper of every
+    project's own cloud plan and, with CBC, the decomposed plan (solved first; on the roadmap it is the
+    optimum, found in 1.7 s, and CBC proves it in 12 s instead of 31 s with the cloud plans' cutoff)."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if method == "decompose":
         return solve_decomposed(built.problem, solver, time_limit_s)
-    sol = solve_portfolio(built.problem, solver, time_limit_s, built.cloud_plan_usd)
+    known, first, started = built.cloud_plan_usd, None, time.perf_counter()
+    if solver == "cbc":  # the decomposed plan, usually at or near the optimum, is CBC's cutoff (the others take none)
+        first = solve_decomposed(built.problem, solver, time_limit_s)
+        if first.has_plan:
+            known = min(known, first.total_cost_usd)
+    spent = time.perf_counter() - started
+    left = None if time_limit_s is None else max(time_limit_s - spent, MIN_TIME_LIMIT_S)
+    sol = solve_portfolio(built.problem, solver, left, known)
     if method == "auto" and sol.status == "timeout":
-        return solve_decomposed(built.problem, solver, time_limit_s)
-    return sol
+        return first if first is not None and first.has_plan else solve_decomposed(built.problem, solver, left)
+    return dataclasses.replace(sol, seconds=sol.seconds + spent)
 
 
 def _compare(sourcing: str, chosen: float, portfolio: Portfolio, scenarios: list[Scenario], catalog: Catalog,
@@ -87,7 +99,7 @@ def _compare(sourcing: str, chosen: float, portfolio: Portfolio, scenarios: list
                       owned_only=sourcing == "own_everything")
     except InputError:  # some project has no path sourced so
         return Comparison(sourcing=sourcing, total_cost_usd=None, status="infeasible", saving_usd=None)
-    sol = _solve(built, solver, time_limit_s, method)
+    sol = solve_built(built, solver, time_limit_s, method)
     if not sol.has_plan:
         return Comparison(sourcing=sourcing, total_cost_usd=None, status=sol.status, saving_usd=None)
     return Comparison(sourcing=sourcing, total_cost_usd=sol.total_cost_usd, status=sol.status,
