@@ -33,20 +33,17 @@ def fraction_within_use(m: PlanModel) -> None:
     f̄_i < 1 only tightens the LP relaxation (a stage cannot do more on option i anyway); f̄_i ≤ 0
     means the option can do no work (x_i = 0).
     """
-    most = _most_fractions(m)
-    for (choice, o) in m.index.choices():
-        m.add_row([(m.fraction[choice], 1), (m.use[choice], -most[choice])], "<=", 0, "fraction_within_use", *choice)
-
-
-def _most_fractions(m: PlanModel) -> dict:
-    """f̄_i of every choice (fraction_within_use): the most of its stage option i can do in its window."""
     ready = {(k.id, s.name): s.ready_day for k in m.problem.paths for s in k.stages}
-    most = {}
     for (choice, o) in m.index.choices():
         first, last = m.index.window(o)
-        room = min(last, _deadline(m, choice[0], choice[1])) - max(first, ready[choice[:2]]) - o.setup_days
-        most[choice] = 1.0 if o.days <= 0 or room >= o.days else max(0.0, room / o.days)
-    return most
+        most = _most_share(o, min(last, _deadline(m, choice[0], choice[1])) - max(first, ready[choice[:2]]))
+        m.add_row([(m.fraction[choice], 1), (m.use[choice], -most)], "<=", 0, "fraction_within_use", *choice)
+
+
+def _most_share(o, span_days: float) -> float:
+    """f̄: the most of its stage option o can do in span_days after its start-up, in [0, 1]."""
+    room = span_days - o.setup_days
+    return 1.0 if o.days <= 0 or room >= o.days else max(0.0, room / o.days)
 
 
 def options_per_stage(m: PlanModel) -> None:
@@ -297,11 +294,7 @@ def _reach_rows(m: PlanModel, k: str, stage, group: tuple[str, ...], on_g: list)
     windows = [m.index.capacities[c].window for c in group]
     first, last = min(w[0] for w in windows), max(w[1] for w in windows)
     end = min(last, _deadline(m, k, stage.name)) - max(first, stage.ready_day)
-    steps = []
-    for o in on_g:
-        room = end - o.setup_days
-        f = 1.0 if o.days <= 0 or room >= o.days else max(0.0, room / o.days)
-        steps.append((max(0.0, o.nodes - m.index.capacities[o.capacity].held_nodes), f))
+    steps = [(max(0.0, o.nodes - m.index.capacities[o.capacity].held_nodes), _most_share(o, end)) for o in on_g]
     points, reach = [(0.0, 0.0)], 0.0
     for need, f in sorted(steps):
         if f > reach:

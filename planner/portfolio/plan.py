@@ -88,7 +88,7 @@ def solve_built(built: Built, solver: str, time_limit_s: float | None, method: s
     left = None if time_limit_s is None else max(time_limit_s - spent, MIN_TIME_LIMIT_S)
     sol = solve_portfolio(built.problem, solver, left, known)
     if method == "auto" and sol.status == "timeout":
-        return first if first is not None and first.has_plan else solve_decomposed(built.problem, solver, left)
+        return first if first is not None else solve_decomposed(built.problem, solver, left)
     return dataclasses.replace(sol, seconds=sol.seconds + spent)
 
 
