@@ -10,7 +10,7 @@ import pytest
 
 from planner.catalog import default_catalog_dir, load_catalog
 from planner.compute import estimate, evidence, fidelity
-from planner.compute.mfu import EFFICIENCY, UNCALIBRATED_EFFICIENCY, chip_family
+from planner.compute.mfu import BENCHMARK_RATIO, EFFICIENCY, UNCALIBRATED_EFFICIENCY, chip_family
 
 CHIPS = load_catalog().chips
 RUNS = fidelity.load_runs(default_catalog_dir() / fidelity.RUNS_FILE)
@@ -29,6 +29,7 @@ def test_model_constants_are_the_calibration_result():
     fitted = from_runs | evidence.calibrate_from_evidence(EVIDENCE + vendor, CHIPS, from_runs)
     assert EFFICIENCY == pytest.approx(fitted, abs=5e-4)
     assert UNCALIBRATED_EFFICIENCY == pytest.approx(statistics.geometric_mean(from_runs.values()), abs=5e-4)
+    assert BENCHMARK_RATIO == pytest.approx(evidence.benchmark_ratio(vendor, CHIPS, EFFICIENCY), abs=5e-4)
 
 
 def _chip_minute_ratio(a: str, b: str) -> tuple[float, float]:
@@ -306,13 +307,40 @@ def test_holdout_medians_per_stack_are_over_the_right_runs():
                for text in fidelity.holdout_markdown(RUNS, CHIPS).splitlines())
 
 
-def test_loader_rejects_an_unknown_use(tmp_path):
+@pytest.mark.parametrize("tail, message", [
+    (",train,,run", r"use must be one of .*got 'train'"),
+    (",fit,,trial", r"kind must be one of .*got 'trial'"),
+    (",fit,,benchmark", r"a benchmark cannot be fitted"),
+])
+def test_loader_rejects_a_bad_use_or_kind(tmp_path, tail, message):
     source = (default_catalog_dir() / fidelity.RUNS_FILE).read_text(encoding="utf-8").splitlines()
     bad = tmp_path / "runs.csv"
-    assert source[0].endswith(",use,stack") and source[1].endswith(",fit,")  # PaLM: a fit row, no stack
-    bad.write_text("\n".join([source[0], source[1].removesuffix(",fit,") + ",train,"]) + "\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"runs\.csv: run 'PaLM 540B': use must be one of .*got 'train'"):
+    assert source[0].endswith(",use,stack,kind") and source[1].endswith(",fit,,run")  # PaLM: a fit run, no stack
+    bad.write_text("\n".join([source[0], source[1].removesuffix(",fit,,run") + tail]) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"runs\.csv: run 'PaLM 540B': " + message):
         fidelity.load_runs(bad)
+
+
+def test_a_benchmark_is_scored_at_the_showcase_level():
+    """A benchmark row is predicted with its family's η / BENCHMARK_RATIO, and so is the rule's MFU*:
+    the same row as a run takes 1/BENCHMARK_RATIO as many GEMM-seconds (checked on the rule exactly,
+    on the model between the compute share's bounds)."""
+    row = next(r for r in HOLDOUT if r.kind == "benchmark")
+    as_run = dataclasses.replace(row, kind="run")
+    chip = CHIPS[row.chip]
+    best, _ = fidelity.constant_mfu_errors(RUNS, CHIPS)
+    assert fidelity.rule_error(row, chip, best) + 1 == pytest.approx(
+        (fidelity.rule_error(as_run, chip, best) + 1) * BENCHMARK_RATIO)
+    family = chip_family(chip)
+    showcase = {family: EFFICIENCY[family] / BENCHMARK_RATIO}
+    assert fidelity.predicted_gpu_hours(row, chip) == pytest.approx(fidelity.predicted_gpu_hours(as_run, chip, showcase))
+    assert fidelity.predicted_gpu_hours(row, chip) < fidelity.predicted_gpu_hours(as_run, chip)
+
+
+def test_every_benchmark_is_named_and_held_out():
+    """Kind follows what the source measured: every row named '... benchmark' is one, none is fitted."""
+    assert {r.name for r in RUNS if r.kind == "benchmark"} == {r.name for r in RUNS if "benchmark" in r.name}
+    assert all(r.use == "holdout" for r in RUNS if r.kind == "benchmark")
 
 
 def test_docs_show_the_current_holdout_table():
@@ -342,19 +370,19 @@ def test_docs_show_the_current_ratio_table():
     assert fidelity.ratio_markdown(RUNS, CHIPS, EFFICIENCY) in DOC.read_text(encoding="utf-8")
 
 
-def test_diagnosis_set_is_the_first_two_collections_and_reported_apart():
-    """Session 8 diagnosed the model on the 25 holdout rows of the first two collections (7 + 18,
+def test_diagnosis_set_is_the_diagnosed_collections_and_reported_apart():
+    """Sessions 8 and 10 diagnosed the model on the holdout rows of collections 1-3 (7 + 18 + 24,
     docs/fidelity.md): every one is a holdout row, none is fitted, and the generated block gives
-    their median under the diagnosis-set label; rows added later get a line of their own."""
-    holdout = {r.name for r in RUNS if r.use == "holdout"}
-    assert len(fidelity.DIAGNOSIS_SET) == 25 and fidelity.DIAGNOSIS_SET <= holdout
-    assert not fidelity.DIAGNOSIS_SET & {r.name for r in RUNS if r.use == "fit"}
+    their median under the diagnosis-set label; a later collection gets a line of its own."""
+    diagnosed = [r for r in RUNS if r.collection in fidelity.DIAGNOSED_COLLECTIONS]
+    assert len(diagnosed) == 49 and all(r.use == "holdout" for r in diagnosed)
+    assert all(r.collection == 0 for r in RUNS if r.use == "fit")
     text = fidelity.holdout_markdown(RUNS, CHIPS)
-    assert "* diagnosis set (seen in session 8, not held out) (25 runs)" in text
-    late = [r for r in RUNS if r.use == "holdout" and r.name not in fidelity.DIAGNOSIS_SET]
-    assert ("* held out, unseen by session 8" in text) == bool(late)
-    renamed = [dataclasses.replace(r, name=r.name + " (new)") if r.name == "JetMoE-8B" else r for r in RUNS]
-    assert f"* held out, unseen by session 8 ({len(late) + 1} run{'s' if late else ''})" in fidelity.holdout_markdown(renamed, CHIPS)
+    assert "* diagnosis set (collections 1, 2, 3, not held out) (49 runs)" in text
+    late = [r for r in RUNS if r.use == "holdout" and r.collection not in fidelity.DIAGNOSED_COLLECTIONS]
+    assert ("* held out, unseen by any diagnosis" in text) == bool(late)
+    moved = [dataclasses.replace(r, collection=99) if r.name == "JetMoE-8B" else r for r in RUNS]
+    assert f"* held out, unseen by any diagnosis ({len(late) + 1} run{'s' if late else ''})" in fidelity.holdout_markdown(moved, CHIPS)
 
 
 def test_no_holdout_row_influences_any_fitted_constant():

@@ -198,6 +198,13 @@ def production_ratios(rows: list[Evidence], chips: Mapping[str, ChipSpec],
     return {name: statistics.geometric_mean(values) for name, values in ratios.items()}
 
 
+def benchmark_ratio(vendor_rows: list[Evidence], chips: Mapping[str, ChipSpec],
+                    from_runs: Mapping[str, float]) -> float:
+    """Production η over showcase η: the geometric mean of the vendor tables' rounds' r
+    (production_ratios), each round weighted alike (mfu.BENCHMARK_RATIO)."""
+    return statistics.geometric_mean(production_ratios(vendor_rows, chips, from_runs).values())
+
+
 def calibrate_from_evidence(rows: list[Evidence], chips: Mapping[str, ChipSpec],
                             from_runs: Mapping[str, float]) -> dict[str, float]:
     """η per family from the 'calibrate' rows of families no published run calibrates: the η that

@@ -28,9 +28,15 @@ runs alone, so neither side has seen the run. Held-out runs name their software 
 stack but the hand-written trainers in NON_PRODUCTION_STACKS), per chip family and dense / MoE.
 Each held-out run belongs to one collection (catalogs/holdout_collections.csv: collection number
 and date), so a collection can be re-scored on its own against a later model
-(`benchmarks/fidelity.py --collection N`). The holdout rows session 8 used
-to diagnose the model (DIAGNOSIS_SET) are never fitted but no longer held out: their median is
-reported apart from that of the holdout rows no session has diagnosed on.
+(`benchmarks/fidelity.py --collection N`). The collections sessions used to diagnose the model
+(DIAGNOSED_COLLECTIONS) are never fitted but no longer held out: their median is reported apart
+from that of the collections no session has diagnosed on.
+
+A row's `kind` says what its source measured: a training run, or a benchmark (a tuned throughput
+showcase: synthetic data, no checkpoints or evaluation, the stack's vendor at the keyboard). η is a
+production level, so a benchmark is predicted at the tuning level of the vendors' own showcase
+tables: its family's η divided by mfu.BENCHMARK_RATIO (evidence.benchmark_ratio), and the
+constant-MFU rule's MFU* likewise. Benchmarks are never fitted.
 
 Same-stack chip ratios: where one model was measured on one software stack on two chip
 families, the ratio of GPU-hours per token, measured and predicted (same_stack_ratios): the
@@ -48,7 +54,7 @@ from pathlib import Path
 
 from planner.compute.chip import ChipSpec, peak_flops_per_s
 from planner.compute.flops import stage_flops
-from planner.compute.mfu import EFFICIENCY, chip_family, gemm_efficiency
+from planner.compute.mfu import BENCHMARK_RATIO, EFFICIENCY, chip_family, gemm_efficiency
 from planner.compute.stage import estimate
 from planner.workload import Workload
 
@@ -56,22 +62,12 @@ RUNS_FILE = "training_runs.csv"
 COLLECTIONS_FILE = "holdout_collections.csv"
 HOURS_BASES = ("wall_clock", "throughput")
 USES = ("fit", "holdout")
+KINDS = ("run", "benchmark")
 # Hand-written CUDA (llm.c) and a plain PyTorch loop (nanoGPT): not production training frameworks.
 NON_PRODUCTION_STACKS = ("llm.c", "nanoGPT")
-# The holdout rows of the first two collections, which session 8 used to diagnose the model
-# (docs/fidelity.md): still `use = holdout` (never fitted) but no longer a held-out test.
-DIAGNOSIS_SET = frozenset((
-    "GPT-2 124M (llm.c)", "GPT-2 350M (llm.c)", "GPT-2 774M (llm.c)", "GPT-2 1558M (llm.c)", "GPT-2 124M (nanoGPT)",
-    "Pythia 1.0B", "MPT-1.3B (RedPajama 200B)", "MPT 70b on 512 H100 (LLM Foundry benchmark)",
-    "MPT 30b on 512 H100 (LLM Foundry benchmark)", "MPT 7b on 512 H100 (LLM Foundry benchmark)",
-    "MPT 1b on 512 H100 (LLM Foundry benchmark)", "MPT 70b on 64 A100-80GB (LLM Foundry benchmark)",
-    "MPT 30b on 8 A100-80GB (LLM Foundry benchmark)", "MPT 7b on 8 A100-80GB (LLM Foundry benchmark)",
-    "MPT 1b on 8 A100-80GB (LLM Foundry benchmark)", "MPT 70b on 128 A100 (LLM Foundry benchmark)",
-    "MPT 30b on 128 A100 (LLM Foundry benchmark)", "MPT 7b on 128 A100 (LLM Foundry benchmark)",
-    "MPT 1b on 128 A100 (LLM Foundry benchmark)", "Llama 3 8B on 64 A100-80GB (torchtitan benchmark)",
-    "Llama 3 70B on 64 A100-80GB (torchtitan benchmark)", "Llama 2 13B on 64 A100-80GB (torchtitan benchmark)",
-    "Llama 2 70B on 64 A100-80GB (torchtitan benchmark)", "JetMoE-8B", "OLMo Hybrid 7B (B200 phase)",
-))
+# Collections whose rows a session used to diagnose the model (docs/fidelity.md): 1 and 2 in session 8,
+# 3 in session 10. Still `use = holdout` (never fitted) but no longer a held-out test.
+DIAGNOSED_COLLECTIONS = frozenset({1, 2, 3})
 
 
 @dataclass(frozen=True)
@@ -95,6 +91,8 @@ class Run:
     pin: tuple[tuple[str, int], ...] = ()  # published layout: ("tp", 4), ("pp", 12), ("recompute", 1)
     use: str = "fit"  # "fit": calibrates η; "holdout": only scored against the fixed table
     stack: str = ""  # software stack as published (held-out rows), e.g. "Megatron-LM + MegaBlocks"
+    kind: str = "run"  # "run": a training run; "benchmark": a tuned throughput showcase (module doc)
+    collection: int = 0  # held-out rows: catalogs/holdout_collections.csv's number (0: fit rows)
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -118,9 +116,12 @@ class Run:
 
 
 def load_runs(path: Path) -> list[Run]:
-    """Read the runs file; empty cells become None."""
+    """Read the runs file, with each held-out row's collection from COLLECTIONS_FILE beside it when
+    there is one; empty cells become None."""
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
+    beside = path.parent / COLLECTIONS_FILE
+    collections = load_collections(beside) if beside.exists() else {}
 
     def number(text: str, kind=float):
         return kind(float(text)) if text.strip() else None
@@ -132,6 +133,11 @@ def load_runs(path: Path) -> list[Run]:
             raise ValueError(f"{path}: run {row['name']!r}: hours_basis must be one of {HOURS_BASES}, got {basis!r}")
         if row["use"] not in USES:
             raise ValueError(f"{path}: run {row['name']!r}: use must be one of {USES}, got {row['use']!r}")
+        if row["kind"] not in KINDS:
+            raise ValueError(f"{path}: run {row['name']!r}: kind must be one of {KINDS}, got {row['kind']!r}")
+        if row["kind"] == "benchmark" and row["use"] == "fit":
+            raise ValueError(f"{path}: run {row['name']!r}: a benchmark cannot be fitted (η is a production "
+                             "level): set use to holdout")
         runs.append(Run(
             name=row["name"], params_total=float(row["params_total"]), params_active=number(row["params_active"]),
             tokens=number(row["tokens"]), seq_len=int(row["seq_len"]), chip=row["chip"].strip() or None,
@@ -139,7 +145,7 @@ def load_runs(path: Path) -> list[Run]:
             precision=row["precision"], as_of=row["as_of"], source=row["source"], notes=row["notes"],
             batch_tokens=number(row["batch_tokens"]),
             pin=tuple((key, int(row[key])) for key in ("tp", "pp", "recompute") if row[key].strip()), use=row["use"],
-            stack=row["stack"].strip(),
+            stack=row["stack"].strip(), kind=row["kind"], collection=collections.get(row["name"], 0),
         ))
     return runs
 
@@ -159,7 +165,10 @@ def load_collections(path: Path) -> dict[str, int]:
 
 
 def _predict(run: Run, chip: ChipSpec, efficiency: Mapping[str, float] | None) -> tuple[float, float]:
-    """(GPU-hours on the run's hours basis, model MFU) for `run` on its hardware."""
+    """(GPU-hours on the run's hours basis, model MFU) for `run` on its hardware; a benchmark at
+    the showcase tuning level, its family's η divided by BENCHMARK_RATIO."""
+    if run.kind == "benchmark":
+        efficiency = {chip_family(chip) or chip.id: gemm_efficiency(chip, dict(efficiency or {})) / BENCHMARK_RATIO}
     est = estimate(run.workload, chip, run.gpus, run.precision, efficiency=dict(efficiency) if efficiency else None,
                    pin=run.pin)
     return est.gpu_hours * (est.goodput if run.hours_basis == "throughput" else 1.0), est.mfu
@@ -260,6 +269,12 @@ def six_nd_mfu(run: Run, chip: ChipSpec) -> float:
     return 6.0 * run.workload.active_params * run.tokens / (run.gpu_hours * 3600.0 * peak_flops_per_s(chip, "bf16"))
 
 
+def rule_error(run: Run, chip: ChipSpec, best: float) -> float:
+    """predicted / reported − 1 of the rule 6·N·D / (MFU* · bf16 peak), with MFU* / BENCHMARK_RATIO for a
+    benchmark (the same showcase level the model is given)."""
+    return six_nd_mfu(run, chip) / (best / BENCHMARK_RATIO if run.kind == "benchmark" else best) - 1.0
+
+
 def constant_mfu_errors(runs: list[Run], chips: Mapping[str, ChipSpec]) -> tuple[float, list[float]]:
     """(MFU*, |error| per scored fit run) of GPU-hours = 6·N·D / (MFU* · bf16 peak) with MFU* the
     geometric mean over all scored fit runs: a constant fitted with hindsight on the same runs."""
@@ -271,7 +286,7 @@ def constant_mfu_errors(runs: list[Run], chips: Mapping[str, ChipSpec]) -> tuple
 def holdout_constant_mfu_errors(runs: list[Run], chips: Mapping[str, ChipSpec]) -> tuple[float, list[float]]:
     """(MFU*, |error| per scored holdout run) of the same rule with MFU* fitted on the fit runs only."""
     best, _ = constant_mfu_errors(runs, chips)
-    return best, [abs(six_nd_mfu(run, chips[run.chip]) / best - 1.0) for run in scored_runs(runs, "holdout")]
+    return best, [abs(rule_error(run, chips[run.chip], best)) for run in scored_runs(runs, "holdout")]
 
 
 def report_markdown(runs: list[Run], chips: Mapping[str, ChipSpec]) -> str:
@@ -336,24 +351,25 @@ def holdout_markdown(runs: list[Run], chips: Mapping[str, ChipSpec],
     ]
     for c in comparisons:
         r = c.run
-        rule_error = six_nd_mfu(r, chips[r.chip]) / best - 1.0
         lines.append(
             f"| {r.name} | {r.stack or '–'} | {r.chip} ({r.precision}) | {r.gpus:,} | {r.hours_basis} | "
             f"{r.gpu_hours:,.1f} | {c.predicted_gpu_hours:,.1f} | {c.error:+.1%} | {c.implied_mfu:.1%} | "
-            f"{c.model_mfu:.1%} | {c.implied_efficiency:.3f} | {c.fitted_efficiency:.3f} | {rule_error:+.1%} |"
+            f"{c.model_mfu:.1%} | {c.implied_efficiency:.3f} | {c.fitted_efficiency:.3f} | "
+            f"{rule_error(r, chips[r.chip], best):+.1%} |"
         )
     production = [(c, e) for c, e in pairs if c.run.stack not in NON_PRODUCTION_STACKS]
-    diagnosed = [(c, e) for c, e in pairs if c.run.name in DIAGNOSIS_SET]
-    unseen = [(c, e) for c, e in pairs if c.run.name not in DIAGNOSIS_SET]
+    diagnosed = [(c, e) for c, e in pairs if c.run.collection in DIAGNOSED_COLLECTIONS]
+    unseen = [(c, e) for c, e in pairs if c.run.collection not in DIAGNOSED_COLLECTIONS]
+    seen = ", ".join(map(str, sorted(DIAGNOSED_COLLECTIONS)))
     lines += ["", f"Holdout runs' median |error| at the current η table, model against the constant-MFU rule "
-                  f"fitted on the fit runs only (6·N·D / ({best:.3f} × bf16 peak)). Rows of the diagnosis set "
-                  f"were used to diagnose the model in session 8 (docs/fidelity.md): their scores are no longer "
-                  f"held out; only rows unseen by that session are.", "",
+                  f"fitted on the fit runs only (6·N·D / ({best:.3f} × bf16 peak); benchmarks at "
+                  f"η / {BENCHMARK_RATIO} and MFU* / {BENCHMARK_RATIO}). Collections {seen} were used to diagnose "
+                  f"the model (docs/fidelity.md): their scores are no longer held out; only later collections' are.", "",
               _median_line("all holdout rows" if names is None else "the held-out runs shown", pairs)]
     if diagnosed:
-        lines.append(_median_line("diagnosis set (seen in session 8, not held out)", diagnosed))
+        lines.append(_median_line(f"diagnosis set (collections {seen}, not held out)", diagnosed))
     if unseen:
-        lines.append(_median_line("held out, unseen by session 8", unseen))
+        lines.append(_median_line("held out, unseen by any diagnosis", unseen))
     if production:
         lines.append(_median_line("production stacks (all but " + ", ".join(NON_PRODUCTION_STACKS) + ")", production))
     for stack in dict.fromkeys(c.run.stack for c in comparisons):
