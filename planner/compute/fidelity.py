@@ -164,14 +164,22 @@ def load_collections(path: Path) -> dict[str, int]:
     return out
 
 
-def _predict(run: Run, chip: ChipSpec, efficiency: Mapping[str, float] | None) -> tuple[float, float]:
-    """(GPU-hours on the run's hours basis, model MFU) for `run` on its hardware; a benchmark at
-    the showcase tuning level, its family's η divided by BENCHMARK_RATIO."""
+def _predict(run: Run, chip: ChipSpec, efficiency: Mapping[str, float] | None) -> tuple[float, float, bool]:
+    """(GPU-hours on the run's hours basis, model MFU, published layout refused) for `run` on its
+    hardware; a benchmark at the showcase tuning level, its family's η divided by BENCHMARK_RATIO.
+    Where the model finds no feasible configuration for the published layout (its memory model does
+    not know every trick, e.g. MaxText's host offload of layer inputs) the search picks one freely
+    and the refusal is reported."""
     if run.kind == "benchmark":
         efficiency = {chip_family(chip) or chip.id: gemm_efficiency(chip, dict(efficiency or {})) / BENCHMARK_RATIO}
-    est = estimate(run.workload, chip, run.gpus, run.precision, efficiency=dict(efficiency) if efficiency else None,
-                   pin=run.pin)
-    return est.gpu_hours * (est.goodput if run.hours_basis == "throughput" else 1.0), est.mfu
+    efficiency = dict(efficiency) if efficiency else None
+    try:
+        est, refused = estimate(run.workload, chip, run.gpus, run.precision, efficiency=efficiency, pin=run.pin), False
+    except ValueError:
+        if not run.pin:
+            raise
+        est, refused = estimate(run.workload, chip, run.gpus, run.precision, efficiency=efficiency), True
+    return est.gpu_hours * (est.goodput if run.hours_basis == "throughput" else 1.0), est.mfu, refused
 
 
 def predicted_gpu_hours(run: Run, chip: ChipSpec, efficiency: Mapping[str, float] | None = None) -> float:
@@ -222,6 +230,7 @@ class Comparison:
     implied_efficiency: float
     fitted_efficiency: float
     moe: bool
+    layout_refused: bool = False  # the published layout does not fit the model's memory (_predict)
 
     @property
     def error(self) -> float:
@@ -240,9 +249,9 @@ def compare(runs: list[Run], chips: Mapping[str, ChipSpec]) -> list[Comparison]:
         others = [o.name for o in scored if o is not run]
         same = [implied[name] for name in others if family[name] == family[run.name]]
         fitted = statistics.geometric_mean(same or [implied[name] for name in others])
-        hours, mfu = _predict(run, chip, {family[run.name]: fitted})
+        hours, mfu, refused = _predict(run, chip, {family[run.name]: fitted})
         out.append(Comparison(run, hours, implied_mfu(run, chip), mfu, implied[run.name], fitted,
-                              moe=run.workload.active_params < run.workload.params))
+                              moe=run.workload.active_params < run.workload.params, layout_refused=refused))
     return out
 
 
@@ -252,10 +261,10 @@ def score_holdout(runs: list[Run], chips: Mapping[str, ChipSpec],
     out = []
     for run in scored_runs(runs, "holdout"):
         chip = chips[run.chip]
-        hours, mfu = _predict(run, chip, efficiency)
+        hours, mfu, refused = _predict(run, chip, efficiency)
         moe = run.workload.active_params < run.workload.params
         out.append(Comparison(run, hours, implied_mfu(run, chip), mfu, implied_efficiency(run, chip),
-                              gemm_efficiency(chip, dict(efficiency)), moe=moe))
+                              gemm_efficiency(chip, dict(efficiency)), moe=moe, layout_refused=refused))
     return out
 
 
@@ -352,11 +361,14 @@ def holdout_markdown(runs: list[Run], chips: Mapping[str, ChipSpec],
     for c in comparisons:
         r = c.run
         lines.append(
-            f"| {r.name} | {r.stack or '–'} | {r.chip} ({r.precision}) | {r.gpus:,} | {r.hours_basis} | "
+            f"| {r.name}{' ‡' if c.layout_refused else ''} | {r.stack or '–'} | {r.chip} ({r.precision}) | {r.gpus:,} | {r.hours_basis} | "
             f"{r.gpu_hours:,.1f} | {c.predicted_gpu_hours:,.1f} | {c.error:+.1%} | {c.implied_mfu:.1%} | "
             f"{c.model_mfu:.1%} | {c.implied_efficiency:.3f} | {c.fitted_efficiency:.3f} | "
             f"{rule_error(r, chips[r.chip], best):+.1%} |"
         )
+    if any(c.layout_refused for c in comparisons):
+        lines += ["", "‡ The published layout does not fit in the model's memory (it does not model every "
+                      "memory trick, e.g. host offload of activations); scored on the layout the search picks."]
     production = [(c, e) for c, e in pairs if c.run.stack not in NON_PRODUCTION_STACKS]
     diagnosed = [(c, e) for c, e in pairs if c.run.collection in DIAGNOSED_COLLECTIONS]
     unseen = [(c, e) for c, e in pairs if c.run.collection not in DIAGNOSED_COLLECTIONS]
