@@ -78,8 +78,24 @@ def search_candidates(scenario, catalog, target_loss: float | None = None) -> tu
             if isinstance(item, str):
                 refused.append(item)
             elif item.kind in kinds and ctx.meets(item.predicted_loss) and scenario.target.fits(item.params):
-                found.setdefault(item.id, _with_batch(item, scenario.policy.global_batch_tokens))
+                item = _with_batch(item, scenario.policy.global_batch_tokens)
+                beyond = _beyond_compute_model(item)
+                if beyond:
+                    refused.append(beyond)
+                else:
+                    found.setdefault(item.id, item)
     return list(found.values()), refused
+
+
+def _beyond_compute_model(cand: Candidate) -> str | None:
+    """Why the compute model cannot price the candidate (a stage's FLOPs outside the batch-size
+    law's range, planner.compute.batch), or None; such a candidate is refused, not guessed at."""
+    for stage in cand.stages:
+        try:
+            batch_sequences(stage.workload)
+        except ValueError as exc:
+            return f"{cand.id}: {stage.name}: {exc}"
+    return None
 
 
 def _with_batch(cand: Candidate, batch_tokens: float | None) -> Candidate:

@@ -52,10 +52,17 @@ def test_scratch_sizes_solve_tokens_for_the_target():
 
 
 def test_quality_mode_sweeps_the_grid():
+    """Every size x tokens-per-parameter point, less those beyond the quality law's 1e15 tokens and
+    those whose training compute exceeds the batch-size law's 1e27 FLOPs (6·N·D + attention, Kaplan
+    et al. 2020: here 6·N·D > 1e27 already decides it), which are refused with the reason."""
     s = scenario(policy={"paths": ["scratch"]}, data={"unique_tokens": 1e16})
-    found = generate_candidates(s, CATALOG, None)
-    assert len(found) == len(DEFAULT_PARAMS_GRID) * len(DEFAULT_TOKENS_PER_PARAM_GRID) - sum(
+    found, refused = search_candidates(s, CATALOG, None)
+    beyond = [(n, r) for n in DEFAULT_PARAMS_GRID for r in DEFAULT_TOKENS_PER_PARAM_GRID
+              if r * n <= 1e15 and 6 * n * r * n > 1e27]
+    assert beyond and all(6 * n * r * n > 1.05e27 for n, r in beyond)  # clear of the attention term
+    assert len(found) == len(DEFAULT_PARAMS_GRID) * len(DEFAULT_TOKENS_PER_PARAM_GRID) - len(beyond) - sum(
         1 for n in DEFAULT_PARAMS_GRID for r in DEFAULT_TOKENS_PER_PARAM_GRID if r * n > 1e15)
+    assert sum("batch-size law" in line for line in refused) == len(beyond)
     assert len({round(c.predicted_loss, 6) for c in found}) > 100
 
 

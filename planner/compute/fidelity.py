@@ -268,6 +268,13 @@ def score_holdout(runs: list[Run], chips: Mapping[str, ChipSpec],
     return out
 
 
+def error_spread(comparisons: list[Comparison]) -> tuple[float, float, float, float]:
+    """(geometric mean, log-sd, min, max) of predicted / reported GPU-hours: the lognormal the risk
+    model draws MFU multipliers from (planner.tradeoffs.risk DEFAULT_INPUTS)."""
+    logs = [math.log1p(c.error) for c in comparisons]
+    return math.exp(statistics.mean(logs)), statistics.stdev(logs), math.exp(min(logs)), math.exp(max(logs))
+
+
 def median_abs_error(comparisons: list[Comparison], moe: bool | None = None) -> float:
     """Median |predicted / reported − 1| over dense (moe=False), MoE (True) or all runs."""
     return statistics.median(abs(c.error) for c in comparisons if moe is None or c.moe == moe)
