@@ -290,7 +290,7 @@ def test_second_collection_is_scored_on_its_published_layout():
 def test_every_holdout_row_names_its_stack():
     assert all(r.stack for r in HOLDOUT)
     production = [r for r in HOLDOUT if r.stack not in fidelity.NON_PRODUCTION_STACKS]
-    assert {r.stack for r in HOLDOUT} - {r.stack for r in production} == {"llm.c", "nanoGPT"}
+    assert {r.stack for r in HOLDOUT} - {r.stack for r in production} == set(fidelity.NON_PRODUCTION_STACKS)
     assert len(production) >= 20
 
 
@@ -299,7 +299,7 @@ def test_holdout_medians_per_stack_are_over_the_right_runs():
     nanoGPT, recomputed here from the per-run errors."""
     comparisons = fidelity.score_holdout(RUNS, CHIPS)
     best, rule = fidelity.holdout_constant_mfu_errors(RUNS, CHIPS)
-    keep = [i for i, c in enumerate(comparisons) if c.run.stack not in ("llm.c", "nanoGPT")]
+    keep = [i for i, c in enumerate(comparisons) if c.run.stack not in fidelity.NON_PRODUCTION_STACKS]
     model = statistics.median(abs(comparisons[i].error) for i in keep)
     baseline = statistics.median(rule[i] for i in keep)
     line = f"({len(keep)} runs): model {model:.1%}; constant-MFU rule {baseline:.1%}."
@@ -365,6 +365,9 @@ def test_same_stack_ratio_is_the_published_throughput_ratio():
     # one pair per A100 row of LLM Foundry (8 rows), none within one chip family (A100 40GB vs 80GB)
     assert sum(r.slower.stack == "LLM Foundry (Composer)" for r in ratios.values()) == 8
     assert all(chip_family(CHIPS[r.slower.chip]) != chip_family(CHIPS[r.faster.chip]) for r in ratios.values())
+    # a training run is never paired with a benchmark (IBM's Llama 2 7B replica run and fms-fsdp's H100 table)
+    assert all(r.slower.kind == r.faster.kind for r in ratios.values())
+    assert not any("replica" in r.slower.name or "replica" in r.faster.name for r in ratios.values())
 
 
 def test_docs_show_the_current_ratio_table():
@@ -415,7 +418,7 @@ THIRD = {r.name: r for r in HOLDOUT if COLLECTIONS.get(r.name) == 3}
 def test_every_holdout_row_is_in_exactly_one_collection():
     assert set(COLLECTIONS) == {r.name for r in HOLDOUT}
     assert sorted(statistics.multimode(COLLECTIONS.values())) == [4]  # the largest collection
-    assert [sum(n == k for n in COLLECTIONS.values()) for k in (1, 2, 3, 4)] == [7, 18, 24, 34]
+    assert [sum(n == k for n in COLLECTIONS.values()) for k in (1, 2, 3, 4, 5)] == [7, 18, 24, 34, 27]
 
 
 def test_collections_loader_rejects_a_bad_number(tmp_path):
@@ -563,3 +566,41 @@ def test_a_published_layout_the_memory_model_refuses_is_scored_free_and_flagged(
     free = dataclasses.replace(run, pin=())
     assert scored[name].predicted_gpu_hours == pytest.approx(fidelity.predicted_gpu_hours(free, CHIPS[run.chip]))
     assert f"| {name} ‡ |" in fidelity.holdout_markdown(RUNS, CHIPS)
+
+
+# Fifth collection (2026-12-06, session 10), collected blind to the risk change and scored at commit
+# f09530a, before any refit. Figures typed from the quotes in each row's `source`.
+FIFTH = {r.name: r for r in HOLDOUT if COLLECTIONS.get(r.name) == 5}
+FIFTH_TOKENS_PER_S = {
+    "Llama 2 7B on 128 A100-80GB (fms-fsdp benchmark)": 4550, "Llama 2 7B on 96 H100 (fms-fsdp benchmark)": 9600,
+    "Llama 2 13B on 128 A100-80GB (fms-fsdp benchmark)": 2150, "Llama 2 13B on 96 H100 (fms-fsdp benchmark)": 4850,
+    "Llama 2 34B on 128 A100-80GB (fms-fsdp benchmark)": 820, "Llama 2 34B on 96 H100 (fms-fsdp benchmark)": 1830,
+    "Llama 2 70B on 128 A100-80GB (fms-fsdp benchmark)": 410, "Llama 2 70B on 96 H100 (fms-fsdp benchmark)": 890,
+    "DeepSeek-V3 on 1024 H100 (NeMo AutoModel benchmark)": 865, "Kimi K2 on 256 H100 (NeMo AutoModel benchmark)": 924,
+    "Qwen3-30B-A3B on 8 H100 (NeMo AutoModel benchmark)": 12040, "GPT-OSS 20B on 8 H100 (NeMo AutoModel benchmark)": 13058,
+    "GPT-OSS 120B on 64 H100 (NeMo AutoModel benchmark)": 7626,
+    "Llama 3.1 70B on 64 H100 (NeMo AutoModel benchmark)": 866.77,
+}
+FIFTH_RUNS = {"SantaCoder (1.1B)": (96, 6.2), "Phi-1 (1.3B)": (8, 6), "Falcon-RW-1B": (32, 6),
+              "OpenELM-3B": (128, 13), "MobileLLM-125M": (32, 3), "MobileLLM-350M": (32, 6),
+              "MobileLLM-600M": (32, 8), "MobileLLM-1B": (32, 12), "MobileLLM-1.5B": (32, 18),
+              "Llama 2 7B replica (IBM fms-fsdp, 2.2T tokens)": (128, 162_000 / 128 / 24),
+              "nanochat d24 GPT-2 speedrun on 8 H100 (2026-01-29)": (8, 10_949.46713 / 86_400),
+              "nanochat d26 GPT-2 speedrun on 8 H100 (2026-02-02)": (8, 10_493 / 86_400)}  # GPUs, days
+
+
+def test_fifth_collection_hours_are_the_sources_figures():
+    starcoder = "StarCoder2-3B (Fast-LLM, throughput)"  # a run timed by its sustained 10,000 tokens/s/GPU
+    assert set(FIFTH) == set(FIFTH_TOKENS_PER_S) | set(FIFTH_RUNS) | {starcoder}
+    for name, per_device in FIFTH_TOKENS_PER_S.items():
+        run = FIFTH[name]
+        assert run.tokens == NOMINAL_TOKENS and run.hours_basis == "throughput" and run.kind == "benchmark"
+        assert run.gpu_hours == pytest.approx(NOMINAL_TOKENS / per_device / 3600, abs=0.01), name
+    for name, (gpus, days) in FIFTH_RUNS.items():
+        run = FIFTH[name]
+        assert run.kind == "run" and run.hours_basis == "wall_clock" and run.gpus == gpus
+        assert run.gpu_hours == pytest.approx(gpus * days * 24, abs=0.01), name
+    run = FIFTH[starcoder]
+    assert run.kind == "run" and run.hours_basis == "throughput" and run.tokens == 3.3e12
+    assert run.gpu_hours == pytest.approx(3.3e12 / 10_000 / 3600, abs=0.01)
+    assert all(run.source and run.stack and run.as_of for run in FIFTH.values())

@@ -63,8 +63,8 @@ COLLECTIONS_FILE = "holdout_collections.csv"
 HOURS_BASES = ("wall_clock", "throughput")
 USES = ("fit", "holdout")
 KINDS = ("run", "benchmark")
-# Hand-written CUDA (llm.c) and a plain PyTorch loop (nanoGPT): not production training frameworks.
-NON_PRODUCTION_STACKS = ("llm.c", "nanoGPT")
+# Hand-written CUDA (llm.c) and plain PyTorch loops (nanoGPT, nanochat): not production training frameworks.
+NON_PRODUCTION_STACKS = ("llm.c", "nanoGPT", "nanochat (PyTorch, non-production)")
 # Collections whose rows a session used to diagnose the model (docs/fidelity.md): 1 and 2 in session 8,
 # 3 in session 10. Still `use = holdout` (never fitted) but no longer a held-out test.
 DIAGNOSED_COLLECTIONS = frozenset({1, 2, 3})
@@ -423,14 +423,14 @@ class ChipRatio:
 
 def same_stack_ratios(runs: list[Run], chips: Mapping[str, ChipSpec],
                       efficiency: Mapping[str, float] = EFFICIENCY) -> list[ChipRatio]:
-    """Every pair of scored runs with the same stack, parameters and context on two chips of
-    different families (e.g. LLM Foundry's MPT tables on A100 and H100): the per-token GPU-hour
+    """Every pair of scored runs with the same stack, kind (run or benchmark), parameters and context
+    on two chips of different families (e.g. LLM Foundry's MPT tables on A100 and H100): the per-token GPU-hour
     ratio the model must reproduce for the planner to choose between those chips correctly."""
     scored = [r for r in runs if r.scored and r.stack]
     out = []
     for i, a in enumerate(scored):
         for b in scored[i + 1:]:
-            same = (a.stack, a.params_total, a.seq_len) == (b.stack, b.params_total, b.seq_len)
+            same = (a.stack, a.kind, a.params_total, a.seq_len) == (b.stack, b.kind, b.params_total, b.seq_len)
             if not same or chip_family(chips[a.chip]) == chip_family(chips[b.chip]):
                 continue
             slow, fast = sorted((a, b), key=lambda r: peak_flops_per_s(chips[r.chip], "bf16"))

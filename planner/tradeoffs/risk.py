@@ -83,11 +83,11 @@ class RiskInputs(BaseModel):
 
 
 DEFAULT_INPUTS = RiskInputs(
-    mfu=Dist(kind="lognormal", mode=0.734, sigma=0.430, low=0.184, high=1.533, source=(
+    mfu=Dist(kind="lognormal", mode=0.765, sigma=0.422, low=0.184, high=1.533, source=(
         "The compute model's error on runs no fit has seen (docs/fidelity.md): predicted / reported GPU-hours "
-        "of the 83 held-out rows of collections 1-4, lognormal fit: median x0.734 (the model is optimistic), "
-        "log-sd 0.430, clipped to the observed x0.184-x1.533. The same fit on collections 1-3 alone (x0.819, "
-        "0.441) put 28 of collection 4's 34 rows inside its 80% band, scored before any refit.")),
+        "of the 110 held-out rows of collections 1-5, lognormal fit: median x0.765 (the model is optimistic), "
+        "log-sd 0.422, clipped to the observed x0.184-x1.533. Checked before use: the fit on collections 1-3 put "
+        "28 of collection 4's 34 rows inside its 80% band, the fit on 1-4 20 of collection 5's 27.")),
     failure_rate=Dist(kind="triangular", low=0.62, high=1.71, source=(
         "Kokolis et al. 2024 measured 2.34 and 6.5 failures per 1,000 node-days on two A100 clusters, "
         "against the model's 3.8 (Llama 3 405B): x0.62 to x1.71.")),
