@@ -247,7 +247,7 @@ def stage_workload(stage) -> Workload:
 def segment_estimate(w: Workload, seg, scenario: Scenario, catalog: Catalog,
                      first_start: bool = True) -> compute.Estimate:
     """The compute model's figures for the whole stage `w` on the segment's cluster, at its site,
-    with the scenario's precision and failure rate; first_start=False where the segment's start-up
+    with the scenario's precision, failure rate and measured speed (policy.mfu_factor); first_start=False where the segment's start-up
     is billed as such (a rental with start-up minutes), so goodput does not count it again."""
     _, chip, site, rate = _where(seg, catalog)
     failures = (compute.FAILURES_PER_NODE_DAY if scenario.failures_per_node_day is None
@@ -255,7 +255,8 @@ def segment_estimate(w: Workload, seg, scenario: Scenario, catalog: Catalog,
     return compute.estimate(w, catalog.chips[chip], seg.gpus, precision=_precision(scenario, catalog, chip),
                             spot_interruptions_per_node_day=rate, pue=site.pue, carbon_g_per_kwh=site.carbon_g_per_kwh,
                             gpus_per_node=seg.gpus // seg.nodes, failures_per_node_day=failures,
-                            scaleout_gbps_per_node=_scaleout(seg, catalog), first_start=first_start)
+                            scaleout_gbps_per_node=_scaleout(seg, catalog), first_start=first_start,
+                            speed=scenario.policy.speed(chip))
 
 
 def _scaleout(seg, catalog: Catalog) -> float | None:

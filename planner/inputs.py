@@ -48,6 +48,7 @@ def check_references(scenario: Scenario, catalog: Catalog, where: str) -> None:
     _known(where, "policy.regions", policy.regions, regions, exact=False)
     _known(where, "policy.chips", policy.chips, catalog.chips, exact=False)
     _known(where, "policy.max_nodes_per_provider", list(policy.max_nodes_per_provider or {}), providers, exact=False)
+    _known(where, "policy.mfu_factor", list(policy.mfu_factor or {}), [*catalog.chips, "*"])
     _known(where, "ownership.site", [scenario.ownership.site], catalog.sites)
     _known(where, "inference.chip", [scenario.inference.chip], catalog.chips)
     held = [("owned_hardware", scenario.owned_hardware)]

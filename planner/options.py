@@ -254,6 +254,12 @@ class Pricing:
     carbon_matters: bool
     provider_matters: bool
     failures_per_node_day: float
+    speeds: tuple[tuple[str, float], ...] = ()  # scenario policy.mfu_factor, as sorted items
+
+    def speed(self, chip_id: str) -> float:
+        """The scenario's measured speed of `chip_id` over the compute model's (policy.mfu_factor)."""
+        factors = dict(self.speeds)
+        return factors.get(chip_id, factors.get("*", 1.0))
 
     @classmethod
     def of(cls, pools: list[Pool], catalog: Catalog, scenario: Scenario, deadline_days: float,
@@ -264,7 +270,8 @@ class Pricing:
                       runs=scenario.program.runs if runs is None else runs,
                       carbon_matters=scenario.policy.carbon_cap_tco2e is not None,
                       provider_matters=scenario.policy.max_provider_share is not None,
-                      failures_per_node_day=failures_per_node_day(scenario))
+                      failures_per_node_day=failures_per_node_day(scenario),
+                      speeds=tuple(sorted((scenario.policy.mfu_factor or {}).items())))
         # One object per distinct pricing, so memo lookups compare it by identity, not field by field.
         if len(_PRICINGS) > 256:
             _PRICINGS.clear()
@@ -273,7 +280,7 @@ class Pricing:
     @functools.cached_property
     def _hash(self) -> int:
         return hash((self.pools, self.precision, self.deadline_days, self.runs, self.carbon_matters,
-                     self.provider_matters, self.failures_per_node_day))
+                     self.provider_matters, self.failures_per_node_day, self.speeds))
 
     def __hash__(self) -> int:
         return self._hash
@@ -501,8 +508,9 @@ def stage_options(w: Workload, pool: Pool, chip: Chip, site: Site, pricing: Pric
     # A size that could not end in time even at the chip's peak MFU (compute.peak_mfu: no layout
     # beats it) would be dropped below after its layout search: skip it before.
     slowest = SLOWEST_USEFUL_DEADLINE_MULTIPLE * pricing.deadline_days
+    speed = pricing.speed(chip.id)
     fastest_gpu_days = compute.stage_flops(w) / (compute.peak_flops_per_s(chip, precision)
-                                                  * compute.peak_mfu(chip, precision) * 86_400.0)
+                                                  * compute.peak_mfu(chip, precision) * speed * 86_400.0)
     sizes = [n for n in node_grid(min_nodes, min(pool.max_nodes, useful // pool.gpus_per_node))
              if fastest_gpu_days / (n * pool.gpus_per_node) <= slowest]
     compute.search_layouts(w, chip, [n * pool.gpus_per_node for n in sizes], precision, pool.gpus_per_node,
@@ -512,7 +520,7 @@ def stage_options(w: Workload, pool: Pool, chip: Chip, site: Site, pricing: Pric
         try:  # a size the batch cannot feed after all (it does not split into power-of-two groups)
             est = _estimate(w, chip, gpus, precision, pool.spot_interruptions_per_node_day, site.pue,
                             site.carbon_g_per_kwh, pool.gpus_per_node, pricing.failures_per_node_day,
-                            pool.scaleout_gbps_per_node, first_start=pool.startup_hours == 0)
+                            pool.scaleout_gbps_per_node, first_start=pool.startup_hours == 0, speed=speed)
         except ValueError:
             continue
         days = est.wall_clock_days  # one run: each run of a program has its own window
@@ -540,11 +548,12 @@ def stage_options(w: Workload, pool: Pool, chip: Chip, site: Site, pricing: Pric
 
 @functools.lru_cache(maxsize=100_000)
 def _estimate(w, chip, gpus, precision, spot_rate, pue, carbon, gpus_per_node, failures, scaleout=None,
-              first_start=True):
+              first_start=True, speed=1.0):
     """compute.estimate, memoised: many offers share a chip, node size and site, and coalitions share stages."""
     return compute.estimate(w, chip, gpus, precision=precision, spot_interruptions_per_node_day=spot_rate,
                             pue=pue, carbon_g_per_kwh=carbon, gpus_per_node=gpus_per_node,
-                            failures_per_node_day=failures, scaleout_gbps_per_node=scaleout, first_start=first_start)
+                            failures_per_node_day=failures, scaleout_gbps_per_node=scaleout, first_start=first_start,
+                            speed=speed)
 
 
 @functools.lru_cache(maxsize=100_000)

@@ -82,6 +82,7 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
         plan = to_plan(solution, problem, by_id[solution.path_id], bounds, solver, scenario, catalog)
         plan.explanations.extend(by_id[solution.path_id].notes)
         plan.explanations.extend(_uncalibrated_notes(plan))
+        plan.explanations.extend(_measured_speed_notes(plan, scenario))
         if explain:
             say("explaining: planning the runner-up path and the other way of sourcing")
             plan.explanations.extend(explanations(plan, candidates, scenario, catalog, solver, time_limit_s, generated,
@@ -95,6 +96,13 @@ def _uncalibrated_notes(plan: Plan) -> list[str]:
     return [f"{chip} is uncalibrated (no published run or MLPerf result): its speed borrows the GEMM "
             "efficiency of the calibrated chips (allowed by policy.allow_uncalibrated_chips, or servers already held)"
             for chip in chips]
+
+
+def _measured_speed_notes(plan: Plan, scenario: Scenario) -> list[str]:
+    """A line per chip the plan uses whose speed the scenario scales by its measured policy.mfu_factor."""
+    chips = sorted({seg.chip for _, seg, _ in plan.all_segments() if scenario.policy.speed(seg.chip) != 1.0})
+    return [f"{chip} runs at x{scenario.policy.speed(chip):g} of the compute model's speed (policy.mfu_factor, "
+            "your measured throughput): its GPU-hours are divided by that" for chip in chips]
 
 
 def _problem(scenario: Scenario, catalog: Catalog, candidates: list[Candidate], objective: str,

@@ -50,6 +50,10 @@ class RunEstimate(BaseModel):
     accelerator_energy_mwh: float = Field(description="Accelerator energy alone, MWh (no host, no PUE).")
     energy_mwh: float = Field(description="Facility energy, MWh (host power and PUE included).")
     tco2e: float = Field(description="Emissions, tonnes CO2e.")
+    tokens_per_s_per_gpu: float = Field(description="Predicted training throughput without failures, tokens per "
+                                                    "second per accelerator.")
+    mfu_factor: float | None = Field(None, description="Measured over predicted tokens/s per accelerator, when a "
+                                                       "measurement is given: the chip's scenario policy.mfu_factor.")
     cost_usd: float | None = Field(description="On-demand cloud cost in whole instances, USD (null: no offer).")
     offer: EstimateOffer | None = Field(description="The cheapest on-demand offer that prices the run.")
     notes: list[str]
@@ -57,11 +61,17 @@ class RunEstimate(BaseModel):
 
 def estimate_run(catalog: Catalog, params: float, tokens: float, chip: str, gpus: int | None = None,
                  active_params: float | None = None, precision: str = "bf16", method: str = "full",
-                 seq_len: int = 4096, pick: Literal["cheapest", "fastest"] = "cheapest") -> RunEstimate:
+                 seq_len: int = 4096, pick: Literal["cheapest", "fastest"] = "cheapest",
+                 measured_tokens_per_s_per_gpu: float | None = None) -> RunEstimate:
     """Estimate one run, priced at the cheapest on-demand offer for the chip (bad input: InputError).
 
     Without `gpus`, the cluster is the cheapest (or fastest, `pick`) of the sizes from the smallest
-    that fits to the largest the batch can use, on the offers able to supply it."""
+    that fits to the largest the batch can use, on the offers able to supply it. With a measured
+    throughput of the same run (tokens/s per accelerator, on `gpus` of them), the result gives the
+    ratio measured / predicted: the chip's policy.mfu_factor for plans on that stack."""
+    if measured_tokens_per_s_per_gpu is not None and not gpus:
+        raise InputError("--measured-tokens-per-s", "a measurement is of one cluster size",
+                         "give the --gpus it was measured on")
     from planner import compute
     from planner.compute.chip import MAX_GPUS
     from planner.workload import Workload
@@ -100,7 +110,13 @@ def estimate_run(catalog: Catalog, params: float, tokens: float, chip: str, gpus
             result, offer, site = min(tried, key=key)
     except ValueError as exc:
         raise InputError("plan estimate", str(exc)) from None
-    report = _report(result, method, offer, site, offers)
+    report = _report(result, method, offer, site, offers, tokens)
+    if measured_tokens_per_s_per_gpu is not None:
+        report.mfu_factor = measured_tokens_per_s_per_gpu / report.tokens_per_s_per_gpu
+        report.notes.append(
+            f"measured {measured_tokens_per_s_per_gpu:,.0f} tokens/s per GPU against the model's "
+            f"{report.tokens_per_s_per_gpu:,.0f}: plan on this stack with "
+            f"--set 'policy.mfu_factor={{{report.chip}: {report.mfu_factor:.2f}}}'")
     if sizes:
         unpriced = pick == "cheapest" and offer is None
         report.notes.append(f"cluster size picked as the {'fewest GPU-hours (no offer prices it)' if unpriced else pick} of {', '.join(f'{n:,}' for n in sizes)} GPUs "
@@ -145,7 +161,7 @@ def _cheapest_offer(offers, gpus: int):
     return min(pool, key=lambda o: (_billed_gpus(o, gpus) * o.on_demand_usd_per_gpu_hour, o.offer_id), default=None)
 
 
-def _report(result, method: str, offer, site, offers) -> RunEstimate:
+def _report(result, method: str, offer, site, offers, tokens: float) -> RunEstimate:
     from planner.compute.stage import DEFAULT_CARBON_G_PER_KWH, DEFAULT_PUE, layout_summary
 
     notes = list(result.notes)
@@ -170,7 +186,7 @@ def _report(result, method: str, offer, site, offers) -> RunEstimate:
         layout=Layout(**dict(layout_summary(result))), hours_split=result.hours_split,
         largest_useful_gpus=result.max_useful_gpus, calibrated=result.calibrated,
         accelerator_energy_mwh=result.accelerator_energy_mwh,
-        cost_usd=cost, notes=notes,
+        tokens_per_s_per_gpu=tokens / (result.gpu_hours * result.goodput * 3600.0), cost_usd=cost, notes=notes,
         offer=None if offer is None else EstimateOffer(
             offer_id=offer.offer_id, provider=offer.provider, region=offer.Region, instance=offer.InstanceType,
             usd_per_gpu_hour=offer.on_demand_usd_per_gpu_hour, site=site.id, as_of=str(offer.as_of)),

@@ -10,7 +10,7 @@ import math
 import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloat, ValidationError, field_validator,
                       model_validator)
@@ -185,6 +185,15 @@ class Policy(Strict):
     allow_uncalibrated_chips: bool = Field(
         False, description="May plans use chips with no measured training throughput (GEMM efficiency "
         "borrowed from other families; planner.compute.mfu)? Default no.")
+    mfu_factor: dict[str, Annotated[float, Field(gt=0, le=3)]] | None = Field(
+        None, description="Your stack's measured training throughput over the compute model's, per chip id "
+        "(or '*' for every chip), a ratio 0-3: 0.7 means 70 % of the tokens/s `plan estimate` predicts for the "
+        "same model, chip and GPU count, so every GPU-hour on that chip is divided by 0.7 (null: 1).")
+
+    def speed(self, chip_id: str) -> float:
+        """mfu_factor of `chip_id` (its own entry, else '*', else 1)."""
+        factors = self.mfu_factor or {}
+        return factors.get(chip_id, factors.get("*", 1.0))
 
 
 class HeldHardware(Strict):

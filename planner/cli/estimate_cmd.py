@@ -27,10 +27,14 @@ MIN_PLAUSIBLE_TOKENS = 1e4
 @click.option("--method", type=click.Choice(["full", "lora", "qlora"]), default="full", show_default=True,
               help="Full training (Adam), LoRA (frozen bf16 base) or QLoRA (frozen NF4 base).")
 @click.option("--seq-len", "seq_text", default="4096", show_default=True, metavar="INT", help="Tokens per training sequence.")
+@click.option("--measured-tokens-per-s", "measured_text", default=None, metavar="FLOAT",
+              help="Your stack's measured tokens/s per GPU on this run and --gpus: prints the ratio to the model's "
+                   "(policy.mfu_factor for plans).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Catalog directory (default: the bundled catalog).")
-def estimate(params_text, tokens_text, chip_name, gpus_text, pick, active_text, precision, method, seq_text, fmt, catalog_dir):
+def estimate(params_text, tokens_text, chip_name, gpus_text, pick, active_text, precision, method, seq_text,
+             measured_text, fmt, catalog_dir):
     """Estimate one training run on one chip, priced at the cheapest on-demand cloud offer.
 
     \b
@@ -38,6 +42,7 @@ def estimate(params_text, tokens_text, chip_name, gpus_text, pick, active_text, 
       plan estimate --params 70e9 --tokens 2e12 --chip A100-80GB --gpus 2048
       plan estimate --params 671e9 --active-params 37e9 --tokens 14.8e12 --chip H100 --precision fp8
       plan estimate --params 65e9 --tokens 1e8 --chip L40S --method qlora --format json
+      plan estimate --params 7e9 --tokens 1e11 --chip H100 --gpus 64 --measured-tokens-per-s 5500
     """
     from planner.catalog import load_catalog
     from planner.run_estimate import estimate_run
@@ -47,8 +52,10 @@ def estimate(params_text, tokens_text, chip_name, gpus_text, pick, active_text, 
     active = None if active_text is None else _count("--active-params", active_text, MIN_PLAUSIBLE_PARAMS, "e9")
     seq_len = _integer("--seq-len", seq_text)
     gpus = None if gpus_text is None else _integer("--gpus", gpus_text)
+    measured = None if measured_text is None else _number("--measured-tokens-per-s", measured_text)
     result = estimate_run(load_catalog(catalog_dir), params, tokens, chip_name, gpus=gpus, active_params=active,
-                          precision=precision, method=method, seq_len=seq_len, pick=pick)
+                          precision=precision, method=method, seq_len=seq_len, pick=pick,
+                          measured_tokens_per_s_per_gpu=measured)
     click.echo(result.model_dump_json(indent=2) if fmt == "json" else _table(result.model_dump()))
 
 
@@ -90,7 +97,7 @@ def _table(r: dict) -> str:
         ("FLOPs", f"{r['flops']:.3g}"),
         ("GPU-hours", f"{r['gpu_hours']:,.0f}"),
         ("wall-clock", duration(r["wall_clock_days"])),
-        ("MFU", f"{r['mfu']:.1%}"),
+        ("MFU", f"{r['mfu']:.1%} ({r['tokens_per_s_per_gpu']:,.0f} tokens/s per GPU without failures)"),
         ("goodput", f"{r['goodput']:.1%}"),
         ("memory/GPU", f"{r['memory_per_gpu_gb']:.1f} GB"),
         ("layout", _layout_text(r["layout"])),

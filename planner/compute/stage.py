@@ -191,13 +191,15 @@ def estimate(
     efficiency: dict[str, float] | None = None,
     pin: tuple[tuple[str, int], ...] = (),
     first_start: bool = True,
+    speed: float = 1.0,
 ) -> Estimate:
     """Layout, time, energy and carbon of stage `w` on `n_gpus` devices of `chip` (module doc);
     failures_per_node_day is goodput's r_f (planner.compute.goodput); efficiency overrides the
     calibrated η table (used by the leave-one-out fit); pin fixes layout fields (("tp", 4),
     ("pp", 12), ("recompute", 1)) to a published configuration, pp not limited to powers of two;
     first_start=False leaves the job's first start out of goodput, for callers that bill it
-    themselves (a rental segment's start-up minutes).
+    themselves (a rental segment's start-up minutes); speed is the user's measured throughput over
+    the model's (scenario policy.mfu_factor, 0 < speed ≤ 3): failure-free hours are divided by it.
 
     Raises ValueError for inputs outside the model's range, for FP8 on a chip without FP8, when
     no layout fits in memory, and when the batch cannot use `n_gpus` devices.
@@ -209,13 +211,14 @@ def estimate(
     choice = choose_layout(w, chip, n_gpus, fab, pin)
     flops = stage_flops(w)
     steps = w.tokens / (choice.tokens_per_step * w.seq_len)
-    compute_hours = steps * choice.step.total / 3600.0
+    check_range("speed (policy.mfu_factor)", speed, 0.0, 3.0, low_open=True)
+    compute_hours = steps * choice.step.total / 3600.0 / speed
     good = goodput_fraction(n_gpus, fab.node, compute_hours, spot_interruptions_per_node_day,
                             failures_per_node_day=failures_per_node_day, first_start=first_start)
     wall_hours = compute_hours / good
     gpu_hours = n_gpus * wall_hours
     kwh = energy_kwh(chip, gpu_hours, pue)
-    s, per_step = choice.step, steps / 3600.0
+    s, per_step = choice.step, steps / 3600.0 / speed
     split = {"compute": s.compute * per_step, "memory_bound": s.memory * per_step,
              "exposed_comm": s.exposed_comm * per_step, "bubble": s.bubble * per_step,
              "failures": wall_hours - compute_hours}
