@@ -366,7 +366,7 @@ def test_same_stack_ratio_is_the_published_throughput_ratio():
     assert sum(r.slower.stack == "LLM Foundry (Composer)" for r in ratios.values()) == 8
     assert all(chip_family(CHIPS[r.slower.chip]) != chip_family(CHIPS[r.faster.chip]) for r in ratios.values())
     # a training run is never paired with a benchmark (IBM's Llama 2 7B replica run and fms-fsdp's H100 table)
-    assert all(r.slower.kind == r.faster.kind for r in ratios.values())
+    assert all(r.slower.kind == r.faster.kind and r.slower.precision == r.faster.precision for r in ratios.values())
     assert not any("replica" in r.slower.name or "replica" in r.faster.name for r in ratios.values())
 
 

@@ -423,14 +423,15 @@ class ChipRatio:
 
 def same_stack_ratios(runs: list[Run], chips: Mapping[str, ChipSpec],
                       efficiency: Mapping[str, float] = EFFICIENCY) -> list[ChipRatio]:
-    """Every pair of scored runs with the same stack, kind (run or benchmark), parameters and context
-    on two chips of different families (e.g. LLM Foundry's MPT tables on A100 and H100): the per-token GPU-hour
+    """Every pair of scored runs with the same stack, kind (run or benchmark), precision, parameters and
+    context on two chips of different families (e.g. LLM Foundry's MPT tables on A100 and H100): the per-token GPU-hour
     ratio the model must reproduce for the planner to choose between those chips correctly."""
     scored = [r for r in runs if r.scored and r.stack]
     out = []
     for i, a in enumerate(scored):
         for b in scored[i + 1:]:
-            same = (a.stack, a.kind, a.params_total, a.seq_len) == (b.stack, b.kind, b.params_total, b.seq_len)
+            key = (a.stack, a.kind, a.precision, a.params_total, a.seq_len)
+            same = key == (b.stack, b.kind, b.precision, b.params_total, b.seq_len)
             if not same or chip_family(chips[a.chip]) == chip_family(chips[b.chip]):
                 continue
             slow, fast = sorted((a, b), key=lambda r: peak_flops_per_s(chips[r.chip], "bf16"))
