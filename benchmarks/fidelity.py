@@ -22,8 +22,7 @@ from pathlib import Path
 from planner.catalog import default_catalog_dir, load_catalog
 from planner.compute.evidence import (EVIDENCE_FILE, VENDOR_FILE, comparison_markdown, load_evidence,
                                      vendor_checks, vendor_markdown)
-from planner.compute.fidelity import (COLLECTIONS_FILE, RUNS_FILE, holdout_markdown, load_collections, load_runs,
-                                      ratio_markdown, report_markdown)
+from planner.compute.fidelity import RUNS_FILE, holdout_markdown, load_runs, ratio_markdown, report_markdown
 from planner.compute.mfu import EFFICIENCY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +39,7 @@ def main(argv: list[str]) -> None:
     runs, chips = load_runs(default_catalog_dir() / RUNS_FILE), load_catalog().chips
     if "--collection" in argv:
         number = int(argv[argv.index("--collection") + 1])
-        names = {name for name, n in load_collections(default_catalog_dir() / COLLECTIONS_FILE).items() if n == number}
+        names = {run.name for run in runs if run.collection == number}
         print(holdout_markdown(runs, chips, EFFICIENCY, names))
         return
     tables, holdout = report_markdown(runs, chips), holdout_markdown(runs, chips, EFFICIENCY)

@@ -26,3 +26,6 @@ FIELD_MAX = {
     "nodes": 1e6, "labelled_examples_on_hand": 1e12, "carbon_cap_tco2e": 1e9,
 }
 REPR_MAX_CHARS = 80  # an offending value is shown cut to this many characters
+# Largest policy.mfu_factor (a stack twice as fast as the compute model predicts; the fastest held-out
+# run was x1.53, docs/fidelity.md); compute.estimate also refuses any estimate above 100 % MFU.
+MFU_FACTOR_MAX = 2.0

@@ -20,7 +20,7 @@ from planner.errors import InputError, did_you_mean
 from planner.ownership import DAYS_PER_MONTH, Holding, holding
 from planner.presolve import greedy_upper_bound
 from planner.problem import Capacity, Option, Path, Problem, StageOptions
-from planner.scenario import Scenario, every_days, horizon_day
+from planner.scenario import Scenario, chip_factor, every_days, horizon_day
 from planner.workload import Candidate, Workload
 
 HOURS_PER_YEAR = 8760.0
@@ -203,7 +203,8 @@ def _usd_per_flop_floor(pools: list[Pool], catalog: Catalog, scenario: Scenario,
         else:
             hourly = energy
         precisions = ("bf16", "fp8") if chip.fp8_tflops else ("bf16",)
-        floors[pool.id] = {p: hourly / (compute.peak_flops_per_s(chip, p) * compute.peak_mfu(chip, p) * 3600.0)
+        speed = scenario.policy.speed(pool.chip_id)  # a measured factor above 1 lowers the floor
+        floors[pool.id] = {p: hourly / (compute.peak_flops_per_s(chip, p) * compute.peak_mfu(chip, p) * speed * 3600.0)
                            for p in precisions}
     return floors
 
@@ -258,8 +259,7 @@ class Pricing:
 
     def speed(self, chip_id: str) -> float:
         """The scenario's measured speed of `chip_id` over the compute model's (policy.mfu_factor)."""
-        factors = dict(self.speeds)
-        return factors.get(chip_id, factors.get("*", 1.0))
+        return chip_factor(dict(self.speeds), chip_id)
 
     @classmethod
     def of(cls, pools: list[Pool], catalog: Catalog, scenario: Scenario, deadline_days: float,

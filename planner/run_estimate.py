@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner.catalog import Catalog, resolve_chip
 from planner.errors import InputError
+from planner.limits import MFU_FACTOR_MAX
 from planner.results import Layout
 
 SCHEMA_VERSION = 1
@@ -112,7 +113,14 @@ def estimate_run(catalog: Catalog, params: float, tokens: float, chip: str, gpus
         raise InputError("plan estimate", str(exc)) from None
     report = _report(result, method, offer, site, offers, tokens)
     if measured_tokens_per_s_per_gpu is not None:
-        report.mfu_factor = measured_tokens_per_s_per_gpu / report.tokens_per_s_per_gpu
+        factor = measured_tokens_per_s_per_gpu / report.tokens_per_s_per_gpu
+        if report.mfu * factor >= 1.0 or factor > MFU_FACTOR_MAX:
+            raise InputError("--measured-tokens-per-s", f"{measured_tokens_per_s_per_gpu:g} tokens/s per GPU is "
+                             f"{factor:.2f} times the model's {report.tokens_per_s_per_gpu:,.0f}, "
+                             f"{report.mfu * factor:.0%} MFU",
+                             f"give tokens/s per GPU (not per node or cluster) of this run; factors up to "
+                             f"{MFU_FACTOR_MAX:g} below 100 % MFU are accepted")
+        report.mfu_factor = factor
         report.notes.append(
             f"measured {measured_tokens_per_s_per_gpu:,.0f} tokens/s per GPU against the model's "
             f"{report.tokens_per_s_per_gpu:,.0f}: plan on this stack with "

@@ -16,7 +16,7 @@ from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloa
                       model_validator)
 
 from planner.errors import CONTROL_CHARACTERS, InputError, pydantic_errors
-from planner.limits import FIELD_MAX, GRID_MAX, MEMBERS_MAX, NUMBER_MAX, SCENARIO_MAX_BYTES
+from planner.limits import FIELD_MAX, GRID_MAX, MEMBERS_MAX, MFU_FACTOR_MAX, NUMBER_MAX, SCENARIO_MAX_BYTES
 from planner.yamlfile import load_yaml_file
 
 # A labelled example is typically about 1,000 tokens; 1e9 examples of at most 1e6 tokens each stay
@@ -161,6 +161,11 @@ class Data(Strict):
     _tokens = field_validator("unique_tokens")(_plausible_tokens)
 
 
+def chip_factor(factors: dict[str, float], chip_id: str) -> float:
+    """The factor of `chip_id` in a per-chip mapping: its own entry, else '*', else 1."""
+    return factors.get(chip_id, factors.get("*", 1.0))
+
+
 class Policy(Strict):
     providers: list[str] | None = Field(None, min_length=1, description="Allowed cloud providers (null = all).")
     regions: list[str] | None = Field(None, min_length=1, description="Allowed regions / sites (null = all).")
@@ -185,15 +190,16 @@ class Policy(Strict):
     allow_uncalibrated_chips: bool = Field(
         False, description="May plans use chips with no measured training throughput (GEMM efficiency "
         "borrowed from other families; planner.compute.mfu)? Default no.")
-    mfu_factor: dict[str, Annotated[float, Field(gt=0, le=3)]] | None = Field(
-        None, description="Your stack's measured training throughput over the compute model's, per chip id "
-        "(or '*' for every chip), a ratio 0-3: 0.7 means 70 % of the tokens/s `plan estimate` predicts for the "
-        "same model, chip and GPU count, so every GPU-hour on that chip is divided by 0.7 (null: 1).")
+    mfu_factor: dict[str, Annotated[float, Field(gt=0, le=MFU_FACTOR_MAX)]] | None = Field(
+        None, description=f"Your stack's measured training throughput over the compute model's, per chip id "
+        f"(a chip's own entry wins over '*', which covers the others), a ratio in (0, {MFU_FACTOR_MAX:g}]: 0.7 "
+        "means 70 % of the failure-free tokens/s `plan estimate` predicts for the same model, chip and GPU count, "
+        "so the failure-free hours on that chip are divided by 0.7 (goodput is recomputed on the longer job). "
+        "Get it with `plan estimate ... --gpus N --measured-tokens-per-s X` (null: 1).")
 
     def speed(self, chip_id: str) -> float:
-        """mfu_factor of `chip_id` (its own entry, else '*', else 1)."""
-        factors = self.mfu_factor or {}
-        return factors.get(chip_id, factors.get("*", 1.0))
+        """mfu_factor of `chip_id` (chip_factor)."""
+        return chip_factor(self.mfu_factor or {}, chip_id)
 
 
 class HeldHardware(Strict):

@@ -29,8 +29,15 @@ def test_speed_divides_the_failure_free_hours_and_the_split_still_adds_up():
     assert slow.mfu == pytest.approx(base.mfu / 2)
     assert slow.gpu_hours * slow.goodput == pytest.approx(2 * base.gpu_hours * base.goodput)
     assert sum(slow.hours_split.values()) == pytest.approx(slow.wall_clock_days * 24)
-    with pytest.raises(ValueError, match=r"speed \(policy.mfu_factor\)=4 is outside the valid range \(0, 3\]"):
+    with pytest.raises(ValueError, match=r"speed \(policy.mfu_factor\)=4 is outside the valid range \(0, 2\]"):
         estimate(w, catalog.chips["H100"], 64, gpus_per_node=8, speed=4.0)
+    # a factor that would put the run above 100 % MFU is refused (η raised so that 2 can reach it)
+    tuned = {"hopper": 0.9}
+    fastest = 1.0 / estimate(w, catalog.chips["H100"], 64, gpus_per_node=8, efficiency=tuned).mfu
+    assert fastest < 1.9
+    assert estimate(w, catalog.chips["H100"], 64, gpus_per_node=8, efficiency=tuned, speed=0.99 * fastest).mfu < 1
+    with pytest.raises(ValueError, match=r"above 100 %"):
+        estimate(w, catalog.chips["H100"], 64, gpus_per_node=8, efficiency=tuned, speed=1.01 * fastest)
 
 
 def test_a_factor_for_every_chip_plans_as_the_risk_models_mfu_multiplier():
@@ -66,7 +73,9 @@ def test_estimate_gives_the_factor_from_a_measurement():
     _, catalog = load_inputs(SCENARIO)
     plain = estimate_run(catalog, 7e9, 1e11, "H100", gpus=64)
     assert plain.mfu_factor is None
-    assert plain.tokens_per_s_per_gpu == pytest.approx(1e11 / (plain.gpu_hours * plain.goodput * 3600))
+    # the run's tokens over its GPUs' failure-free seconds (wall clock x goodput)
+    failure_free_s = plain.wall_clock_days * 86_400 * plain.goodput
+    assert plain.tokens_per_s_per_gpu * plain.gpus * failure_free_s == pytest.approx(1e11)
     measured = estimate_run(catalog, 7e9, 1e11, "H100", gpus=64, measured_tokens_per_s_per_gpu=5500)
     assert measured.mfu_factor == pytest.approx(5500 / plain.tokens_per_s_per_gpu)
     assert "policy.mfu_factor={H100: " in measured.notes[-1]
@@ -77,6 +86,26 @@ def test_estimate_gives_the_factor_from_a_measurement():
     assert 1e11 / (redone.gpu_hours * redone.goodput * 3600) == pytest.approx(5500)
     with pytest.raises(InputError, match="--measured-tokens-per-s"):
         estimate_run(catalog, 7e9, 1e11, "H100", measured_tokens_per_s_per_gpu=5500)
+    # a figure above 100 % MFU (per node, not per GPU, say) is refused, not turned into a factor
+    with pytest.raises(InputError, match=r"--measured-tokens-per-s.*% MFU"):
+        estimate_run(catalog, 7e9, 1e11, "H100", gpus=64, measured_tokens_per_s_per_gpu=8 * 5500)
+
+
+def test_a_faster_stack_meets_a_budget_the_model_alone_would_miss():
+    """A factor above 1 lowers the cost floor the presolve prunes candidates by: the plan at
+    {'*': 1.5} equals the risk machinery's MFU x2 plan, and a budget between that plan's cost and
+    the unscaled plan's is met, not reported infeasible."""
+    startup = ROOT / "scenarios" / "startup_7b.yaml"
+    fast, catalog = load_inputs(startup, sets={"policy.mfu_factor": {"*": 2.0}})
+    plain, _ = load_inputs(startup)
+    quick = make_plan(fast, catalog, explain=False)
+    moved = make_plan(*apply(plain, catalog, Multipliers(mfu={"*": 2.0})), explain=False)
+    normal = make_plan(plain, catalog, explain=False)
+    assert quick.total_cost_usd == pytest.approx(moved.total_cost_usd, rel=1e-9)
+    assert quick.total_cost_usd < normal.total_cost_usd
+    budget = quick.total_cost_usd * 1.001  # just above the plan: the floor must not exceed its cost
+    tight, _ = load_inputs(startup, sets={"policy.mfu_factor": {"*": 2.0}, "budget_usd": budget})
+    assert make_plan(tight, catalog, explain=False).total_cost_usd == pytest.approx(quick.total_cost_usd, rel=1e-9)
 
 
 def test_a_chip_without_an_entry_keeps_the_models_speed():
@@ -89,8 +118,25 @@ def test_a_chip_without_an_entry_keeps_the_models_speed():
 @pytest.mark.parametrize("value, message", [
     ({"H1000": 0.7}, r"field 'policy.mfu_factor'.*unknown id 'H1000'"),
     ({"H100": 0}, r"policy.mfu_factor.H100"),
-    ({"H100": 3.5}, r"policy.mfu_factor.H100"),
+    ({"H100": 2.5}, r"policy.mfu_factor.H100"),
 ])
 def test_bad_factors_are_refused_naming_the_field(value, message):
     with pytest.raises(InputError, match=message):
         load_inputs(SCENARIO, sets={"policy.mfu_factor": value})
+
+
+def test_the_cost_floor_stays_below_every_rental_option_of_a_faster_stack():
+    """The presolve drops candidates whose cost floor (USD per FLOP at the chip's peak MFU) exceeds the
+    budget, so the floor must stay below what any option costs; at policy.mfu_factor 2 the options
+    run twice as fast, and so must the floor's best case."""
+    from planner import compute
+    from planner.options import Pricing, _usd_per_flop_floor, cloud_pools, priced_stage
+    fast, catalog = load_inputs(ROOT / "scenarios" / "startup_7b.yaml", sets={"policy.mfu_factor": {"*": 2.0}})
+    pools = [p for p in cloud_pools(fast, catalog) if p.source in ("on_demand", "spot")]
+    floors = _usd_per_flop_floor(pools, catalog, fast, fast.deadline_days)
+    w = Workload("full", 7e9, 7e9, 2e11, seq_len=4096)
+    options = priced_stage(w, Pricing.of(pools, catalog, fast, fast.deadline_days))
+    assert options
+    for option in options:
+        pool = next(p for p in pools if option.id.rsplit(":", 1)[0] == p.id)  # option ids are '<pool>:<nodes>n'
+        assert option.compute_usd >= floors[pool.id]["bf16"] * compute.stage_flops(w) * (1 - 1e-9), option.id

@@ -171,7 +171,10 @@ def _predict(run: Run, chip: ChipSpec, efficiency: Mapping[str, float] | None) -
     not know every trick, e.g. MaxText's host offload of layer inputs) the search picks one freely
     and the refusal is reported."""
     if run.kind == "benchmark":
-        efficiency = {chip_family(chip) or chip.id: gemm_efficiency(chip, dict(efficiency or {})) / BENCHMARK_RATIO}
+        family = chip_family(chip)
+        if family is None:  # gemm_efficiency looks η up by family: without one the ratio would be lost
+            raise ValueError(f"run {run.name!r}: chip {chip.id} has no calibration family (mfu.FAMILY_PREFIXES)")
+        efficiency = {family: gemm_efficiency(chip, dict(efficiency or {})) / BENCHMARK_RATIO}
     efficiency = dict(efficiency) if efficiency else None
     try:
         est, refused = estimate(run.workload, chip, run.gpus, run.precision, efficiency=efficiency, pin=run.pin), False

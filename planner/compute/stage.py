@@ -31,6 +31,7 @@ from planner.compute.layout import (
     splits_exist,
 )
 from planner.compute.mfu import calibrated, chip_family, effective_peak_flops_per_s, gemm_efficiency
+from planner.limits import MFU_FACTOR_MAX
 from planner.workload import Workload
 
 # Defaults when no site is known: hyperscale PUE 1.1 (Patterson et al. 2021, as used by Epoch AI)
@@ -199,7 +200,8 @@ def estimate(
     ("pp", 12), ("recompute", 1)) to a published configuration, pp not limited to powers of two;
     first_start=False leaves the job's first start out of goodput, for callers that bill it
     themselves (a rental segment's start-up minutes); speed is the user's measured throughput over
-    the model's (scenario policy.mfu_factor, 0 < speed ≤ 3): failure-free hours are divided by it.
+    the model's (scenario policy.mfu_factor, 0 < speed ≤ MFU_FACTOR_MAX): failure-free hours are divided
+    by it, and an estimate above 100 % MFU is refused.
 
     Raises ValueError for inputs outside the model's range, for FP8 on a chip without FP8, when
     no layout fits in memory, and when the batch cannot use `n_gpus` devices.
@@ -211,8 +213,12 @@ def estimate(
     choice = choose_layout(w, chip, n_gpus, fab, pin)
     flops = stage_flops(w)
     steps = w.tokens / (choice.tokens_per_step * w.seq_len)
-    check_range("speed (policy.mfu_factor)", speed, 0.0, 3.0, low_open=True)
+    check_range("speed (policy.mfu_factor)", speed, 0.0, MFU_FACTOR_MAX, low_open=True)
     compute_hours = steps * choice.step.total / 3600.0 / speed
+    mfu = flops / (n_gpus * peak * compute_hours * 3600.0)
+    if speed != 1.0 and mfu > 1.0:  # (the fidelity fit's bisection may try η above 1 on its own)
+        raise ValueError(f"speed (policy.mfu_factor) {speed:g} puts {chip.id} at {mfu:.0%} MFU on {n_gpus:,} "
+                         "devices, above 100 %: the measured factor is too high for this run")
     good = goodput_fraction(n_gpus, fab.node, compute_hours, spot_interruptions_per_node_day,
                             failures_per_node_day=failures_per_node_day, first_start=first_start)
     wall_hours = compute_hours / good
@@ -224,7 +230,7 @@ def estimate(
              "failures": wall_hours - compute_hours}
     return Estimate(
         chip=chip.id, n_gpus=n_gpus, precision=precision, flops=flops, gpu_hours=gpu_hours,
-        wall_clock_days=wall_hours / 24.0, mfu=flops / (n_gpus * peak * compute_hours * 3600.0), goodput=good,
+        wall_clock_days=wall_hours / 24.0, mfu=mfu, goodput=good,
         energy_mwh=kwh / 1000.0, tco2e=kwh * carbon_g_per_kwh / 1e6,
         memory_per_gpu_gb=choice.memory_bytes / 1e9, power_kw_per_gpu=system_power_w(chip) * pue / 1000.0,
         layout=choice.layout, batch_tokens=choice.tokens_per_step * w.seq_len, steps=steps, hours_split=split,

@@ -85,9 +85,11 @@ class RiskInputs(BaseModel):
 DEFAULT_INPUTS = RiskInputs(
     mfu=Dist(kind="lognormal", mode=0.765, sigma=0.422, low=0.184, high=1.533, source=(
         "The compute model's error on runs no fit has seen (docs/fidelity.md): predicted / reported GPU-hours "
-        "of the 110 held-out rows of collections 1-5, lognormal fit: median x0.765 (the model is optimistic), "
+        "of the 110 held-out rows of collections 1-5 (72 benchmarks, 38 training runs), lognormal fit: median "
+        "x0.765 (the model is optimistic), "
         "log-sd 0.422, clipped to the observed x0.184-x1.533. Checked before use: the fit on collections 1-3 put "
-        "28 of collection 4's 34 rows inside its 80% band, the fit on 1-4 20 of collection 5's 27.")),
+        "28 of collection 4's 34 rows inside its 80% band, the fit on 1-4 20 of collection 5's 27 (of their "
+        "training runs alone, 5 of 10 and 6 of 13: a production run's error is wider).")),
     failure_rate=Dist(kind="triangular", low=0.62, high=1.71, source=(
         "Kokolis et al. 2024 measured 2.34 and 6.5 failures per 1,000 node-days on two A100 clusters, "
         "against the model's 3.8 (Llama 3 405B): x0.62 to x1.71.")),
@@ -227,8 +229,9 @@ def robust_plan(scenario: Scenario, catalog: Catalog, p: float, inputs: RiskInpu
     m = robust_multipliers(p, inputs)
     moved, moved_catalog = apply(scenario, catalog, m)
     plan = make_plan(moved, moved_catalog, **make_plan_args)
+    measured = " (on top of policy.mfu_factor, your measured speed)" if scenario.policy.mfu_factor else ""
     plan.explanations.append(
-        f"Planned against the P{p * 100:g} of each uncertain input: MFU x{m.of('mfu', ALL):.2f}, failure rate "
+        f"Planned against the P{p * 100:g} of each uncertain input: MFU x{m.of('mfu', ALL):.2f}{measured}, failure rate "
         f"x{m.failure_rate:.2f}, cloud prices x{m.of('cloud_price', ALL):.2f}, electricity "
         f"x{m.electricity:.2f}, server lead times x{m.lead_time:.2f} (docs/tradeoffs.md); figures are at these inputs.")
     return plan
