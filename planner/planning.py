@@ -83,6 +83,7 @@ def make_plan(scenario: Scenario, catalog: Catalog, solver: str = "cbc", time_li
         plan.explanations.extend(by_id[solution.path_id].notes)
         plan.explanations.extend(_uncalibrated_notes(plan))
         plan.explanations.extend(_measured_speed_notes(plan, scenario))
+        plan.explanations.extend(_held_out_notes(plan, scenario))
         if explain:
             say("explaining: planning the runner-up path and the other way of sourcing")
             plan.explanations.extend(explanations(plan, candidates, scenario, catalog, solver, time_limit_s, generated,
@@ -103,6 +104,23 @@ def _measured_speed_notes(plan: Plan, scenario: Scenario) -> list[str]:
     chips = sorted({seg.chip for _, seg, _ in plan.all_segments() if scenario.policy.speed(seg.chip) != 1.0})
     return [f"{chip} runs at x{scenario.policy.speed(chip):g} of the compute model's speed (policy.mfu_factor, "
             "your measured throughput): its GPU-hours are divided by that" for chip in chips]
+
+
+def _held_out_notes(plan: Plan, scenario: Scenario) -> list[str]:
+    """A line per chip family the plan uses (without a measured policy.mfu_factor) on which held-out
+    training runs show how far the compute model's hours were from the reported ones."""
+    families = sorted({compute.family_of_id(seg.chip) for _, seg, _ in plan.all_segments()
+                       if scenario.policy.speed(seg.chip) == 1.0} - {None})
+    notes = []
+    for family in families:
+        if family not in compute.HELD_OUT_RUN_RATIO:
+            continue
+        ratio, runs = compute.HELD_OUT_RUN_RATIO[family]
+        verdict = ("so this plan's compute is likely low; set policy.mfu_factor from your own measurement "
+                   "(plan estimate --measured-tokens-per-s)" if ratio < 0.8 else "about right on average")
+        notes.append(f"On {runs} held-out production training runs on {family} chips the compute model predicted "
+                     f"x{ratio:.2f} of the GPU-hours reported (geometric mean; docs/fidelity.md), {verdict}.")
+    return notes
 
 
 def _problem(scenario: Scenario, catalog: Catalog, candidates: list[Candidate], objective: str,

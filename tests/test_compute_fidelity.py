@@ -604,3 +604,14 @@ def test_fifth_collection_hours_are_the_sources_figures():
     assert run.kind == "run" and run.hours_basis == "throughput" and run.tokens == 3.3e12
     assert run.gpu_hours == pytest.approx(3.3e12 / 10_000 / 3600, abs=0.01)
     assert all(run.source and run.stack and run.as_of for run in FIFTH.values())
+
+
+def test_held_out_run_ratios_are_the_catalogs():
+    """mfu.HELD_OUT_RUN_RATIO, which plans quote for the chips they use, is the geometric mean of
+    predicted / reported GPU-hours over the held-out training runs on production stacks, per family
+    with at least 5 such runs, recomputed from the catalog."""
+    from planner.compute.mfu import HELD_OUT_RUN_RATIO
+    fresh = fidelity.production_run_ratios(fidelity.score_holdout(RUNS, CHIPS), CHIPS)
+    assert HELD_OUT_RUN_RATIO.keys() == fresh.keys()
+    for family, (ratio, runs) in HELD_OUT_RUN_RATIO.items():
+        assert ratio == pytest.approx(fresh[family][0], abs=5e-4) and runs == fresh[family][1]

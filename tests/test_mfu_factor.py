@@ -140,3 +140,20 @@ def test_the_cost_floor_stays_below_every_rental_option_of_a_faster_stack():
     for option in options:
         pool = next(p for p in pools if option.id.rsplit(":", 1)[0] == p.id)  # option ids are '<pool>:<nodes>n'
         assert option.compute_usd >= floors[pool.id]["bf16"] * compute.stage_flops(w) * (1 - 1e-9), option.id
+
+
+def test_plans_quote_the_held_out_runs_of_their_chips_unless_measured():
+    """A plan on H100 says how far the model was on held-out production runs there (x0.51: likely
+    low); with a measured policy.mfu_factor for H100 it does not (the team's own figure is used)."""
+    from planner.compute.mfu import HELD_OUT_RUN_RATIO
+    startup = ROOT / "scenarios" / "startup_7b.yaml"
+    on_h100, catalog = load_inputs(startup, sets={"policy.chips": ["H100"]})
+    plan = make_plan(on_h100, catalog, explain=False)
+    ratio, runs = HELD_OUT_RUN_RATIO["hopper"]
+    lines = [line for line in plan.explanations if "held-out production training runs" in line]
+    assert lines == [f"On {runs} held-out production training runs on hopper chips the compute model predicted "
+                     f"x{ratio:.2f} of the GPU-hours reported (geometric mean; docs/fidelity.md), so this plan's "
+                     "compute is likely low; set policy.mfu_factor from your own measurement (plan estimate "
+                     "--measured-tokens-per-s)."]
+    measured, _ = load_inputs(startup, sets={"policy.chips": ["H100"], "policy.mfu_factor": {"H100": 0.8}})
+    assert not any("held-out production" in line for line in make_plan(measured, catalog, explain=False).explanations)

@@ -13,7 +13,7 @@ from planner.compute.stage import (
 from planner.compute.flops import forward_flops_per_token, layer_shape, stage_flops, training_flops_per_token
 from planner.compute.goodput import FAILURES_PER_NODE_DAY, goodput
 from planner.compute.memory import memory_per_gpu_bytes
-from planner.compute.mfu import calibrated, calibrated_id, chip_family, peak_mfu
+from planner.compute.mfu import HELD_OUT_RUN_RATIO, calibrated, calibrated_id, chip_family, family_of_id, peak_mfu
 
 __all__ = [
     "FAILURES_PER_NODE_DAY",
@@ -23,6 +23,8 @@ __all__ = [
     "batch_sequences",
     "calibrated",
     "calibrated_id",
+    "family_of_id",
+    "HELD_OUT_RUN_RATIO",
     "chip_family",
     "deepseek_batch_tokens",
     "energy_kwh",

@@ -44,6 +44,10 @@ UNCALIBRATED_EFFICIENCY = 0.489
 # 'benchmark' (a showcase of the same sort: synthetic data, no checkpoints) is scored at η / this.
 BENCHMARK_RATIO = 0.621
 FP8_SPEEDUP = 1.3
+# Held-out training runs on production stacks, per family with at least 5: the geometric mean of the
+# model's predicted over the reported GPU-hours, and how many runs (fidelity.production_run_ratios,
+# docs/fidelity.md; a test recomputes it). Plans say it for the chips they use.
+HELD_OUT_RUN_RATIO = {"ampere": (1.067, 15), "hopper": (0.511, 14)}
 
 
 @functools.lru_cache(maxsize=256)
@@ -55,6 +59,11 @@ def _family(chip_id: str) -> str | None:
 def chip_family(chip: ChipSpec) -> str | None:
     """Family of `chip` for calibration ('ampere', 'hopper', ...), or None when it has none."""
     return _family(chip.id)
+
+
+def family_of_id(chip_id: str) -> str | None:
+    """Family of the chip with id `chip_id` (chip_family without the catalog row)."""
+    return _family(chip_id)
 
 
 def calibrated_id(chip_id: str) -> bool:
