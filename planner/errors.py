@@ -90,6 +90,8 @@ def _fix_for(err: dict) -> str:
         return "add this required field"
     if kind.startswith(("greater_than", "less_than", "finite_number")):
         return "give a finite value inside the allowed range"
+    if kind == "dict_type":
+        return "give a mapping, one 'key: value' per entry (in YAML or --set: {key: value})"
     if kind == "too_short":
         return "leave the field out (null) to allow all, or list at least one item; an empty list is refused"
     if kind == "too_long":

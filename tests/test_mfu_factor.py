@@ -119,6 +119,7 @@ def test_a_chip_without_an_entry_keeps_the_models_speed():
     ({"H1000": 0.7}, r"field 'policy.mfu_factor'.*unknown id 'H1000'"),
     ({"H100": 0}, r"policy.mfu_factor.H100"),
     ({"H100": 2.5}, r"policy.mfu_factor.H100"),
+    (0.7, r"field 'policy.mfu_factor'.*a valid dictionary.*give a mapping, one 'key: value' per entry"),
 ])
 def test_bad_factors_are_refused_naming_the_field(value, message):
     with pytest.raises(InputError, match=message):
