@@ -109,15 +109,17 @@ def _measured_speed_notes(plan: Plan, scenario: Scenario) -> list[str]:
 def _held_out_notes(plan: Plan, scenario: Scenario) -> list[str]:
     """A line per chip family the plan uses (without a measured policy.mfu_factor) on which held-out
     training runs show how far the compute model's hours were from the reported ones."""
-    families = sorted({compute.family_of_id(seg.chip) for _, seg, _ in plan.all_segments()
-                       if scenario.policy.speed(seg.chip) == 1.0} - {None})
+    chips = sorted({seg.chip for _, seg, _ in plan.all_segments() if scenario.policy.speed(seg.chip) == 1.0})
+    families = sorted({compute.family_of_id(chip) for chip in chips} - {None})
     notes = []
     for family in families:
         if family not in compute.HELD_OUT_RUN_RATIO:
             continue
         ratio, runs = compute.HELD_OUT_RUN_RATIO[family]
+        at_ratio = ", ".join(f"{chip}: {ratio:.2f}" for chip in chips if compute.family_of_id(chip) == family)
         verdict = ("so this plan's compute is likely low; set policy.mfu_factor from your own measurement "
-                   "(plan estimate --measured-tokens-per-s)" if ratio < 0.8 else "about right on average")
+                   "(plan estimate --measured-tokens-per-s), or plan at the held-out runs' level with "
+                   f"--set 'policy.mfu_factor={{{at_ratio}}}'" if ratio < 0.8 else "about right on average")
         notes.append(f"On {runs} held-out production training runs on {family} chips the compute model predicted "
                      f"x{ratio:.2f} of the GPU-hours reported (geometric mean; docs/fidelity.md), {verdict}.")
     return notes

@@ -10,6 +10,7 @@ from planner.compute import estimate
 from planner.errors import InputError
 from planner.evaluate import evaluate
 from planner.inputs import load_inputs
+from planner.overrides import parse_sets
 from planner.planning import make_plan
 from planner.tradeoffs.perturb import Multipliers, apply
 from planner.workload import Workload
@@ -155,6 +156,12 @@ def test_plans_quote_the_held_out_runs_of_their_chips_unless_measured():
     assert lines == [f"On {runs} held-out production training runs on hopper chips the compute model predicted "
                      f"x{ratio:.2f} of the GPU-hours reported (geometric mean; docs/fidelity.md), so this plan's "
                      "compute is likely low; set policy.mfu_factor from your own measurement (plan estimate "
-                     "--measured-tokens-per-s)."]
+                     f"--measured-tokens-per-s), or plan at the held-out runs' level with --set "
+                     f"'policy.mfu_factor={{H100: {ratio:.2f}}}'."]
     measured, _ = load_inputs(startup, sets={"policy.chips": ["H100"], "policy.mfu_factor": {"H100": 0.8}})
     assert not any("held-out production" in line for line in make_plan(measured, catalog, explain=False).explanations)
+    # the suggested --set, as the CLI reads it, plans H100 at the held-out level and silences the line
+    suggested = parse_sets([lines[0].split("--set '", 1)[1].removesuffix("'.")])
+    at_level, _ = load_inputs(startup, sets={"policy.chips": ["H100"], **suggested})
+    assert at_level.policy.speed("H100") == pytest.approx(ratio, abs=0.005)
+    assert not any("held-out production" in line for line in make_plan(at_level, catalog, explain=False).explanations)
