@@ -115,13 +115,20 @@ def _held_out_notes(plan: Plan, scenario: Scenario) -> list[str]:
     for family in families:
         if family not in compute.HELD_OUT_RUN_RATIO:
             continue
-        ratio, runs = compute.HELD_OUT_RUN_RATIO[family]
+        ratio, runs, low, high = compute.HELD_OUT_RUN_RATIO[family]
         at_ratio = ", ".join(f"{chip}: {ratio:.2f}" for chip in chips if compute.family_of_id(chip) == family)
-        verdict = ("so this plan's compute is likely low; set policy.mfu_factor from your own measurement "
-                   "(plan estimate --measured-tokens-per-s), or plan at the held-out runs' level with "
-                   f"--set 'policy.mfu_factor={{{at_ratio}}}'" if ratio < 0.8 else "about right on average")
+        if high < 1.0:
+            verdict = ("three in four took longer than predicted, so this plan's compute is likely low; set "
+                       "policy.mfu_factor from your own measurement (plan estimate --measured-tokens-per-s), or plan "
+                       f"at the held-out runs' level with --set 'policy.mfu_factor={{{at_ratio}}}'")
+        elif low > 1.0:
+            verdict = "three in four ran faster than predicted, so this plan's compute is likely high"
+        else:
+            verdict = ("no consistent direction: a team's own speed matters more than the chip "
+                       "(measure it: plan estimate --measured-tokens-per-s)")
         notes.append(f"On {runs} held-out production training runs on {family} chips the compute model predicted "
-                     f"x{ratio:.2f} of the GPU-hours reported (geometric mean; docs/fidelity.md), {verdict}.")
+                     f"x{ratio:.2f} of the GPU-hours reported (geometric mean; half of the runs between x{low:.2f} "
+                     f"and x{high:.2f}; docs/fidelity.md): {verdict}.")
     return notes
 
 

@@ -145,16 +145,19 @@ def test_the_cost_floor_stays_below_every_rental_option_of_a_faster_stack():
 
 
 def test_plans_quote_the_held_out_runs_of_their_chips_unless_measured():
-    """A plan on H100 says how far the model was on held-out production runs there (x0.51: likely
-    low); with a measured policy.mfu_factor for H100 it does not (the team's own figure is used)."""
+    """A plan on H100 says how far the model was on held-out production runs there (three in four
+    took longer than predicted: likely low); with a measured policy.mfu_factor for H100 it does not
+    (the team's own figure is used)."""
     from planner.compute.mfu import HELD_OUT_RUN_RATIO
     startup = ROOT / "scenarios" / "startup_7b.yaml"
     on_h100, catalog = load_inputs(startup, sets={"policy.chips": ["H100"]})
     plan = make_plan(on_h100, catalog, explain=False)
-    ratio, runs = HELD_OUT_RUN_RATIO["hopper"]
+    ratio, runs, low, high = HELD_OUT_RUN_RATIO["hopper"]
+    assert high < 1.0  # the catalog's hopper runs: three in four slower than the model
     lines = [line for line in plan.explanations if "held-out production training runs" in line]
     assert lines == [f"On {runs} held-out production training runs on hopper chips the compute model predicted "
-                     f"x{ratio:.2f} of the GPU-hours reported (geometric mean; docs/fidelity.md), so this plan's "
+                     f"x{ratio:.2f} of the GPU-hours reported (geometric mean; half of the runs between x{low:.2f} "
+                     f"and x{high:.2f}; docs/fidelity.md): three in four took longer than predicted, so this plan's "
                      "compute is likely low; set policy.mfu_factor from your own measurement (plan estimate "
                      f"--measured-tokens-per-s), or plan at the held-out runs' level with --set "
                      f"'policy.mfu_factor={{H100: {ratio:.2f}}}'."]
@@ -165,3 +168,18 @@ def test_plans_quote_the_held_out_runs_of_their_chips_unless_measured():
     at_level, _ = load_inputs(startup, sets={"policy.chips": ["H100"], **suggested})
     assert at_level.policy.speed("H100") == pytest.approx(ratio, abs=0.005)
     assert not any("held-out production" in line for line in make_plan(at_level, catalog, explain=False).explanations)
+
+
+def test_a_family_whose_held_out_runs_straddle_the_model_gets_no_direction():
+    """On A100 the held-out runs' quartiles lie either side of the model (some teams faster, some
+    slower), so the plan names no direction and suggests no factor, only a measurement."""
+    from planner.compute.mfu import HELD_OUT_RUN_RATIO
+    ratio, runs, low, high = HELD_OUT_RUN_RATIO["ampere"]
+    assert low < 1.0 < high
+    on_a100, catalog = load_inputs(ROOT / "scenarios" / "startup_7b.yaml", sets={"policy.chips": ["A100-80GB"]})
+    lines = [line for line in make_plan(on_a100, catalog, explain=False).explanations
+             if "held-out production training runs" in line]
+    assert len(lines) == 1 and "on ampere chips" in lines[0] and f"between x{low:.2f} and x{high:.2f}" in lines[0]
+    assert lines[0].endswith("no consistent direction: a team's own speed matters more than the chip "
+                             "(measure it: plan estimate --measured-tokens-per-s).")
+    assert "--set" not in lines[0]

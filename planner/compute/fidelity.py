@@ -272,15 +272,20 @@ def score_holdout(runs: list[Run], chips: Mapping[str, ChipSpec],
 
 
 def production_run_ratios(comparisons: list[Comparison], chips: Mapping[str, ChipSpec],
-                          min_runs: int = 5) -> dict[str, tuple[float, int]]:
+                          min_runs: int = 5) -> dict[str, tuple[float, int, float, float]]:
     """Per chip family with at least `min_runs` of them: (geometric mean of predicted / reported
-    GPU-hours, count) over the held-out training runs on production stacks (mfu.HELD_OUT_RUN_RATIO)."""
+    GPU-hours, count, lower and upper quartile) over the held-out training runs on production stacks
+    (mfu.HELD_OUT_RUN_RATIO). Quartiles by statistics.quantiles' default (exclusive) method."""
     by_family: dict[str, list[float]] = {}
     for c in comparisons:
         if c.run.kind == "run" and c.run.stack not in NON_PRODUCTION_STACKS:
             by_family.setdefault(chip_family(chips[c.run.chip]), []).append(1.0 + c.error)
-    return {family: (statistics.geometric_mean(values), len(values))
-            for family, values in by_family.items() if family and len(values) >= min_runs}
+    out = {}
+    for family, values in by_family.items():
+        if family and len(values) >= min_runs:
+            low, _, high = statistics.quantiles(values, n=4)
+            out[family] = (statistics.geometric_mean(values), len(values), low, high)
+    return out
 
 
 def error_spread(comparisons: list[Comparison]) -> tuple[float, float, float, float]:

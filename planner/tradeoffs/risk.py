@@ -83,13 +83,13 @@ class RiskInputs(BaseModel):
 
 
 DEFAULT_INPUTS = RiskInputs(
-    mfu=Dist(kind="lognormal", mode=0.765, sigma=0.422, low=0.184, high=1.533, source=(
+    mfu=Dist(kind="lognormal", mode=0.728, sigma=0.492, low=0.150, high=2.396, source=(
         "The compute model's error on runs no fit has seen (docs/fidelity.md): predicted / reported GPU-hours "
-        "of the 110 held-out rows of collections 1-5 (72 benchmarks, 38 training runs), lognormal fit: median "
-        "x0.765 (the model is optimistic), "
-        "log-sd 0.422, clipped to the observed x0.184-x1.533. Checked before use: the fit on collections 1-3 put "
-        "28 of collection 4's 34 rows inside its 80% band, the fit on 1-4 20 of collection 5's 27 (of their "
-        "training runs alone, 5 of 10 and 6 of 13: a production run's error is wider).")),
+        "of the 141 held-out rows of collections 1-6 (72 benchmarks, 69 training runs), lognormal fit: median "
+        "x0.728 (the model is optimistic), log-sd 0.492, clipped to the observed x0.150-x2.396. Checked before "
+        "each refit: the fit on collections 1-3 put 28 of collection 4's 34 rows inside its 80% band, the fit on "
+        "1-4 20 of collection 5's 27, the fit on 1-5 21 of collection 6's 31 (all training runs; 9 below the "
+        "band, 1 above). Of the training runs of collections 4 and 5 alone it held 5 of 10 and 6 of 13.")),
     failure_rate=Dist(kind="triangular", low=0.62, high=1.71, source=(
         "Kokolis et al. 2024 measured 2.34 and 6.5 failures per 1,000 node-days on two A100 clusters, "
         "against the model's 3.8 (Llama 3 405B): x0.62 to x1.71.")),
