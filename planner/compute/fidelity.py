@@ -271,18 +271,20 @@ def score_holdout(runs: list[Run], chips: Mapping[str, ChipSpec],
     return out
 
 
-def production_run_ratios(comparisons: list[Comparison], chips: Mapping[str, ChipSpec],
-                          min_runs: int = 5) -> dict[str, tuple[float, int, float, float]]:
-    """Per chip family with at least `min_runs` of them: (geometric mean of predicted / reported
+def production_run_ratios(comparisons: list[Comparison], chips: Mapping[str, ChipSpec], min_runs: int = 5,
+                          min_stacks: int = 3) -> dict[str, tuple[float, int, float, float]]:
+    """Per chip family with at least `min_runs` of them on at least `min_stacks` software stacks
+    (teams: one team's stages are not independent evidence): (geometric mean of predicted / reported
     GPU-hours, count, lower and upper quartile) over the held-out training runs on production stacks
     (mfu.HELD_OUT_RUN_RATIO). Quartiles by statistics.quantiles' default (exclusive) method."""
-    by_family: dict[str, list[float]] = {}
+    by_family: dict[str, list[Comparison]] = {}
     for c in comparisons:
         if c.run.kind == "run" and c.run.stack not in NON_PRODUCTION_STACKS:
-            by_family.setdefault(chip_family(chips[c.run.chip]), []).append(1.0 + c.error)
+            by_family.setdefault(chip_family(chips[c.run.chip]), []).append(c)
     out = {}
-    for family, values in by_family.items():
-        if family and len(values) >= min_runs:
+    for family, runs in by_family.items():
+        if family and len(runs) >= min_runs and len({c.run.stack for c in runs}) >= min_stacks:
+            values = [1.0 + c.error for c in runs]
             low, _, high = statistics.quantiles(values, n=4)
             out[family] = (statistics.geometric_mean(values), len(values), low, high)
     return out
