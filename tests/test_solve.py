@@ -6,6 +6,7 @@ import dataclasses
 import math
 import random
 
+import pulp
 import pytest
 from brute_force import brute_force, check_solution
 from problem_factory import random_problem
@@ -366,26 +367,49 @@ def two_paths(rent_usd: float) -> Problem:
                    [owned_pool(lead_days=0.0, max_new=16, unit_cost=100.0)], deadline_days=12)
 
 
-@pytest.mark.parametrize("rent_usd, whole_mip", [(9_000.0, False), (15_000.0, True)])
-def test_the_path_first_plan_is_proven_by_the_relaxation_when_it_can_be(monkeypatch, rent_usd, whole_mip):
+@pytest.mark.parametrize("rent_usd, asked, winner", [(9_000.0, False, "a"), (15_000.0, True, "a"),
+                                                     (18_500.0, True, "b")])
+def test_the_path_first_plan_is_proven_by_the_relaxation_or_path_by_path(monkeypatch, rent_usd, asked, winner):
     """Path 'a' is the simple plan's path. At 9,000 USD the relaxation without it (9,966.67) proves
-    it optimal and the whole MIP never runs; at 15,000 it cannot (yet 'b' costs 18,180), so the whole
-    MIP runs with the cutoff. The answer is 'a' either way, with the whole model's size."""
+    it optimal and nothing else runs. At 15,000 it cannot, so path 'b' alone is asked for a plan
+    under 15,000 and has none (its optimum is 18,180); at 18,500 it has one, and 'b' at 18,180 is
+    the optimum. The whole MIP never runs; the answer carries the whole model's size."""
     import planner.solve as solve_module
     from planner.model import build_model
-    from planner.model.backends import relaxation_bound
+    from planner.model.backends import below_cutoff, relaxation_bound
 
     problem = two_paths(rent_usd)
     whole = build_model(problem)
     assert relaxation_bound(whole.lp, "cbc", [whole.path["a"]]) == pytest.approx(100 * 7 / 15 + 18_600 * 8 / 15)
-    sizes = []
+    solved, questions = [], []
     monkeypatch.setattr(solve_module, "PATH_FIRST_MIN_VARIABLES", 0)
-    monkeypatch.setattr(solve_module, "run", lambda lp, *a, **k: sizes.append(lp.numVariables()) or run(lp, *a, **k))
+    monkeypatch.setattr(solve_module, "run", lambda lp, *a, **k: solved.append(lp.numVariables()) or run(lp, *a, **k))
+    monkeypatch.setattr(solve_module, "below_cutoff",
+                        lambda lp, cutoff, *a: questions.append(cutoff) or below_cutoff(lp, cutoff, *a))
     s = checked(problem)
-    assert s.status == "optimal" and s.path_id == "a" and s.total_cost_usd == pytest.approx(rent_usd)
+    assert s.status == "optimal" and s.path_id == winner
+    assert s.total_cost_usd == pytest.approx(rent_usd if winner == "a" else 100 * 7 / 15 + 1_000 * 8 / 15 + 17_600)
     assert (s.n_variables, s.n_constraints) == (whole.n_variables, whole.n_constraints)
-    assert sizes == ([build_model(dataclasses.replace(problem, paths=problem.paths[:1])).n_variables]
-                     + ([whole.n_variables] if whole_mip else []))
+    alone = {k.id: build_model(dataclasses.replace(problem, paths=(k,))).n_variables for k in problem.paths}
+    assert questions == ([pytest.approx(rent_usd)] if asked else [])
+    assert solved == [alone["a"]] + ([alone["b"]] if winner == "b" else [])
+    assert whole.n_variables not in solved
+
+
+def test_a_path_below_the_cutoff_is_found_and_one_above_refuted_by_two_settings(monkeypatch):
+    """backends.below_cutoff on path 'b' alone (optimum 18,180): under a cutoff of 18,500 it finds that
+    plan; under 15,000 it answers 'infeasible' only after CBC_RECHECK_OPTIONS agrees with CBC_OPTIONS."""
+    from planner.model import build_model
+    from planner.model import backends
+    b = build_model(dataclasses.replace(two_paths(0.0), paths=two_paths(0.0).paths[1:]))
+    found = backends.below_cutoff(b.lp, 18_500.0)
+    assert found.status == "optimal" and pulp.value(b.lp.objective) == pytest.approx(18_180.0)
+    settings = []
+    real = backends._cbc_run
+    monkeypatch.setattr(backends, "_cbc_run",
+                        lambda lp, limit, options: settings.append(options[:-1]) or real(lp, limit, options))
+    assert backends.below_cutoff(b.lp, 15_000.0).status == "infeasible"
+    assert settings == [backends.CBC_OPTIONS, backends.CBC_RECHECK_OPTIONS]
 
 
 @pytest.mark.parametrize("solver", SOLVERS)

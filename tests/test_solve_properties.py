@@ -8,7 +8,7 @@ import math
 
 import pytest
 from brute_force import brute_force, check_solution
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from problem_factory import bridging_problems, problems, programs
 
@@ -134,6 +134,25 @@ def test_the_path_first_cutoff_keeps_the_optimum(solver, problem):
     assert (expected is None) == (found.status == "infeasible")
     if expected is not None:
         assert found.status == "optimal" and close(found.objective_value, expected.value)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(problem=st.one_of(problems(max_paths=4), programs()), first=st.integers(0, 3))
+def test_path_by_path_from_any_paths_optimum_finds_the_optimum(problem, first):
+    """solve._path_by_path, started from the optimum of any one path (not the simple plan's), asks
+    every other path alone for a cheaper plan (backends.below_cutoff) and ends at the brute-force
+    optimum over all paths."""
+    import planner.solve as solve_module
+    from planner.model import build_model
+    assume(len(problem.paths) > 1)
+    optima = [s for s in (solve(dataclasses.replace(problem, paths=(k,)), "cost", "cbc") for k in problem.paths)
+              if s.status == "optimal"]
+    assume(optima)
+    best = solve_module._path_by_path(build_model(problem), optima[first % len(optima)], "cbc", None)
+    expected = brute_force(problem, "cost")
+    assert best is not None and best.status == "optimal"
+    assert close(best.total_cost_usd, expected.value)
+    assert check_solution(problem, best) == []
 
 
 @settings(max_examples=40, deadline=None)

@@ -67,6 +67,26 @@ def run(lp: pulp.LpProblem, solver: str, time_limit_s: float | None = None, cuto
     return Run(status, bound, time.perf_counter() - started)
 
 
+def below_cutoff(lp: pulp.LpProblem, cutoff: float, time_limit_s: float | None = None) -> Run:
+    """Whether `lp` has a plan cheaper than `cutoff` (the cost of a plan known elsewhere, e.g. on
+    another path), by CBC: 'optimal' with lp holding its cheapest plan when it has one; 'infeasible'
+    when CBC_OPTIONS and then CBC_RECHECK_OPTIONS both find none below the cutoff (run's re-check
+    drops the cutoff, but here no plan below it is the expected answer, and two settings agreeing is
+    the same guard); 'timeout' or 'feasible' when the time limit stops either run, and 'timeout' when
+    CBC fails (no verdict either way)."""
+    started = time.perf_counter()
+    limit = None if time_limit_s is None else max(float(time_limit_s), MIN_TIME_LIMIT_S)
+    for options in (CBC_OPTIONS, CBC_RECHECK_OPTIONS):
+        left = None if limit is None else max(limit - (time.perf_counter() - started), MIN_TIME_LIMIT_S)
+        try:
+            status, bound = _cbc_run(lp, left, options + (_cutoff_option(lp, cutoff),))
+        except pulp.PulpSolverError:
+            status, bound = "timeout", None
+        if status != "infeasible":
+            return Run(status, bound, time.perf_counter() - started)
+    return Run("infeasible", None, time.perf_counter() - started)
+
+
 def relaxation_bound(lp: pulp.LpProblem, solver: str, zero: list[pulp.LpVariable],
                      time_limit_s: float | None = None) -> float | None:
     """The optimum of `lp`'s LP relaxation with the variables `zero` fixed at 0 (math.inf if that
@@ -117,10 +137,7 @@ def _cbc(lp: pulp.LpProblem, time_limit_s: float | None, cutoff: float | None = 
     limit in preprocessing has said 'infeasible' of a feasible model, so a re-check that runs out of
     time too makes the outcome 'timeout', not a proof."""
     started = time.perf_counter()
-    # CBC compares the cutoff with the objective less its constant; the slack keeps a plan costing
-    # exactly the cutoff inside it.
-    options = CBC_OPTIONS if cutoff is None else CBC_OPTIONS + (
-        f"cutoff {cutoff - lp.objective.constant + CUTOFF_SLACK * max(1.0, abs(cutoff))!r}",)
+    options = CBC_OPTIONS if cutoff is None else CBC_OPTIONS + (_cutoff_option(lp, cutoff),)
 
     def left() -> float | None:
         return None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - started),
@@ -138,6 +155,12 @@ def _cbc(lp: pulp.LpProblem, time_limit_s: float | None, cutoff: float | None = 
         if recheck[0] != "infeasible":  # a plan, or no proof either way before the time limit
             return recheck
     return status, bound
+
+
+def _cutoff_option(lp: pulp.LpProblem, cutoff: float) -> str:
+    """CBC's cutoff option: CBC compares it with the objective less its constant; the slack keeps a
+    plan costing exactly the cutoff inside it."""
+    return f"cutoff {cutoff - lp.objective.constant + CUTOFF_SLACK * max(1.0, abs(cutoff))!r}"
 
 
 def _cbc_run(lp: pulp.LpProblem, time_limit_s: float | None, options) -> tuple[str, float | None]:
