@@ -100,35 +100,40 @@ def _uncalibrated_notes(plan: Plan) -> list[str]:
 
 
 def _measured_speed_notes(plan: Plan, scenario: Scenario) -> list[str]:
-    """A line per chip the plan uses whose speed the scenario scales by its measured policy.mfu_factor."""
-    chips = sorted({seg.chip for _, seg, _ in plan.all_segments() if scenario.policy.speed(seg.chip) != 1.0})
+    """A line per chip the plan uses whose speed the scenario states in policy.mfu_factor."""
+    chips = sorted({seg.chip for _, seg, _ in plan.all_segments() if scenario.policy.sets_speed(seg.chip)})
     return [f"{chip} runs at x{scenario.policy.speed(chip):g} of the compute model's speed (policy.mfu_factor, "
-            "your measured throughput): its GPU-hours are divided by that" for chip in chips]
+            "your measured or assumed speed): its GPU-hours are divided by that" for chip in chips]
+
+
+HELD_OUT_NOTE = "held-out production training runs"
 
 
 def _held_out_notes(plan: Plan, scenario: Scenario) -> list[str]:
-    """A line per chip family the plan uses (without a measured policy.mfu_factor) on which held-out
-    training runs show how far the compute model's hours were from the reported ones."""
-    chips = sorted({seg.chip for _, seg, _ in plan.all_segments() if scenario.policy.speed(seg.chip) == 1.0})
-    families = sorted({compute.family_of_id(chip) for chip in chips} - {None})
+    """A line per chip family the plan uses (on chips without a policy.mfu_factor) on which held-out
+    training runs show how far the compute model's hours were from the reported ones, in the
+    plan's terms (reported over predicted GPU-hours), with a direction only where three in four
+    runs agree on it (their quartiles on one side of the model)."""
+    chips = sorted({seg.chip for _, seg, _ in plan.all_segments() if not scenario.policy.sets_speed(seg.chip)})
     notes = []
-    for family in families:
+    for family in sorted({compute.family_of_id(chip) for chip in chips} - {None}):
         if family not in compute.HELD_OUT_RUN_RATIO:
             continue
-        ratio, runs, low, high = compute.HELD_OUT_RUN_RATIO[family]
-        at_ratio = ", ".join(f"{chip}: {ratio:.2f}" for chip in chips if compute.family_of_id(chip) == family)
-        if high < 1.0:
-            verdict = ("three in four took longer than predicted, so this plan's compute is likely low; set "
-                       "policy.mfu_factor from your own measurement (plan estimate --measured-tokens-per-s), or plan "
-                       f"at the held-out runs' level with --set 'policy.mfu_factor={{{at_ratio}}}'")
-        elif low > 1.0:
-            verdict = "three in four ran faster than predicted, so this plan's compute is likely high"
+        held = compute.HELD_OUT_RUN_RATIO[family]
+        if held.high < 1.0:
+            sets = " ".join(f"--set policy.mfu_factor.{chip}={held.ratio:.2f}" for chip in chips
+                            if compute.family_of_id(chip) == family)
+            verdict = ("So this plan's compute is likely low: measure your own speed (plan estimate "
+                       f"--measured-tokens-per-s) and set it as policy.mfu_factor, or plan at the held-out runs' "
+                       f"level with {sets}.")
+        elif held.low > 1.0:
+            verdict = "So this plan's compute is likely high."
         else:
-            verdict = ("no consistent direction: a team's own speed matters more than the chip "
-                       "(measure it: plan estimate --measured-tokens-per-s)")
-        notes.append(f"On {runs} held-out production training runs on {family} chips the compute model predicted "
-                     f"x{ratio:.2f} of the GPU-hours reported (geometric mean; half of the runs between x{low:.2f} "
-                     f"and x{high:.2f}; docs/fidelity.md): {verdict}.")
+            verdict = ("No consistent direction: a team's own speed matters more than the chip; measure it (plan "
+                       "estimate --measured-tokens-per-s), and see the range with --risk.")
+        notes.append(f"On {held.runs} {HELD_OUT_NOTE} on {family} chips (docs/fidelity.md), {held.slower} took "
+                     f"longer than the compute model predicts: {1 / held.ratio:.2f}x its GPU-hours in the geometric "
+                     f"mean, half of them between {1 / held.high:.2f}x and {1 / held.low:.2f}x. {verdict}")
     return notes
 
 

@@ -201,6 +201,10 @@ class Policy(Strict):
         """mfu_factor of `chip_id` (chip_factor)."""
         return chip_factor(self.mfu_factor or {}, chip_id)
 
+    def sets_speed(self, chip_id: str) -> bool:
+        """Whether mfu_factor names `chip_id` or '*' (a factor of exactly 1 is still a stated speed)."""
+        return bool(self.mfu_factor) and (chip_id in self.mfu_factor or "*" in self.mfu_factor)
+
 
 class HeldHardware(Strict):
     hardware: str = Field(description="Server type id from catalogs/hardware.csv.")

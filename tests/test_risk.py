@@ -90,6 +90,9 @@ def test_robust_plan_is_planned_at_adverse_inputs(university):
     robust = robust_plan(scenario, catalog, 0.9, explain=False)
     assert robust.total_cost_usd > plan.total_cost_usd and robust.end_day > plan.end_day
     assert "P90" in robust.explanations[-1]
+    # its MFU is already an adverse quantile of the held-out error: the held-out line is not repeated
+    assert [e for e in plan.explanations if "held-out production training runs" in e]
+    assert not [e for e in robust.explanations if "held-out production training runs" in e]
     with pytest.raises(InputError, match="--robust"):
         robust_multipliers(90)
 

@@ -54,7 +54,7 @@ from pathlib import Path
 
 from planner.compute.chip import ChipSpec, peak_flops_per_s
 from planner.compute.flops import stage_flops
-from planner.compute.mfu import BENCHMARK_RATIO, EFFICIENCY, chip_family, gemm_efficiency
+from planner.compute.mfu import BENCHMARK_RATIO, EFFICIENCY, HeldOutRuns, chip_family, gemm_efficiency
 from planner.compute.stage import estimate
 from planner.workload import Workload
 
@@ -272,21 +272,22 @@ def score_holdout(runs: list[Run], chips: Mapping[str, ChipSpec],
 
 
 def production_run_ratios(comparisons: list[Comparison], chips: Mapping[str, ChipSpec], min_runs: int = 5,
-                          min_stacks: int = 3) -> dict[str, tuple[float, int, float, float]]:
-    """Per chip family with at least `min_runs` of them on at least `min_stacks` software stacks
-    (teams: one team's stages are not independent evidence): (geometric mean of predicted / reported
-    GPU-hours, count, lower and upper quartile) over the held-out training runs on production stacks
-    (mfu.HELD_OUT_RUN_RATIO). Quartiles by statistics.quantiles' default (exclusive) method."""
+                          min_stacks: int = 3) -> dict[str, HeldOutRuns]:
+    """Per chip family with at least `min_runs` (2 or more) of them on at least `min_stacks` software
+    stacks (teams: one team's stages are not independent evidence), the model's error over the
+    held-out training runs on production stacks (mfu.HELD_OUT_RUN_RATIO). Quartiles by
+    statistics.quantiles' default (exclusive) method."""
     by_family: dict[str, list[Comparison]] = {}
     for c in comparisons:
         if c.run.kind == "run" and c.run.stack not in NON_PRODUCTION_STACKS:
             by_family.setdefault(chip_family(chips[c.run.chip]), []).append(c)
     out = {}
     for family, runs in by_family.items():
-        if family and len(runs) >= min_runs and len({c.run.stack for c in runs}) >= min_stacks:
+        if family and len(runs) >= max(min_runs, 2) and len({c.run.stack for c in runs}) >= min_stacks:
             values = [1.0 + c.error for c in runs]
             low, _, high = statistics.quantiles(values, n=4)
-            out[family] = (statistics.geometric_mean(values), len(values), low, high)
+            out[family] = HeldOutRuns(statistics.geometric_mean(values), len(values), low, high,
+                                      sum(v < 1.0 for v in values))
     return out
 
 

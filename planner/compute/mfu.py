@@ -18,6 +18,7 @@ TorchAO: +30 % for MXFP8 Llama 4 Scout on GB200); MFU is reported against the FP
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
 from planner.compute.chip import ChipSpec, peak_flops_per_s
 
@@ -44,13 +45,25 @@ UNCALIBRATED_EFFICIENCY = 0.489
 # 'benchmark' (a showcase of the same sort: synthetic data, no checkpoints) is scored at η / this.
 BENCHMARK_RATIO = 0.621
 FP8_SPEEDUP = 1.3
-# Held-out training runs on production stacks, per family with at least 5 on at least 3 stacks: the
-# geometric mean of the model's predicted over the reported GPU-hours, how many runs, and the ratio's
-# lower and upper quartile (fidelity.production_run_ratios, docs/fidelity.md; a test recomputes it).
-# Plans say it for the chips they use. The sixth collection moved hopper's mean from x0.51 to x0.66
-# and ampere's from x1.07 to x0.80: the spread between teams is wider than between chips, hence the
-# quartiles. L40S's 8 runs are one team's long-context stages (one stack), so it has no entry.
-HELD_OUT_RUN_RATIO = {"ampere": (0.800, 20, 0.553, 1.404), "hopper": (0.656, 29, 0.520, 0.895)}
+class HeldOutRuns(NamedTuple):
+    """The model's error on a chip family's held-out production training runs: ratio is the geometric
+    mean of predicted / reported GPU-hours, low and high its quartiles, slower how many of the runs
+    took longer than predicted (ratio below 1)."""
+
+    ratio: float
+    runs: int
+    low: float
+    high: float
+    slower: int
+
+
+# Per family with at least 5 such runs on at least 3 stacks (fidelity.production_run_ratios,
+# docs/fidelity.md; a test recomputes it). Plans say it for the chips they use. The sixth collection
+# moved hopper's mean from x0.51 to x0.66 and ampere's from x1.07 to x0.80: the spread between teams
+# is wider than between chips, hence the quartiles. L40S's 8 runs are one team's long-context stages
+# (one stack), so it has no entry.
+HELD_OUT_RUN_RATIO = {"ampere": HeldOutRuns(0.800, 20, 0.553, 1.404, 10),
+                      "hopper": HeldOutRuns(0.656, 29, 0.520, 0.895, 23)}
 
 
 @functools.lru_cache(maxsize=256)
