@@ -672,6 +672,49 @@ SIXTH_TOKENS = {  # steps x sequences per step x sequence length, as each row's 
 }
 
 
+# Seventh collection (2026-12-06, session 11): training runs only, collected blind by two engineers
+# (other chips; NVIDIA from unused sources) and scored at commit 067fef3, before any refit, against what
+# docs/fidelity.md had stated it would be scored on (commit ae729b7). Devices and hours as quoted; four
+# rows give GPU-hours outright, two a logged throughput.
+SEVENTH = {r.name: r for r in HOLDOUT if COLLECTIONS.get(r.name) == 7}
+SEVENTH_WALL_CLOCK = {  # devices, hours
+    "ruGPT3XL (1.3B, sparse attention, 256 V100)": (256, 10 * _DAY),
+    "ruGPT3Large (760M, 1024-context phase, 128 V100)": (128, 14 * _DAY),
+    "ruGPT3Medium (356M, 64 V100)": (64, 16 * _DAY), "ruGPT3Small (125M, 32 V100)": (32, 7 * _DAY),
+    "ruGPT-3.5-13B (V100 pre-training phase, 512 V100)": (512, 45 * _DAY),
+    "Gopher 280B (4096 TPU v3, 920 h, Secondary)": (4096, 920),
+    "OpenEuroLLM datamix-0.7b-megamath_text_code-100bt (LUMI, 16 MI250X nodes)": (64, 1_500 / 64),
+    "rinna nekomata-14b (continued pre-training of Qwen-14B, 66B tokens, 256 Trainium)": (256, 7 * _DAY),
+    "nanochat d24 on 8 B200 (fp8, ratio 8, report 2026-03-19)": (8, 128.37 * _MIN),
+    "Hyra nanochat-autoresearch 9-layer model on 1 B200 (300 s budget)": (1, 300.1 / 3600),
+    "Paloma 1B baseline trained on RedPajama (64 MI250X, LUMI)": (64, 2 * _DAY),
+    "Paloma 1B baseline trained on The Pile (64 MI250X, LUMI)": (64, 2 * _DAY),
+    "Paloma 1B baseline trained on C4 (64 MI250X, LUMI)": (64, 2 * _DAY),
+    "Paloma 1B baseline trained on mC4-en (64 MI250X, LUMI)": (64, 2 * _DAY),
+    "Aurora-M 15.5B continued pre-training of StarCoderPlus (435B tokens, 128 MI250X, Secondary)": (128, 48 * _DAY),
+    "Llemma 7B (continued pre-training of Code Llama 7B, 256 A100)": (256, 23_000 / 256),
+    "Llemma 34B (continued pre-training of Code Llama 34B, 256 A100)": (256, 47_000 / 256),
+    "LLaMA-Pro-8B block-expansion pre-training (16 H800)": (16, 2_830 / 16),
+    "TeenyTinyLlama-160m (1 A100-40GB)": (1, 36), "TeenyTinyLlama-460m (1 A100-40GB)": (1, 280),
+    "BioMedLM 2.7B (PubMed GPT, 128 A100-40GB)": (128, 6.25 * _DAY), "GPT-NeoX-20B (96 A100-40GB)": (96, 1_830),
+}
+SEVENTH_THROUGHPUT = {"Sheared-LLaMA-1.3B continued pre-training (16 A100-80GB, throughput)": 8_684,
+                      "Sheared-LLaMA-2.7B continued pre-training (16 A100-80GB, throughput)": 4_957}
+
+
+def test_seventh_collection_hours_are_the_sources_figures():
+    assert set(SEVENTH) == set(SEVENTH_WALL_CLOCK) | set(SEVENTH_THROUGHPUT) and len(SEVENTH) == 24
+    for name, (gpus, hours) in SEVENTH_WALL_CLOCK.items():
+        run = SEVENTH[name]
+        assert run.kind == "run" and run.hours_basis == "wall_clock" and run.gpus == gpus, name
+        assert run.gpu_hours == pytest.approx(gpus * hours, rel=2e-3), name
+    for name, per_device in SEVENTH_THROUGHPUT.items():
+        run = SEVENTH[name]
+        assert run.kind == "run" and run.hours_basis == "throughput" and run.tokens == 48_000 * 256 * 4_096, name
+        assert run.gpu_hours == pytest.approx(run.tokens / per_device / 3600, rel=2e-3), name
+    assert all(run.source and run.stack and run.as_of for run in SEVENTH.values())
+
+
 def test_sixth_collection_derived_tokens_are_the_sources_steps():
     """The rows whose tokens the collectors derived (stage splits, steps x batch, consumed samples):
     tokens and sequence length from the figures their sources state."""
@@ -687,7 +730,7 @@ def test_held_out_run_ratios_are_the_catalogs():
     8 runs, all one team's (EasyContext) context-extension stages: no entry."""
     from planner.compute.mfu import HELD_OUT_RUN_RATIO
     fresh = fidelity.production_run_ratios(fidelity.score_holdout(RUNS, CHIPS), CHIPS)
-    assert HELD_OUT_RUN_RATIO.keys() == fresh.keys() == {"ampere", "hopper"}
+    assert HELD_OUT_RUN_RATIO.keys() == fresh.keys() == {"ampere", "cdna2", "hopper", "volta"}
     l40s = [r for r in HOLDOUT if r.chip == "L40S" and r.kind == "run"]
     assert len(l40s) == 8 and len({r.stack for r in l40s}) == 1
     assert "ada" in fidelity.production_run_ratios(fidelity.score_holdout(RUNS, CHIPS), CHIPS, min_stacks=1)

@@ -64,7 +64,8 @@ HOURS_BASES = ("wall_clock", "throughput")
 USES = ("fit", "holdout")
 KINDS = ("run", "benchmark")
 # Hand-written CUDA (llm.c) and plain PyTorch loops (nanoGPT, nanochat): not production training frameworks.
-NON_PRODUCTION_STACKS = ("llm.c", "nanoGPT", "nanochat (PyTorch, non-production)")
+NON_PRODUCTION_STACKS = ("llm.c", "nanoGPT", "nanochat (PyTorch, non-production)",
+                         "nanochat-derived research harness (PyTorch, non-production)")
 # Collections whose rows a session used to diagnose the model (docs/fidelity.md): 1 and 2 in session 8,
 # 3 in session 10. Still `use = holdout` (never fitted) but no longer a held-out test.
 DIAGNOSED_COLLECTIONS = frozenset({1, 2, 3})
