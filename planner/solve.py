@@ -108,6 +108,7 @@ def solve(problem: Problem, objective: str = "cost", solver: str = "cbc", time_l
     size = {"n_variables": m.n_variables, "n_constraints": m.n_constraints}
     known = best_simple_plan(m.problem)
     cutoff, alone = (known.cost_usd if known and objective == "cost" else None), None
+    started = time.perf_counter()
     if cutoff is not None and len(m.problem.paths) > 1 and not m.problem.projects \
             and m.n_variables >= PATH_FIRST_MIN_VARIABLES:
         alone, proven = _path_first(m, known.path.id, solver, time_limit_s)
@@ -119,10 +120,10 @@ def solve(problem: Problem, objective: str = "cost", solver: str = "cbc", time_l
                 return dataclasses.replace(best, n_variables=m.n_variables, n_constraints=m.n_constraints)
         if alone.has_plan:  # optimal, or stopped by the time limit: its cost bounds the optimum all the same
             cutoff = min(cutoff, alone.total_cost_usd)
-    left = None if time_limit_s is None or alone is None else max(time_limit_s - alone.solve_seconds, MIN_TIME_LIMIT_S)
-    first = run(m.lp, solver, time_limit_s if alone is None else left, cutoff=cutoff)
-    if alone is not None:
-        first = dataclasses.replace(first, seconds=first.seconds + alone.solve_seconds)
+    before = time.perf_counter() - started  # path-first and path-by-path, when they ran
+    left = None if time_limit_s is None else max(time_limit_s - before, MIN_TIME_LIMIT_S)
+    first = run(m.lp, solver, left, cutoff=cutoff)
+    first = dataclasses.replace(first, seconds=first.seconds + before)
     plan = _plan(m) if first.status in ("optimal", "feasible") else None
     if plan is None and first.status != "infeasible" and known is not None:
         return _fallback(m, known, first, solver, objective, size)

@@ -396,6 +396,31 @@ def test_the_path_first_plan_is_proven_by_the_relaxation_or_path_by_path(monkeyp
     assert whole.n_variables not in solved
 
 
+def test_a_question_without_a_verdict_hands_the_rest_of_the_time_to_the_whole_mip(monkeypatch):
+    """If path 'b' is not settled alone (here: its question stops at the time limit after 0.3 s),
+    the whole MIP decides, with the cutoff and only the time left of the caller's limit."""
+    import time as clock
+
+    import planner.solve as solve_module
+    from planner.model import build_model
+    from planner.model.backends import Run
+
+    def stopped(lp, cutoff, limit=None):
+        clock.sleep(0.3)
+        return Run("timeout", None, 0.3)
+
+    limits = {}
+    monkeypatch.setattr(solve_module, "PATH_FIRST_MIN_VARIABLES", 0)
+    monkeypatch.setattr(solve_module, "below_cutoff", stopped)
+    monkeypatch.setattr(solve_module, "run", lambda lp, solver, limit=None, **k:
+                        limits.setdefault(lp.numVariables(), limit) and False or run(lp, solver, limit, **k))
+    problem = two_paths(15_000.0)
+    s = solve_module.solve(problem, time_limit_s=5.0)
+    assert s.status == "optimal" and s.path_id == "a" and s.total_cost_usd == pytest.approx(15_000.0)
+    whole = build_model(problem).n_variables
+    assert whole in limits and limits[whole] <= 5.0 - 0.3
+
+
 def test_a_path_below_the_cutoff_is_found_and_one_above_refuted_by_two_settings(monkeypatch):
     """backends.below_cutoff on path 'b' alone (optimum 18,180): under a cutoff of 18,500 it finds that
     plan; under 15,000 it answers 'infeasible' only after CBC_RECHECK_OPTIONS agrees with CBC_OPTIONS."""
