@@ -107,24 +107,29 @@ def solve(problem: Problem, objective: str = "cost", solver: str = "cbc", time_l
         write_via(write_lp, m.lp.writeLP, "--write-lp", by_name=True)
     size = {"n_variables": m.n_variables, "n_constraints": m.n_constraints}
     known = best_simple_plan(m.problem)
-    cutoff, alone = (known.cost_usd if known and objective == "cost" else None), None
+    cutoff = known.cost_usd if known and objective == "cost" else None
+    incumbent = None  # the best plan path-first and path-by-path found, when they ran
     started = time.perf_counter()
     if cutoff is not None and len(m.problem.paths) > 1 and not m.problem.projects \
             and m.n_variables >= PATH_FIRST_MIN_VARIABLES:
         alone, proven = _path_first(m, known.path.id, solver, time_limit_s)
         if proven:
-            return dataclasses.replace(alone, n_variables=m.n_variables, n_constraints=m.n_constraints)
+            return dataclasses.replace(alone, **size)
+        incumbent = alone if alone.has_plan else None  # optimal, or stopped by the time limit with a plan
         if alone.status == "optimal" and solver == "cbc" and len(m.problem.paths) <= PATH_BY_PATH_MAX_PATHS:
-            best = _path_by_path(m, alone, solver, time_limit_s)
-            if best is not None:
-                return dataclasses.replace(best, n_variables=m.n_variables, n_constraints=m.n_constraints)
-        if alone.has_plan:  # optimal, or stopped by the time limit: its cost bounds the optimum all the same
-            cutoff = min(cutoff, alone.total_cost_usd)
-    before = time.perf_counter() - started  # path-first and path-by-path, when they ran
+            incumbent, proven = _path_by_path(m, alone, solver, time_limit_s)
+            if proven:
+                return dataclasses.replace(incumbent, **size)
+        if incumbent is not None:  # its cost bounds the optimum all the same
+            cutoff = min(cutoff, incumbent.total_cost_usd)
+    before = time.perf_counter() - started
     left = None if time_limit_s is None else max(time_limit_s - before, MIN_TIME_LIMIT_S)
     first = run(m.lp, solver, left, cutoff=cutoff)
     first = dataclasses.replace(first, seconds=first.seconds + before)
     plan = _plan(m) if first.status in ("optimal", "feasible") else None
+    if plan is None and first.status != "infeasible" and incumbent is not None:  # stopped: keep what was found
+        return dataclasses.replace(incumbent, status="feasible", gap=_gap(incumbent.total_cost_usd, first.bound),
+                                   solve_seconds=first.seconds, **size)
     if plan is None and first.status != "infeasible" and known is not None:
         return _fallback(m, known, first, solver, objective, size)
     if plan is None:  # infeasible, or stopped before any plan (a 'feasible' run without one counts so)
@@ -156,14 +161,15 @@ def _path_first(m: PlanModel, path_id: str, solver: str, time_limit_s: float | N
     return alone, bound is not None and bound >= alone.total_cost_usd * (1 + CUTOFF_SLACK)
 
 
-def _path_by_path(m: PlanModel, best: Solution, solver: str, time_limit_s: float | None) -> Solution | None:
-    """The whole model's optimum from `best`, the optimum of one path (after _path_first): every other
-    path alone is asked for a plan cheaper than best (backends.below_cutoff), two at a time (CBC runs
-    in processes of its own; enterprise's runner-up 0.28 -> 0.16 s), in the order the relaxation
-    weighs them (m holds its values); each path that has one is solved alone, and the cheapest plan
-    wins. Paths refuted under best's cost are refuted under any cheaper one too. None when a question
-    ends without a verdict (time limit, CBC failure): the whole MIP then decides. solve_seconds
-    counts every solve since the path-first one began."""
+def _path_by_path(m: PlanModel, best: Solution, solver: str, time_limit_s: float | None) -> tuple[Solution, bool]:
+    """The cheapest plan found from `best`, the optimum of one path (after _path_first), and whether it
+    is proven the whole model's optimum: every other path alone is asked for a plan cheaper than best
+    (backends.below_cutoff), two at a time (CBC runs in processes of its own; enterprise's runner-up
+    0.28 -> 0.16 s), in the order the relaxation weighs them (m holds its values); each path that has
+    one is solved alone, and the cheapest plan wins. Paths refuted under best's cost are refuted under
+    any cheaper one too. Not proven when a question or solve ends without a verdict (time limit, CBC
+    failure): the whole MIP then decides, with the plan found as its cutoff and fallback.
+    solve_seconds counts every solve since the path-first one began."""
     started = time.perf_counter() - best.solve_seconds
     others = sorted((k for k in m.problem.paths if k.id != best.path_id),
                     key=lambda k: -(m.path[k.id].varValue or 0.0))
@@ -180,16 +186,14 @@ def _path_by_path(m: PlanModel, best: Solution, solver: str, time_limit_s: float
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         answers = list(pool.map(ask, others))
-    if any(status not in ("infeasible", "optimal") for status in answers):
-        return None
+    proven = all(status in ("infeasible", "optimal") for status in answers)
     for path, status in zip(others, answers):
         if status == "optimal":
             cheaper = solve(dataclasses.replace(m.problem, paths=(path,)), "cost", solver, left())
-            if cheaper.status != "optimal":
-                return None
-            if cheaper.total_cost_usd < best.total_cost_usd:
+            proven = proven and cheaper.status == "optimal"
+            if cheaper.has_plan and cheaper.total_cost_usd < best.total_cost_usd:
                 best = cheaper
-    return dataclasses.replace(best, solve_seconds=time.perf_counter() - started)
+    return dataclasses.replace(best, solve_seconds=time.perf_counter() - started), proven
 
 
 def _fallback(m: PlanModel, known: SimplePlan, first: Run, solver: str, objective: str, size: dict) -> Solution:

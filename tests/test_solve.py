@@ -421,6 +421,33 @@ def test_a_question_without_a_verdict_hands_the_rest_of_the_time_to_the_whole_mi
     assert whole in limits and limits[whole] <= 5.0 - 0.3
 
 
+def test_a_stopped_whole_mip_keeps_the_cheapest_plan_path_by_path_found(monkeypatch):
+    """Paths a (the simple plan's, 18,500), b (18,180, found by its question) and c (its question gets
+    no verdict): the whole MIP decides, and when it stops without a plan the answer is b's, 'feasible'
+    with its gap, not the simple plan."""
+    import planner.solve as solve_module
+    from planner.model.backends import Run, below_cutoff
+
+    two = two_paths(18_500.0)
+    problem = dataclasses.replace(two, paths=(*two.paths, one_stage(cloud("dear", 5, 30_000), path_id="c")))
+
+    def ask(lp, cutoff, limit=None):
+        if any(v.name.startswith("path__c") for v in lp.variables()):
+            return Run("timeout", None, 0.0)
+        return below_cutoff(lp, cutoff, limit)
+
+    def whole_stops(lp, solver, limit=None, **k):
+        return Run("timeout", None, 0.0) if lp.numVariables() > 10 else run(lp, solver, limit, **k)
+
+    monkeypatch.setattr(solve_module, "PATH_FIRST_MIN_VARIABLES", 0)
+    monkeypatch.setattr(solve_module, "below_cutoff", ask)
+    monkeypatch.setattr(solve_module, "run", whole_stops)
+    s = solve_module.solve(problem, time_limit_s=5.0)
+    assert s.status == "feasible" and s.path_id == "b"
+    assert s.total_cost_usd == pytest.approx(100 * 7 / 15 + 1_000 * 8 / 15 + 17_600)
+    assert check_solution(problem, s) == []
+
+
 def test_a_path_below_the_cutoff_is_found_and_one_above_refuted_by_two_settings(monkeypatch):
     """backends.below_cutoff on path 'b' alone (optimum 18,180): under a cutoff of 18,500 it finds that
     plan; under 15,000 it answers 'infeasible' only after CBC_RECHECK_OPTIONS agrees with CBC_OPTIONS."""

@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ MIN_TIME_LIMIT_S = 0.01  # a limit of 0 would mean 'none' to some solvers
 # HiGHS 1.16 at its default 1e-6 has rejected its own optimum as infeasible by 1.00006e-6
 # ("Solve error"); 1e-7 avoids that and matches CBC's tolerance.
 HIGHS_MIP_FEASIBILITY_TOLERANCE = 1e-7
+# warnings.catch_warnings changes process-wide state: path-by-path builds CBC commands in two threads
+_WARNINGS = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -76,12 +79,19 @@ def below_cutoff(lp: pulp.LpProblem, cutoff: float, time_limit_s: float | None =
     CBC fails (no verdict either way)."""
     started = time.perf_counter()
     limit = None if time_limit_s is None else max(float(time_limit_s), MIN_TIME_LIMIT_S)
+    cut = (_cutoff_option(lp, cutoff),)
+
+    def left() -> float | None:
+        return None if limit is None else max(limit - (time.perf_counter() - started), MIN_TIME_LIMIT_S)
+
     for options in (CBC_OPTIONS, CBC_RECHECK_OPTIONS):
-        left = None if limit is None else max(limit - (time.perf_counter() - started), MIN_TIME_LIMIT_S)
         try:
-            status, bound = _cbc_run(lp, left, options + (_cutoff_option(lp, cutoff),))
-        except pulp.PulpSolverError:
-            status, bound = "timeout", None
+            status, bound = _cbc_run(lp, left(), options + cut)
+        except pulp.PulpSolverError:  # as in _cbc: CBC's defaults (the re-check setting has crashed on 2 % here)
+            try:
+                status, bound = _cbc_run(lp, left(), cut)
+            except pulp.PulpSolverError:
+                status, bound = "timeout", None
         if status != "infeasible":
             return Run(status, bound, time.perf_counter() - started)
     return Run("infeasible", None, time.perf_counter() - started)
@@ -100,7 +110,7 @@ def relaxation_bound(lp: pulp.LpProblem, solver: str, zero: list[pulp.LpVariable
     try:
         if solver == "cbc":
             with tempfile.TemporaryDirectory() as folder:
-                with warnings.catch_warnings():  # as in _cbc_run
+                with _WARNINGS, warnings.catch_warnings():  # as in _cbc_run
                     warnings.simplefilter("ignore", DeprecationWarning)
                     command = pulp.PULP_CBC_CMD(msg=False, mip=False, timeLimit=limit)
                 command.tmpDir = folder
@@ -167,7 +177,7 @@ def _cbc_run(lp: pulp.LpProblem, time_limit_s: float | None, options) -> tuple[s
     """One CBC run; its log (kept off screen) gives the lower bound when stopped early."""
     with tempfile.TemporaryDirectory() as folder:
         log_path = os.path.join(folder, "cbc.log")
-        with warnings.catch_warnings():  # PuLP 3.3 flags the bundled CBC as deprecated for PuLP 4
+        with _WARNINGS, warnings.catch_warnings():  # PuLP 3.3 flags the bundled CBC as deprecated for PuLP 4
             warnings.simplefilter("ignore", DeprecationWarning)
             command = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapRel=MIP_REL_GAP, logPath=log_path,
                                         options=list(options))
