@@ -448,6 +448,42 @@ def test_a_stopped_whole_mip_keeps_the_cheapest_plan_path_by_path_found(monkeypa
     assert check_solution(problem, s) == []
 
 
+@pytest.mark.parametrize("seed", [100705, 101076])
+def test_cbc_values_that_break_a_row_are_not_taken_for_a_plan(seed):
+    """Two random models with provider-share and carbon caps (found by a reviewer's fuzzing) on which
+    CBC 2.10.3 with preprocessing calls 'optimal' values that break a row (a deadline missed by 22
+    days; a row off by 61). Brute force finds no plan, as HiGHS and OR-Tools do; the values are
+    checked against the rows and CBC re-solves without preprocessing, which proves it infeasible."""
+    from planner.model import build_model
+    from planner.model.backends import _cbc_run, breaks_rows
+    rng = random.Random(seed)
+    problem = random_problem(rng, max_paths=5, max_options=3, max_capacities=3, calendar=seed % 3 == 1)
+    carbon = sum(max(o.tco2e for o in s.options) for k in problem.paths for s in k.stages) / len(problem.paths)
+    problem = dataclasses.replace(problem, max_provider_share=rng.choice((None, 0.5, 0.6, 0.8)),
+                                  carbon_cap_tco2e=rng.choice((None, round(carbon * rng.uniform(0.3, 1.0), 2))))
+    m = build_model(problem)
+    assert _cbc_run(m.lp, None, ())[0] == "optimal" and breaks_rows(m.lp)  # the bug, still there
+    assert brute_force(problem, "cost") is None
+    assert solve(problem, "cost", "cbc").status == "infeasible"
+
+
+def test_a_row_is_broken_only_beyond_its_scale():
+    from planner.model.backends import breaks_rows
+    lp = pulp.LpProblem("rows", pulp.LpMinimize)
+    x, y = lp.add_variable("x"), lp.add_variable("y")
+    lp += x + y
+    lp += x <= 1
+    lp += 1_000_000 * y >= 2_000_000
+    x.varValue, y.varValue = 1.00005, 2.0
+    assert not breaks_rows(lp)  # 5e-5 over on a row of scale 2: within 1e-4
+    x.varValue = 1.001
+    assert breaks_rows(lp)
+    x.varValue, y.varValue = 1.0, 1.9999
+    assert not breaks_rows(lp)  # 100 short on a row of scale 4e6
+    y.varValue = 1.99
+    assert breaks_rows(lp)
+
+
 def test_a_path_below_the_cutoff_is_found_and_one_above_refuted_by_two_settings(monkeypatch):
     """backends.below_cutoff on path 'b' alone (optimum 18,180): under a cutoff of 18,500 it finds that
     plan; under 15,000 it answers 'infeasible' only after CBC_RECHECK_OPTIONS agrees with CBC_OPTIONS."""

@@ -35,6 +35,10 @@ MIP_REL_GAP = 1e-9  # 'optimal' means proven to this relative gap (HiGHS would s
 CBC_OPTIONS = ("feas off", "passC 10", "mixed off")
 CBC_RECHECK_OPTIONS = ("preprocess off",)
 CUTOFF_SLACK = 1e-7  # relative
+# CBC 2.10.3 has called 'optimal' values that break a row by 0.9 days and by 61 (random models with
+# provider-share and carbon caps; preprocessing off finds them infeasible, as brute force does): a
+# plan whose values break a row by more than this share of the row's scale is re-solved that way.
+ROW_TOLERANCE = 1e-4
 SCIP_PARAMETERS = "propagating/probing/maxprerounds = 0\n"
 MIN_TIME_LIMIT_S = 0.01  # a limit of 0 would mean 'none' to some solvers
 # HiGHS 1.16 at its default 1e-6 has rejected its own optimum as infeasible by 1.00006e-6
@@ -92,6 +96,8 @@ def below_cutoff(lp: pulp.LpProblem, cutoff: float, time_limit_s: float | None =
                 status, bound = _cbc_run(lp, left(), cut)
             except pulp.PulpSolverError:
                 status, bound = "timeout", None
+        if status in ("optimal", "feasible") and breaks_rows(lp):
+            continue  # not a plan: the re-check setting decides (as in _cbc)
         if status != "infeasible":
             return Run(status, bound, time.perf_counter() - started)
     return Run("infeasible", None, time.perf_counter() - started)
@@ -157,6 +163,12 @@ def _cbc(lp: pulp.LpProblem, time_limit_s: float | None, cutoff: float | None = 
         status, bound = _cbc_run(lp, time_limit_s, options)
     except pulp.PulpSolverError:
         status, bound = _cbc_run(lp, left(), ())
+    if status in ("optimal", "feasible") and breaks_rows(lp):  # CBC 2.10.3's preprocessing, docs/model.md
+        status, bound = _cbc_run(lp, left(), CBC_RECHECK_OPTIONS)
+        if status in ("optimal", "feasible") and breaks_rows(lp):
+            raise RuntimeError("CBC returned a plan that breaks the model's constraints twice; "
+                               "solve with --solver highs")
+        return status, bound
     if status == "infeasible":
         try:
             recheck = _cbc_run(lp, left(), CBC_RECHECK_OPTIONS)
@@ -165,6 +177,20 @@ def _cbc(lp: pulp.LpProblem, time_limit_s: float | None, cutoff: float | None = 
         if recheck[0] != "infeasible":  # a plan, or no proof either way before the time limit
             return recheck
     return status, bound
+
+
+def breaks_rows(lp: pulp.LpProblem, tolerance: float = ROW_TOLERANCE) -> bool:
+    """Whether the variables' values break a row of `lp` by more than tolerance × (1 + |rhs| + Σ|a·x|)
+    (the row's scale: tolerance-level slack on a row of millions of USD is not a break)."""
+    for row in lp.constraints():
+        activity = sum(a * (v.varValue or 0.0) for v, a in row.items())
+        scale = 1.0 + abs(row.constant) + sum(abs(a * (v.varValue or 0.0)) for v, a in row.items())
+        excess = activity + row.constant
+        if (row.sense == pulp.LpConstraintEQ and abs(excess) > tolerance * scale) or \
+                (row.sense == pulp.LpConstraintLE and excess > tolerance * scale) or \
+                (row.sense == pulp.LpConstraintGE and -excess > tolerance * scale):
+            return True
+    return False
 
 
 def _cutoff_option(lp: pulp.LpProblem, cutoff: float) -> str:
