@@ -16,6 +16,11 @@ from planner.limits import REPR_MAX_CHARS
 CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
+class SolverFailure(RuntimeError):
+    """A solver failed or answered with something that is not a plan (not bad input): the CLI prints
+    it in one line, with the solver to try instead, and exits 1."""
+
+
 class InputError(Exception):
     """Bad user input (file, CLI flag or catalog row)."""
 

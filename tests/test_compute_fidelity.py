@@ -641,19 +641,25 @@ SIXTH_THROUGHPUT = {  # tokens/s per device of the logged step
 }
 
 
-def test_sixth_collection_hours_are_the_sources_figures():
-    """Each row's GPU-hours from the devices and time (or logged throughput) its source quotes; the
-    rows round to 0.1 GPU-hour, hence the relative tolerance."""
-    assert set(SIXTH) == set(SIXTH_WALL_CLOCK) | set(SIXTH_THROUGHPUT) and len(SIXTH) == 31
-    for name, (gpus, hours) in SIXTH_WALL_CLOCK.items():
-        run = SIXTH[name]
+def _check_run_hours(rows, wall_clock, throughput):
+    """Training runs only: GPU-hours from the devices and hours (or the logged tokens/s per device) the
+    sources quote; rows round to 0.1 GPU-hour, hence the relative tolerance. Every row sourced, dated
+    and naming its stack."""
+    assert set(rows) == set(wall_clock) | set(throughput)
+    for name, (gpus, hours) in wall_clock.items():
+        run = rows[name]
         assert run.kind == "run" and run.hours_basis == "wall_clock" and run.gpus == gpus, name
         assert run.gpu_hours == pytest.approx(gpus * hours, rel=2e-3), name
-    for name, per_device in SIXTH_THROUGHPUT.items():
-        run = SIXTH[name]
+    for name, per_device in throughput.items():
+        run = rows[name]
         assert run.kind == "run" and run.hours_basis == "throughput", name
         assert run.gpu_hours == pytest.approx(run.tokens / per_device / 3600, rel=2e-3), name
-    assert all(run.source and run.stack and run.as_of for run in SIXTH.values())
+    assert all(run.source and run.stack and run.as_of for run in rows.values())
+
+
+def test_sixth_collection_hours_are_the_sources_figures():
+    assert len(SIXTH) == 31
+    _check_run_hours(SIXTH, SIXTH_WALL_CLOCK, SIXTH_THROUGHPUT)
 
 
 SIXTH_TOKENS = {  # steps x sequences per step x sequence length, as each row's source states them
@@ -703,16 +709,9 @@ SEVENTH_THROUGHPUT = {"Sheared-LLaMA-1.3B continued pre-training (16 A100-80GB, 
 
 
 def test_seventh_collection_hours_are_the_sources_figures():
-    assert set(SEVENTH) == set(SEVENTH_WALL_CLOCK) | set(SEVENTH_THROUGHPUT) and len(SEVENTH) == 24
-    for name, (gpus, hours) in SEVENTH_WALL_CLOCK.items():
-        run = SEVENTH[name]
-        assert run.kind == "run" and run.hours_basis == "wall_clock" and run.gpus == gpus, name
-        assert run.gpu_hours == pytest.approx(gpus * hours, rel=2e-3), name
-    for name, per_device in SEVENTH_THROUGHPUT.items():
-        run = SEVENTH[name]
-        assert run.kind == "run" and run.hours_basis == "throughput" and run.tokens == 48_000 * 256 * 4_096, name
-        assert run.gpu_hours == pytest.approx(run.tokens / per_device / 3600, rel=2e-3), name
-    assert all(run.source and run.stack and run.as_of for run in SEVENTH.values())
+    assert len(SEVENTH) == 24
+    _check_run_hours(SEVENTH, SEVENTH_WALL_CLOCK, SEVENTH_THROUGHPUT)
+    assert all(SEVENTH[name].tokens == 48_000 * 256 * 4_096 for name in SEVENTH_THROUGHPUT)  # steps x batch x seq
 
 
 def test_sixth_collection_derived_tokens_are_the_sources_steps():

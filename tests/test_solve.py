@@ -467,6 +467,36 @@ def test_cbc_values_that_break_a_row_are_not_taken_for_a_plan(seed):
     assert solve(problem, "cost", "cbc").status == "infeasible"
 
 
+def test_values_that_break_rows_under_both_settings_are_never_a_verdict_nor_a_plan(monkeypatch, capsys):
+    """If CBC's values break a row under its options and again under the re-check settings, a
+    path's question has no verdict ('timeout': the whole MIP decides) and a solve stops with one
+    line naming HiGHS, exit code 1, not a traceback."""
+    from pathlib import Path as FilePath
+
+    import planner.model.backends as backends
+    from planner.cli import main
+    from planner.model import build_model
+
+    def broken(lp, limit, options):
+        for v in lp.variables():
+            v.varValue = 0.0
+        return "optimal", None
+
+    monkeypatch.setattr(backends, "_cbc_run", broken)
+    monkeypatch.setattr(backends, "breaks_rows", lambda lp: True)
+    lp = build_model(two_paths(15_000.0)).lp
+    assert backends.below_cutoff(lp, 20_000.0).status == "timeout"
+    with pytest.raises(backends.SolverFailure, match="--solver highs"):
+        backends.run(lp, "cbc")
+    scenario = FilePath(__file__).resolve().parents[1] / "scenarios" / "university_cluster.yaml"
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(scenario), "--no-explain"])
+    _, err = capsys.readouterr()
+    assert exit_info.value.code == 1
+    assert err.strip().splitlines()[-1].startswith("error: CBC returned values that break the model's constraints")
+    assert "Traceback" not in err
+
+
 def test_a_row_is_broken_only_beyond_its_scale():
     from planner.model.backends import breaks_rows
     lp = pulp.LpProblem("rows", pulp.LpMinimize)

@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from planner.errors import InputError, printable
+from planner.errors import InputError, SolverFailure, printable
 
 # subcommand name -> (module, attribute); imported only when used.
 SUBCOMMANDS = {
@@ -79,6 +79,9 @@ def main(argv=None):
     except InputError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(2)
+    except SolverFailure as exc:  # not bad input: exit 1, in one line
+        click.echo(f"error: {printable(str(exc))}", err=True)
+        sys.exit(1)
     except OSError as exc:  # e.g. a solver's temporary files on a full disk (outputs are InputErrors already)
         where = f"{exc.filename}: " if exc.filename else ""
         click.echo(f"error: {printable(where)}{exc.strerror or exc}. To fix: free disk space or check permissions "

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import highspy
 import pulp
 
+from planner.errors import SolverFailure
+
 SOLVERS = ("cbc", "highs", "ortools")
 MIP_REL_GAP = 1e-9  # 'optimal' means proven to this relative gap (HiGHS would stop at 1e-4)
 # CBC 2.10.3's feasibility pump costs much of its time on this model, whose LP relaxation is tight;
@@ -80,7 +82,7 @@ def below_cutoff(lp: pulp.LpProblem, cutoff: float, time_limit_s: float | None =
     when CBC_OPTIONS and then CBC_RECHECK_OPTIONS both find none below the cutoff (run's re-check
     drops the cutoff, but here no plan below it is the expected answer, and two settings agreeing is
     the same guard); 'timeout' or 'feasible' when the time limit stops either run, and 'timeout' when
-    CBC fails (no verdict either way)."""
+    CBC fails or both settings give values that break a row (no verdict either way)."""
     started = time.perf_counter()
     limit = None if time_limit_s is None else max(float(time_limit_s), MIN_TIME_LIMIT_S)
     cut = (_cutoff_option(lp, cutoff),)
@@ -97,6 +99,8 @@ def below_cutoff(lp: pulp.LpProblem, cutoff: float, time_limit_s: float | None =
             except pulp.PulpSolverError:
                 status, bound = "timeout", None
         if status in ("optimal", "feasible") and breaks_rows(lp):
+            if options is CBC_RECHECK_OPTIONS:  # broken twice: no verdict (the whole MIP decides)
+                return Run("timeout", None, time.perf_counter() - started)
             continue  # not a plan: the re-check setting decides (as in _cbc)
         if status != "infeasible":
             return Run(status, bound, time.perf_counter() - started)
@@ -143,7 +147,8 @@ def _pulp_status(lp: pulp.LpProblem, time_limit_s: float | None) -> str:
         return "infeasible"
     if lp.status == pulp.LpStatusNotSolved and time_limit_s is not None:
         return "timeout"
-    raise RuntimeError(f"{lp.solver.name} failed (status {pulp.LpStatus[lp.status]}); try another solver")
+    raise SolverFailure(f"{lp.solver.name} failed (status {pulp.LpStatus[lp.status]}); try another --solver "
+                        "(cbc, highs, ortools)")
 
 
 def _cbc(lp: pulp.LpProblem, time_limit_s: float | None, cutoff: float | None = None) -> tuple[str, float | None]:
@@ -164,10 +169,13 @@ def _cbc(lp: pulp.LpProblem, time_limit_s: float | None, cutoff: float | None = 
     except pulp.PulpSolverError:
         status, bound = _cbc_run(lp, left(), ())
     if status in ("optimal", "feasible") and breaks_rows(lp):  # CBC 2.10.3's preprocessing, docs/model.md
-        status, bound = _cbc_run(lp, left(), CBC_RECHECK_OPTIONS)
-        if status in ("optimal", "feasible") and breaks_rows(lp):
-            raise RuntimeError("CBC returned a plan that breaks the model's constraints twice; "
-                               "solve with --solver highs")
+        try:
+            status, bound = _cbc_run(lp, left(), CBC_RECHECK_OPTIONS)
+        except pulp.PulpSolverError:
+            status = "crashed"
+        if status == "crashed" or status in ("optimal", "feasible") and breaks_rows(lp):
+            raise SolverFailure("CBC returned values that break the model's constraints, and its re-check "
+                                "gave no plan; solve with --solver highs")
         return status, bound
     if status == "infeasible":
         try:
@@ -302,4 +310,4 @@ def _ortools(lp: pulp.LpProblem, time_limit_s: float | None, relax: bool = False
         return "infeasible", None
     if result == pywraplp.Solver.NOT_SOLVED:
         return "timeout", None
-    raise RuntimeError(f"OR-Tools returned status {result}")
+    raise SolverFailure(f"OR-Tools returned status {result}; try another --solver (cbc, highs)")
