@@ -456,15 +456,67 @@ def test_cbc_values_that_break_a_row_are_not_taken_for_a_plan(seed):
     checked against the rows and CBC re-solves without preprocessing, which proves it infeasible."""
     from planner.model import build_model
     from planner.model.backends import _cbc_run, breaks_rows
-    rng = random.Random(seed)
-    problem = random_problem(rng, max_paths=5, max_options=3, max_capacities=3, calendar=seed % 3 == 1)
-    carbon = sum(max(o.tco2e for o in s.options) for k in problem.paths for s in k.stages) / len(problem.paths)
-    problem = dataclasses.replace(problem, max_provider_share=rng.choice((None, 0.5, 0.6, 0.8)),
-                                  carbon_cap_tco2e=rng.choice((None, round(carbon * rng.uniform(0.3, 1.0), 2))))
+    problem = capped_random_problem(seed)
     m = build_model(problem)
     assert _cbc_run(m.lp, None, ())[0] == "optimal" and breaks_rows(m.lp)  # the bug, still there
     assert brute_force(problem, "cost") is None
     assert solve(problem, "cost", "cbc").status == "infeasible"
+
+
+def capped_random_problem(seed: int) -> Problem:
+    """The reviewer's fuzzing recipe: a random model, provider-share and carbon caps drawn after it."""
+    rng = random.Random(seed)
+    problem = random_problem(rng, max_paths=5, max_options=3, max_capacities=3, calendar=seed % 3 == 1)
+    carbon = sum(max(o.tco2e for o in s.options) for k in problem.paths for s in k.stages) / len(problem.paths)
+    return dataclasses.replace(problem, max_provider_share=rng.choice((None, 0.5, 0.6, 0.8)),
+                               carbon_cap_tco2e=rng.choice((None, round(carbon * rng.uniform(0.3, 1.0), 2))))
+
+
+@pytest.mark.parametrize("seed, cbc_usd, optimum_usd", [(332892, 760_920.21, 264_161.29),
+                                                         (111072, 760_992.48, 621_333.33)])
+def test_a_dearer_plan_cbc_calls_optimal_is_not_taken(seed, cbc_usd, optimum_usd):
+    """CBC 2.10.3's preprocessing calls a plan optimal that breaks no row and is not: 2.9x the optimum
+    on 25 variables without caps (seed 332892, its defaults too), 1.22x with a provider-share cap
+    (111072, under CBC_OPTIONS). Brute force, HiGHS and OR-Tools find the optimum; each CBC optimum
+    is confirmed by plain branch and bound asked for a cheaper plan, which finds it."""
+    from planner.model import build_model
+    from planner.model.backends import CBC_OPTIONS, _cbc_run, breaks_rows
+    problem = capped_random_problem(seed)
+    m = build_model(problem)
+    assert _cbc_run(m.lp, None, CBC_OPTIONS)[0] == "optimal" and not breaks_rows(m.lp)
+    assert pulp.value(m.lp.objective) == pytest.approx(cbc_usd, rel=1e-6)  # the fault, still there
+    assert brute_force(problem, "cost").value == pytest.approx(optimum_usd, rel=1e-6)
+    s = solve(problem, "cost", "cbc")
+    assert s.status == "optimal" and s.total_cost_usd == pytest.approx(optimum_usd, rel=1e-6)
+    assert check_solution(problem, s) == []
+
+
+def test_a_confirmation_that_finds_nothing_cheaper_crashes_or_breaks_rows_keeps_the_optimum(monkeypatch):
+    """The confirming run replaces CBC's optimum only with a cheaper plan that breaks no row: its
+    'infeasible', a crash, or cheaper values that break a row leave the first plan, 'optimal'."""
+    from planner.model import backends
+    from planner.model import build_model
+
+    lp = build_model(two_paths(9_000.0)).lp
+    assert backends.run(lp, "cbc").status == "optimal"
+    first = {v.name: v.varValue for v in lp.variables()}
+    real = backends._cbc_run
+
+    def confirm_says(outcome):
+        def fake(lp, limit, options):
+            if options[:len(backends.CBC_CONFIRM_OPTIONS)] != backends.CBC_CONFIRM_OPTIONS:
+                return real(lp, limit, options)
+            if outcome == "crash":
+                raise pulp.PulpSolverError("cbc crashed")
+            for v in lp.variables():
+                v.varValue = 0.0  # 'cheaper' values: no path chosen, which breaks one_path
+            return outcome, None
+        return fake
+
+    for outcome in ("infeasible", "crash", "optimal"):
+        monkeypatch.setattr(backends, "_cbc_run", confirm_says(outcome))
+        assert backends.run(lp, "cbc").status == "optimal"
+        assert {v.name: v.varValue for v in lp.variables()} == pytest.approx(first)
 
 
 def test_values_that_break_rows_under_both_settings_are_never_a_verdict_nor_a_plan(monkeypatch, capsys):
