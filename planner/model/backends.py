@@ -41,12 +41,18 @@ CUTOFF_SLACK = 1e-7  # relative
 # provider-share and carbon caps; preprocessing off finds them infeasible, as brute force does): a
 # plan whose values break a row by more than this share of the row's scale is re-solved that way.
 ROW_TOLERANCE = 1e-4
-# CBC 2.10.3's preprocessing has also called plans optimal that are not, breaking no row: 760,921
-# where 264,161 is, on a 25-variable model, under its defaults too (docs/model.md). Each 'optimal'
-# is confirmed by plain branch and bound (no preprocessing, cuts or pump, where CBC's faults were
-# found), asked only for a plan cheaper by more than CONFIRM_GAP: under that cutoff the proof is
-# quick (consortium-health's 803-variable model: 0.08 s, where the re-check settings took 0.32 s).
+# CBC 2.10.3 has also called plans optimal that are not, breaking no row: 760,921 where 264,161
+# is, on a 25-variable model, under its defaults too; and with the pump off, a feasible model
+# infeasible, its re-check without preprocessing then stopping at a worse plan (docs/model.md).
+# Each 'optimal' is confirmed by plain branch and bound (no preprocessing, cuts or pump: each is
+# where one of those faults arose) asked only for a plan better by more than CONFIRM_GAP, in at
+# most as long as the first answer took (CONFIRM_MIN_S at least), on models up to
+# CONFIRM_MAX_VARIABLES: under that cutoff the proof is quick on small models (consortium-health's
+# 803 variables: 0.08 s) but not on large ones (the 21,626-variable portfolio roadmap: over 35 s
+# after an 18 s first solve; 30-61 s with cuts), whose 'optimal' stays CBC's alone.
 CBC_CONFIRM_OPTIONS = ("preprocess off", "cuts off", "feas off")
+CONFIRM_MAX_VARIABLES = 10_000
+CONFIRM_MIN_S = 1.0
 CONFIRM_GAP = 1e-6
 SCIP_PARAMETERS = "propagating/probing/maxprerounds = 0\n"
 MIN_TIME_LIMIT_S = 0.01  # a limit of 0 would mean 'none' to some solvers
@@ -159,11 +165,26 @@ def _pulp_status(lp: pulp.LpProblem, time_limit_s: float | None) -> str:
 
 
 def _cbc(lp: pulp.LpProblem, time_limit_s: float | None, cutoff: float | None = None) -> tuple[str, float | None]:
-    """CBC through PuLP with CBC_OPTIONS and the cutoff (CBC's defaults if that run crashes); an
-    'infeasible' verdict is re-checked with CBC_RECHECK_OPTIONS and no cutoff, whose plan wins if it
-    finds one (so a cutoff below the optimum can never make a plan disappear). CBC stopped by a time
-    limit in preprocessing has said 'infeasible' of a feasible model, so a re-check that runs out of
-    time too makes the outcome 'timeout', not a proof."""
+    """CBC through PuLP (_cbc_checked), and each 'optimal' it gives confirmed (_confirmed) in at most
+    as long as it took (CONFIRM_MIN_S at least), within the time limit."""
+    started = time.perf_counter()
+    status, bound = _cbc_checked(lp, time_limit_s, cutoff)
+    if status != "optimal" or not _confirmable(lp):
+        return status, bound
+    spent = time.perf_counter() - started
+    budget = max(CONFIRM_MIN_S, spent)
+    if time_limit_s is not None:
+        budget = max(min(budget, time_limit_s - spent), MIN_TIME_LIMIT_S)
+    return _confirmed(lp, budget)
+
+
+def _cbc_checked(lp: pulp.LpProblem, time_limit_s: float | None, cutoff: float | None) -> tuple[str, float | None]:
+    """CBC with CBC_OPTIONS and the cutoff (CBC's defaults if that run crashes); values that break a
+    row are re-solved with CBC_RECHECK_OPTIONS; an 'infeasible' verdict is re-checked with
+    CBC_RECHECK_OPTIONS and no cutoff, whose plan wins if it finds one (so a cutoff below the
+    optimum can never make a plan disappear). CBC stopped by a time limit in preprocessing has said
+    'infeasible' of a feasible model, so a re-check that runs out of time too makes the outcome
+    'timeout', not a proof."""
     started = time.perf_counter()
     options = CBC_OPTIONS if cutoff is None else CBC_OPTIONS + (_cutoff_option(lp, cutoff),)
 
@@ -184,8 +205,6 @@ def _cbc(lp: pulp.LpProblem, time_limit_s: float | None, cutoff: float | None = 
             raise SolverFailure("CBC returned values that break the model's constraints, and its re-check "
                                 "gave no plan; solve with --solver highs")
         return status, bound
-    if status == "optimal":
-        return _confirmed(lp, left())
     if status == "infeasible":
         try:
             recheck = _cbc_run(lp, left(), CBC_RECHECK_OPTIONS)
@@ -196,16 +215,26 @@ def _cbc(lp: pulp.LpProblem, time_limit_s: float | None, cutoff: float | None = 
     return status, bound
 
 
+def _confirmable(lp: pulp.LpProblem) -> bool:
+    """A minimisation with integer variables (an LP has no preprocessing to doubt; a decomposition
+    solves relaxations through run) of at most CONFIRM_MAX_VARIABLES."""
+    variables = lp.variables()
+    return lp.sense == pulp.LpMinimize and len(variables) <= CONFIRM_MAX_VARIABLES \
+        and any(v.cat == pulp.LpInteger for v in variables)
+
+
 def _confirmed(lp: pulp.LpProblem, time_limit_s: float | None) -> tuple[str, float | None]:
     """CBC's 'optimal' values in lp, confirmed by CBC_CONFIRM_OPTIONS asked for a plan cheaper by
     CONFIRM_GAP: one that breaks no row replaces them (its status: 'optimal', or 'feasible' if the
     time limit stopped it); none found, a crash or the time limit keep them as 'optimal'."""
     value = lp.objective.value()
+    if value is None:  # values missing: nothing to confirm
+        return "optimal", None
     kept = [(v, v.varValue) for v in lp.variables()]
     below = value - CONFIRM_GAP * max(1.0, abs(value))
     try:
         status, bound = _cbc_run(lp, time_limit_s, CBC_CONFIRM_OPTIONS + (_cutoff_option(lp, below),))
-    except pulp.PulpSolverError:
+    except (pulp.PulpSolverError, SolverFailure):  # a crash, or a status PuLP does not know
         status, bound = "crashed", None
     if status in ("optimal", "feasible") and lp.objective.value() < below and not breaks_rows(lp):
         return status, bound
