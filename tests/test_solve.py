@@ -472,43 +472,44 @@ def capped_random_problem(seed: int) -> Problem:
                                carbon_cap_tco2e=rng.choice((None, round(carbon * rng.uniform(0.3, 1.0), 2))))
 
 
-@pytest.mark.parametrize("seed, caps, objective, cbc_value, optimum", [
-    (332892, True, "cost", 760_920.21, 264_161.29), (111072, True, "cost", 760_992.48, 621_333.33),
-    (508633, False, "time", 115.0, 40.0)])
-def test_a_worse_plan_cbc_calls_optimal_is_not_taken(seed, caps, objective, cbc_value, optimum):
-    """CBC 2.10.3 calls a plan optimal that breaks no row and is not: 2.9x the optimum on 25 variables
-    (seed 332892, no cap drawn; its defaults too), 1.22x with a provider-share cap (111072), and under
-    'time' an end on day 115 where day 40 is possible (508633, caps dropped; a reviewer's fuzz of the
-    fix). Brute force, HiGHS and OR-Tools find the optimum; each CBC optimum is confirmed by CBC
-    without preprocessing asked for a better plan, which finds it."""
+@pytest.mark.parametrize("seed, caps, objective", [(332892, True, "cost"), (111072, True, "cost"),
+                                                   (508633, False, "time")])
+def test_a_worse_plan_cbc_calls_optimal_is_not_taken(seed, caps, objective):
+    """CBC 2.10.3 calls a plan optimal that breaks no row and is not (as first seen: 760,920 USD
+    where brute force finds 264,161 on 25 variables, seed 332892, no cap drawn, its defaults too;
+    760,992 where 621,333 with a provider-share cap, 111072; under 'time', day 115 where day 40,
+    508633 with caps dropped, from a reviewer's fuzz of the fix). HiGHS and OR-Tools agree with brute
+    force; each CBC optimum is confirmed by CBC without preprocessing asked for a better plan, which
+    finds brute force's optimum."""
     from planner.model import build_model
     from planner.model.backends import CBC_OPTIONS, _cbc_run, breaks_rows
     problem = capped_random_problem(seed)
     if not caps:
         problem = dataclasses.replace(problem, max_provider_share=None, carbon_cap_tco2e=None)
+    best = brute_force(problem, objective).value
     m = build_model(problem, objective)
     assert _cbc_run(m.lp, None, CBC_OPTIONS)[0] == "optimal" and not breaks_rows(m.lp)
-    assert pulp.value(m.lp.objective) == pytest.approx(cbc_value, rel=1e-6)  # the fault, still there
-    assert brute_force(problem, objective).value == pytest.approx(optimum, rel=1e-6)
+    assert pulp.value(m.lp.objective) > 1.1 * best  # the fault, still there
     s = solve(problem, objective, "cbc")
-    assert s.status == "optimal" and s.objective_value == pytest.approx(optimum, rel=1e-6)
+    assert s.status == "optimal" and s.objective_value == pytest.approx(best, rel=1e-6)
     assert check_solution(problem, s) == []
 
 
 def test_a_false_infeasible_then_a_worse_optimum_from_its_re_check_is_not_taken():
     """Seed 715905 (caps drawn: provider share 0.8): CBC_OPTIONS calls the model infeasible, and
-    its re-check without preprocessing stops at 1,572,000 USD, calling it optimal; brute force,
-    HiGHS and OR-Tools find 1,439,507. The re-check's 'optimal' is confirmed like any other."""
+    its re-check without preprocessing stops at a plan it calls optimal (1,572,000 USD as first
+    seen) where brute force, HiGHS and OR-Tools find 1,439,507. The re-check's 'optimal' is
+    confirmed like any other."""
     from planner.model import build_model
     from planner.model.backends import CBC_OPTIONS, CBC_RECHECK_OPTIONS, _cbc_run
     problem = capped_random_problem(715905)
+    best = brute_force(problem, "cost").value
     assert _cbc_run(build_model(problem).lp, None, CBC_OPTIONS)[0] == "infeasible"  # the faults, still there
     m = build_model(problem)
     assert _cbc_run(m.lp, None, CBC_RECHECK_OPTIONS)[0] == "optimal"
-    assert pulp.value(m.lp.objective) == pytest.approx(1_572_000.0)
-    assert brute_force(problem, "cost").value == pytest.approx(1_439_507.07, rel=1e-6)
+    assert pulp.value(m.lp.objective) > 1.05 * best
     s = solve(problem, "cost", "cbc")
-    assert s.status == "optimal" and s.total_cost_usd == pytest.approx(1_439_507.07, rel=1e-6)
+    assert s.status == "optimal" and s.total_cost_usd == pytest.approx(best, rel=1e-6)
     assert check_solution(problem, s) == []
 
 

@@ -41,7 +41,7 @@ CUTOFF_SLACK = 1e-7  # relative
 # provider-share and carbon caps; preprocessing off finds them infeasible, as brute force does): a
 # plan whose values break a row by more than this share of the row's scale is re-solved that way.
 ROW_TOLERANCE = 1e-4
-# CBC 2.10.3 has also called plans optimal that are not, breaking no row: 760,921 where 264,161
+# CBC 2.10.3 has also called plans optimal that are not, breaking no row: 760,920 where 264,161
 # is, on a 25-variable model, under its defaults too; and with the pump off, a feasible model
 # infeasible, its re-check without preprocessing then stopping at a worse plan (docs/model.md).
 # Each 'optimal' is confirmed by plain branch and bound (no preprocessing, cuts or pump: each is
@@ -224,7 +224,7 @@ def _confirmable(lp: pulp.LpProblem) -> bool:
 
 
 def _confirmed(lp: pulp.LpProblem, time_limit_s: float | None) -> tuple[str, float | None]:
-    """CBC's 'optimal' values in lp, confirmed by CBC_CONFIRM_OPTIONS asked for a plan cheaper by
+    """CBC's 'optimal' values in lp, confirmed by CBC_CONFIRM_OPTIONS asked for a plan better by
     CONFIRM_GAP: one that breaks no row replaces them (its status: 'optimal', or 'feasible' if the
     time limit stopped it); none found, a crash or the time limit keep them as 'optimal'."""
     value = lp.objective.value()
